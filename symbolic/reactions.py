@@ -1,0 +1,146 @@
+"""Parsing of well-mixed reaction text into stoichiometry (SPEC §2).
+
+Grammar of one reaction::
+
+    reaction := side "->" side
+    side     := "0" | "∅" | term ("+" term)*
+    term     := [coefficient] species
+    coefficient := positive integer, e.g. ``2 A`` or ``2A``
+    species  := a Python identifier, e.g. ``A``, ``Enzyme``, ``C_1``
+
+A species written more than once on one side adds up (``A + A`` is ``2 A``).
+The propensity of the reaction ``Σ r_s X_s -> Σ q_s X_s`` at rate k is
+``k Π_s (n_s)_{r_s}`` (falling factorials), see :mod:`dynboltz.symbolic.doi_peliti`.
+"""
+import re
+from dataclasses import dataclass
+
+__all__ = ["Reaction", "parse_reaction"]
+
+_ARROW = "->"
+_EMPTY = ("0", "∅")
+_GLUED_TERM = re.compile(r"^(?P<coefficient>[0-9]*)(?P<species>.*)$")
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """One reaction with its stoichiometric coefficients.
+
+    Attributes
+    ----------
+    text : str
+        The reaction as written by the user.
+    reactants : tuple of (str, int)
+        ``(species, coefficient)`` of the input side, species in order of first
+        appearance, coefficients > 0.
+    products : tuple of (str, int)
+        Same for the output side.
+    """
+
+    text: str
+    reactants: tuple
+    products: tuple
+
+    @property
+    def species(self):
+        """Species in order of first appearance (reactants first), no repeats."""
+        return tuple(dict.fromkeys(
+            [name for name, _ in self.reactants] + [name for name, _ in self.products]))
+
+    def coefficients(self, species):
+        """Reactant and product coefficient vectors over ``species``.
+
+        Parameters
+        ----------
+        species : sequence of str
+            Species order of the vectors; must contain every species of the reaction.
+
+        Returns
+        -------
+        (tuple of int, tuple of int)
+            ``(r_s)`` and ``(q_s)`` for ``s`` in ``species``.
+        """
+        reactants, products = dict(self.reactants), dict(self.products)
+        return (tuple(reactants.get(name, 0) for name in species),
+                tuple(products.get(name, 0) for name in species))
+
+
+def parse_reaction(text):
+    """Parse one reaction such as ``"A + B -> C"``, ``"2 A -> 0"`` or ``"∅ -> A"``.
+
+    Parameters
+    ----------
+    text : str
+        The reaction; ``0`` or ``∅`` is the empty side.
+
+    Returns
+    -------
+    Reaction
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not a string.
+    ValueError
+        Naming the reaction text, for a missing or repeated arrow, an empty side
+        written without ``0``, a bad coefficient, a token that is not a species,
+        or a reaction whose two sides are equal (it changes nothing).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"`text` of `parse_reaction` must be `a str`; got `{text!r}`")
+    sides = text.split(_ARROW)
+    if len(sides) != 2:
+        what = "missing" if len(sides) == 1 else "repeated"
+        raise ValueError(f"`text` of `parse_reaction` must be `one reaction with exactly one "
+                         f"'->'` ({what} arrow); got `{text!r}`")
+    reactants = _parse_side(sides[0], text)
+    products = _parse_side(sides[1], text)
+    if dict(reactants) == dict(products):
+        raise ValueError(f"`text` of `parse_reaction` must be `a reaction that changes the "
+                         f"counts`; got `{text!r}`")
+    return Reaction(text=text, reactants=reactants, products=products)
+
+
+def _parse_side(side, text):
+    """Return ``((species, coefficient), ...)`` of one side of ``text``."""
+    stripped = side.strip()
+    if not stripped:
+        raise ValueError(f"`text` of `parse_reaction` must be `a reaction with both sides "
+                         f"written (use 0 or ∅ for nothing)`; got `{text!r}`")
+    if stripped in _EMPTY:
+        return ()
+    counts = {}
+    for term in stripped.split("+"):
+        name, coefficient = _parse_term(term.strip(), text)
+        counts[name] = counts.get(name, 0) + coefficient
+    return tuple(counts.items())
+
+
+def _parse_term(term, text):
+    """Return ``(species, coefficient)`` of one term such as ``2 A``."""
+    if not term:
+        raise ValueError(f"`text` of `parse_reaction` must be `terms joined by single '+'`; "
+                         f"got `{text!r}` (empty term)")
+    if term in _EMPTY:
+        raise ValueError(f"`text` of `parse_reaction` must be `{term} only as a whole side`; "
+                         f"got `{text!r}`")
+    tokens = term.split()
+    if len(tokens) > 2:
+        raise ValueError(f"`text` of `parse_reaction` must be `terms of the form "
+                         f"'[coefficient] species'`; got `{text!r}` (term {term!r})")
+    if len(tokens) == 2:
+        coefficient, name = tokens
+    else:
+        match = _GLUED_TERM.match(term)
+        coefficient, name = match.group("coefficient") or None, match.group("species")
+    if coefficient is not None and not (coefficient.isascii() and coefficient.isdigit()
+                                        and int(coefficient) > 0):
+        raise ValueError(f"`text` of `parse_reaction` must be `coefficients that are positive "
+                         f"integers`; got `{text!r}` (coefficient {coefficient!r})")
+    if not name:
+        raise ValueError(f"`text` of `parse_reaction` must be `a species after every "
+                         f"coefficient`; got `{text!r}` (term {term!r})")
+    if not name.isidentifier():
+        raise ValueError(f"`text` of `parse_reaction` must be `species names that are "
+                         f"identifiers`; got `{text!r}` (unknown token {name!r})")
+    return name, 1 if coefficient is None else int(coefficient)
