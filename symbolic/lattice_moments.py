@@ -1,0 +1,148 @@
+"""Exact moment equations of lattice rules (paper eq. 48, SPEC §4).
+
+For a translation-invariant state of a one-dimensional lattice, the per-site
+moments are µ_α = P(s_i = α) and ∆_αβ = ⟨number of {α, β} bonds⟩ per site
+(for α ≠ β both orders count).  The CME generator of a rule changes site
+counts only inside its window and bond counts on the bonds that touch the
+window, so their time derivative is a linear combination of probabilities of
+finite clusters of consecutive sites: the window (for µ and the bonds inside
+it) and the window extended by one site to the left or to the right (for the
+two bonds that leave it).  Nothing here is approximated; the moment closure
+enters only when the cluster probabilities are evaluated (Sec. III A).
+"""
+from collections import defaultdict
+from fractions import Fraction
+
+import sympy
+
+ClusterProbability = sympy.Function("P")
+"""``P(c_1, .., c_m)``: probability that m consecutive sites hold codes c_1..c_m."""
+
+
+def bond_pairs(n_species):
+    """Species pairs (a, b), a ≤ b, of the bond moments and J parameters.
+
+    Parameters
+    ----------
+    n_species : int
+        S, the number of species.
+
+    Returns
+    -------
+    list of (int, int)
+        ``[(1, 1), (1, 2), .., (1, S), (2, 2), .., (S, S)]`` (SPEC §4 order).
+    """
+    return [(a, b) for a in range(1, n_species + 1) for b in range(a, n_species + 1)]
+
+
+def parameter_names(species):
+    """Names of the Boltzmann parameters in SPEC §4 order.
+
+    Parameters
+    ----------
+    species : sequence of str
+
+    Returns
+    -------
+    tuple of str
+        ``("h_A", .., "J_AA", "J_AB", ..)``, length S + S(S+1)/2.
+    """
+    fields = [f"h_{name}" for name in species]
+    fields += [f"J_{species[a - 1]}{species[b - 1]}" for a, b in bond_pairs(len(species))]
+    return tuple(fields)
+
+
+def moment_names(species):
+    """Names of the per-site moments, same order as `parameter_names`.
+
+    Returns
+    -------
+    tuple of str
+        ``("mu_A", .., "Delta_AA", "Delta_AB", ..)``.
+    """
+    fields = [f"mu_{name}" for name in species]
+    fields += [f"Delta_{species[a - 1]}{species[b - 1]}"
+               for a, b in bond_pairs(len(species))]
+    return tuple(fields)
+
+
+def _bond_indicator(pairs):
+    """Map a site-code pair to the index of its bond moment (None if no bond)."""
+    index = {}
+    for k, (a, b) in enumerate(pairs):
+        index[(a, b)] = k
+        index[(b, a)] = k
+    return index
+
+
+def _bond_change(bond_index, old, new, n_species, out, weight, cluster):
+    """Add weight * (bond count of new − of old) for one bond to ``out``."""
+    for pair, sign in ((old, -1), (new, +1)):
+        k = bond_index.get(pair)
+        if k is not None:
+            out[(n_species + k, cluster)] += sign * weight
+
+
+def rule_moment_terms(rule, n_species):
+    """Exact d(µ, ∆)/dt of one rule at θ = 1 as cluster-probability terms.
+
+    Parameters
+    ----------
+    rule : Rule
+        With window sites ``lhs`` -> ``rhs`` and a relative ``weight``.
+    n_species : int
+        S.
+
+    Returns
+    -------
+    dict
+        ``{(moment_index, cluster): coefficient}`` with ``Fraction``
+        coefficients, no zero entries; ``moment_index`` follows SPEC §4
+        (µ_1..µ_S, then ∆ in `bond_pairs` order) and ``cluster`` is a tuple of
+        site codes.  d m_i/dt = Σ coefficient × P(cluster).
+    """
+    out = defaultdict(Fraction)
+    lhs, rhs, w = rule.lhs, rule.rhs, rule.weight
+    for alpha in range(1, n_species + 1):
+        gain = sum(r == alpha for r in rhs) - sum(l == alpha for l in lhs)
+        out[(alpha - 1, lhs)] += w * gain
+    bond_index = _bond_indicator(bond_pairs(n_species))
+    for k in range(rule.width - 1):
+        _bond_change(bond_index, lhs[k:k + 2], rhs[k:k + 2], n_species, out, w, lhs)
+    for outside in range(n_species + 1):
+        _bond_change(bond_index, (outside, lhs[0]), (outside, rhs[0]), n_species,
+                     out, w, (outside,) + lhs)
+        _bond_change(bond_index, (lhs[-1], outside), (rhs[-1], outside), n_species,
+                     out, w, lhs + (outside,))
+    return {key: value for key, value in out.items() if value != 0}
+
+
+def process_moment_terms(process, n_species):
+    """Sum of `rule_moment_terms` over the rules of one process (θ = 1)."""
+    total = defaultdict(Fraction)
+    for rule in process.rules:
+        for key, value in rule_moment_terms(rule, n_species).items():
+            total[key] += value
+    return {key: value for key, value in total.items() if value != 0}
+
+
+def moment_equation_vector(process, n_species):
+    """d(µ, ∆)/dt of one process at θ = 1 as a sympy column (eq. 48, left side).
+
+    Parameters
+    ----------
+    process : Process
+    n_species : int
+
+    Returns
+    -------
+    sympy.Matrix
+        Shape (L, 1), L = S + S(S+1)/2, entries linear in
+        ``ClusterProbability(c_1, .., c_m)`` with rational coefficients.
+    """
+    size = n_species + n_species * (n_species + 1) // 2
+    entries = [sympy.Integer(0)] * size
+    for (index, cluster), value in sorted(process_moment_terms(process, n_species).items()):
+        entries[index] += sympy.Rational(value.numerator, value.denominator) * \
+            ClusterProbability(*cluster)
+    return sympy.Matrix(entries)

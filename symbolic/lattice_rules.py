@@ -1,0 +1,294 @@
+"""Rule language of one-dimensional lattice motifs (SPEC §4, paper Sec. III A).
+
+A *rule* is a local rewrite of a window of consecutive sites, written
+``"A _ -> _ A"`` (``_`` is an empty site), optionally weighted as
+``"0.5: A B -> C _"``.  It fires at rate ``theta_process * weight`` at every
+window position whose sites match its left side, in the orientation written.
+A *process* is a named list of rules that share one rate ``theta``; a motif is
+a list of species plus processes.
+
+Sites are coded as integers: ``0`` is empty and ``k`` (1-based) is the k-th
+species of the motif, the order used by the parameters
+``[h_1..h_S, J_11, J_12, .., J_SS]``.
+"""
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from fractions import Fraction
+
+EMPTY = "_"
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+def invalid(param, function, constraint, value):
+    """Build the ValueError of the project's one message shape.
+
+    Parameters
+    ----------
+    param, function, constraint : str
+        What was wrong, where, and what it must be.
+    value : object
+        The offending value (shown with ``repr``).
+
+    Returns
+    -------
+    ValueError
+    """
+    return ValueError(f"`{param}` of `{function}` must be {constraint}; got {value!r}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One local rewrite of a window of consecutive sites.
+
+    Attributes
+    ----------
+    lhs, rhs : tuple of int
+        Site codes before and after (0 = empty, k = k-th species), equal lengths.
+    weight : fractions.Fraction
+        Relative rate; the rule fires at ``theta * weight`` per matching window.
+    text : str
+        The rule as written, for messages.
+    """
+
+    lhs: tuple
+    rhs: tuple
+    weight: Fraction
+    text: str
+
+    @property
+    def width(self):
+        """Number of sites of the window."""
+        return len(self.lhs)
+
+
+@dataclass(frozen=True)
+class Process:
+    """A named group of rules that share one rate theta (SPEC §4)."""
+
+    name: str
+    rules: tuple
+
+
+def _parse_weight(text, where):
+    try:
+        weight = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise invalid(where, "parse_rule", "a positive finite number before ':'",
+                      text.strip()) from None
+    if weight <= 0 or not math.isfinite(float(weight)):
+        raise invalid(where, "parse_rule", "a positive finite number before ':'",
+                      text.strip())
+    return weight
+
+
+def _parse_side(text, codes, where, side):
+    tokens = text.split()
+    if not tokens:
+        raise invalid(where, "parse_rule", f"a non-empty window on the {side} side",
+                      text)
+    unknown = [t for t in tokens if t not in codes]
+    if unknown:
+        allowed = ", ".join(sorted(codes))
+        raise invalid(where, "parse_rule", f"written in the motif's sites ({allowed})",
+                      f"unknown species {unknown[0]!r}")
+    return tuple(codes[t] for t in tokens)
+
+
+def parse_rule(text, species, process="rule"):
+    """Parse one rule such as ``"0.5: A B -> C _"``.
+
+    Parameters
+    ----------
+    text : str
+        ``[weight:] site site ... -> site site ...``; sites are species names or
+        ``_`` (empty), separated by whitespace.
+    species : sequence of str
+        The motif's species; species k (1-based) gets site code k.
+    process : str
+        Name of the process the rule belongs to (used in messages only).
+
+    Returns
+    -------
+    Rule
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not a string.
+    ValueError
+        Naming the rule: malformed arrow or weight, unknown species, empty
+        window, sides of different length, or a rule that changes nothing.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"`rule of process {process!r}` of `parse_rule` must be a "
+                        f"string; got {text!r}")
+    where = f"rule {text!r} of process {process!r}"
+    body = text
+    weight = Fraction(1)
+    if ":" in text:
+        head, body = text.split(":", 1)
+        weight = _parse_weight(head, where)
+    if body.count("->") != 1:
+        raise invalid(where, "parse_rule", "of the form 'sites -> sites' (one '->')",
+                      text)
+    codes = {EMPTY: 0, **{name: k + 1 for k, name in enumerate(species)}}
+    left, right = body.split("->")
+    lhs = _parse_side(left, codes, where, "left")
+    rhs = _parse_side(right, codes, where, "right")
+    if len(lhs) != len(rhs):
+        raise invalid(where, "parse_rule", "sides of equal length",
+                      f"{len(lhs)} and {len(rhs)} sites")
+    if lhs == rhs:
+        raise invalid(where, "parse_rule", "a rule that changes some site",
+                      "identical sides")
+    return Rule(lhs, rhs, weight, text.strip())
+
+
+def validate_species(species, function="LatticeMotif"):
+    """Check a species list and return it as a tuple of names.
+
+    Parameters
+    ----------
+    species : sequence of str
+        Names starting with a letter (letters, digits, ``_``), all distinct.
+    function : str
+        Name used in error messages.
+
+    Returns
+    -------
+    tuple of str
+    """
+    if isinstance(species, str) or not hasattr(species, "__iter__"):
+        raise TypeError(f"`species` of `{function}` must be a list of names; "
+                        f"got {species!r}")
+    names = tuple(species)
+    if not names:
+        raise invalid("species", function, "a non-empty list of names", list(names))
+    for name in names:
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise invalid("species", function,
+                          "names that start with a letter (letters, digits, '_')",
+                          name)
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise invalid("species", function, "distinct names",
+                      f"{duplicates[0]!r} repeated")
+    return names
+
+
+def _process_items(processes, function):
+    if isinstance(processes, dict):
+        return list(processes.items())
+    if isinstance(processes, (list, tuple)) and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 for p in processes):
+        return [tuple(p) for p in processes]
+    raise TypeError(f"`processes` of `{function}` must be a dict (or list of pairs) "
+                    f"name -> list of rules; got {processes!r}")
+
+
+def parse_processes(processes, species, function="LatticeMotif"):
+    """Parse and validate the processes of a motif.
+
+    Parameters
+    ----------
+    processes : dict or sequence of (name, rules) pairs
+        Each value is a rule string or a list of rule strings (see `parse_rule`).
+    species : sequence of str
+        The motif's species (already validated).
+    function : str
+        Name used in error messages.
+
+    Returns
+    -------
+    tuple of Process
+        In the given order.
+
+    Raises
+    ------
+    ValueError
+        Empty motif, duplicate or malformed process names, a process without
+        rules, or any bad rule (see `parse_rule`).
+    """
+    items = _process_items(processes, function)
+    if not items:
+        raise invalid("processes", function, "at least one process", processes)
+    seen = set()
+    parsed = []
+    for name, rules in items:
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise invalid("process name", function,
+                          "an identifier (letters, digits, '_', starting with a letter)",
+                          name)
+        if name in seen:
+            raise invalid("process names", function, "distinct",
+                          f"duplicate process {name!r}")
+        seen.add(name)
+        texts = [rules] if isinstance(rules, str) else list(rules)
+        if not texts:
+            raise invalid(f"process {name!r}", function, "a non-empty list of rules",
+                          rules)
+        parsed.append(Process(name, tuple(parse_rule(t, species, name) for t in texts)))
+    return tuple(parsed)
+
+
+def _duplicate_key_pairs(text):
+    """Find a process defined twice in a TOML ``[processes]`` table.
+
+    tomllib rejects such files without naming the key in a stable form, so the
+    table is scanned line by line to give the motif's own error message.
+    """
+    names = []
+    in_processes = False
+    for line in text.splitlines():
+        stripped = line.split("#", 1)[0].strip()
+        if stripped.startswith("["):
+            in_processes = stripped.strip("[] ") == "processes"
+            continue
+        match = re.match(r"([A-Za-z0-9_\"']+)\s*=", stripped)
+        if in_processes and match:
+            names.append(match.group(1).strip("\"'"))
+    return sorted({n for n in names if names.count(n) > 1})
+
+
+def load_motif_toml(text):
+    """Read ``species`` and ``processes`` from TOML text.
+
+    Parameters
+    ----------
+    text : str
+        TOML with ``species = [...]`` and a ``[processes]`` table whose values
+        are lists of rule strings, e.g. ``hop = ["A _ -> _ A", "_ A -> A _"]``.
+
+    Returns
+    -------
+    species : list of str
+    processes : list of (str, list of str)
+
+    Raises
+    ------
+    ValueError
+        Invalid TOML (including a process defined twice) or missing keys.
+    """
+    duplicates = _duplicate_key_pairs(text)
+    if duplicates:
+        raise invalid("process names", "LatticeMotif.from_toml", "distinct",
+                      f"duplicate process {duplicates[0]!r}")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise invalid("file", "LatticeMotif.from_toml", "valid TOML", str(err)) from None
+    missing = [key for key in ("species", "processes") if key not in data]
+    if missing:
+        raise invalid("file", "LatticeMotif.from_toml",
+                      "a TOML file with `species` and a [processes] table",
+                      f"missing {missing[0]!r}")
+    extra = sorted(set(data) - {"species", "processes"})
+    if extra:
+        raise invalid("file", "LatticeMotif.from_toml",
+                      "only `species` and [processes]", f"unknown key {extra[0]!r}")
+    if not isinstance(data["processes"], dict):
+        raise invalid("processes", "LatticeMotif.from_toml", "a table",
+                      data["processes"])
+    return data["species"], list(data["processes"].items())
