@@ -1,0 +1,316 @@
+"""Compiled reduced trajectory and sensitivities for Algorithm 1 (paper eq. 20, 22).
+
+The basis functions are F_k(nu) = sum_g F[g, k] phi_g(nu) with multilinear hat
+functions phi_g on a regular K-dimensional grid (C-order flat index g).  Outside
+the grid box each coordinate is clamped to the box: F is extrapolated as a
+constant and the boundary hats extend with value 1, so the sensitivity equation
+below stays the exact derivative of the trajectory for this parameterisation.
+
+The state nu (K,) and the sensitivities s[k', g, k] = d nu_k'(t) / d F[g, k] are
+integrated together with fixed-step classical RK4:
+
+    d nu / dt        = F(nu)                                        (eq. 20)
+    d s[k', g, k]/dt = sum_l dF_k'/dnu_l s[l, g, k] + delta_k'k phi_g(nu)   (eq. 22)
+
+Integrating the variational equation with the same RK4 stages is the exact
+derivative of the discrete RK4 map (internal differentiation), except on the
+measure-zero set of steps whose stages straddle a kink of the interpolant.
+
+With hat forcing, s[:, g, :] is zero until the trajectory first touches the
+support of phi_g and stays zero otherwise (linear homogeneous equation), so only
+"activated" grid points are integrated.  The optional Gaussian forcing (the
+paper's narrow normalised Gaussian in place of the delta) is dense.
+"""
+from libc.math cimport exp, floor, sqrt, M_PI
+from libc.stdlib cimport malloc, free, calloc
+
+cdef enum:
+    MAX_K = 4
+
+
+cdef struct Grid:
+    int K
+    int G
+    int n_corners
+    double lower[MAX_K]
+    double spacing[MAX_K]
+    int shape[MAX_K]
+    int stride[MAX_K]
+
+
+cdef void _evaluate(const Grid* grid, const double* F, const double* nu,
+                    double* f, double* jac, int* corner_index,
+                    double* corner_weight) noexcept nogil:
+    """F(nu) (K,), its Jacobian jac[k*K + l] and the 2^K hat weights at nu."""
+    cdef int K = grid.K
+    cdef int l, m, c, k, g
+    cdef int cell[MAX_K]
+    cdef double frac[MAX_K]
+    cdef int clamped[MAX_K]
+    cdef double x, w, dw
+    for l in range(K):
+        x = (nu[l] - grid.lower[l]) / grid.spacing[l]
+        clamped[l] = 0
+        if x <= 0.0:
+            cell[l] = 0
+            frac[l] = 0.0
+            clamped[l] = 1
+        elif x >= grid.shape[l] - 1:
+            cell[l] = grid.shape[l] - 2
+            frac[l] = 1.0
+            clamped[l] = 1
+        else:
+            cell[l] = <int>floor(x)
+            if cell[l] > grid.shape[l] - 2:
+                cell[l] = grid.shape[l] - 2
+            frac[l] = x - cell[l]
+    for k in range(K):
+        f[k] = 0.0
+        for l in range(K):
+            jac[k * K + l] = 0.0
+    for c in range(grid.n_corners):
+        g = 0
+        w = 1.0
+        for l in range(K):
+            if (c >> l) & 1:
+                g += (cell[l] + 1) * grid.stride[l]
+                w *= frac[l]
+            else:
+                g += cell[l] * grid.stride[l]
+                w *= 1.0 - frac[l]
+        corner_index[c] = g
+        corner_weight[c] = w
+        for k in range(K):
+            f[k] += w * F[g * K + k]
+        for l in range(K):
+            if clamped[l]:
+                continue
+            dw = (1.0 if (c >> l) & 1 else -1.0) / grid.spacing[l]
+            for m in range(K):
+                if m != l:
+                    dw *= frac[m] if (c >> m) & 1 else 1.0 - frac[m]
+            for k in range(K):
+                jac[k * K + l] += dw * F[g * K + k]
+
+
+cdef void _gaussian_forcing(const Grid* grid, const double* nu, double variance,
+                            double* forcing) noexcept nogil:
+    """Normalised isotropic Gaussian N(nu_g - nu; variance) at every grid point."""
+    cdef int g, l, rem, idx
+    cdef double d2, diff
+    cdef double norm = 1.0
+    for l in range(grid.K):
+        norm *= sqrt(2.0 * M_PI * variance)
+    for g in range(grid.G):
+        rem = g
+        d2 = 0.0
+        for l in range(grid.K):
+            idx = rem // grid.stride[l]
+            rem = rem - idx * grid.stride[l]
+            diff = grid.lower[l] + idx * grid.spacing[l] - nu[l]
+            d2 += diff * diff
+        forcing[g] = exp(-0.5 * d2 / variance) / norm
+
+
+cdef struct Work:
+    double* nu_stage
+    double* f
+    double* jac
+    int* corner_index
+    double* corner_weight
+    double* s
+    double* s_stage
+    double* ks          # 4 stages x (K x G x K)
+    double* knu         # 4 stages x K
+    double* forcing     # G, Gaussian mode only
+    int* active
+    char* is_active
+
+
+cdef int _alloc_work(Work* w, const Grid* grid) noexcept nogil:
+    cdef int K = grid.K
+    cdef size_t n_s = <size_t>K * grid.G * K
+    w.nu_stage = <double*>malloc(K * sizeof(double))
+    w.f = <double*>malloc(K * sizeof(double))
+    w.jac = <double*>malloc(K * K * sizeof(double))
+    w.corner_index = <int*>malloc(grid.n_corners * sizeof(int))
+    w.corner_weight = <double*>malloc(grid.n_corners * sizeof(double))
+    w.s = <double*>calloc(n_s, sizeof(double))
+    w.s_stage = <double*>calloc(n_s, sizeof(double))
+    w.ks = <double*>calloc(4 * n_s, sizeof(double))
+    w.knu = <double*>calloc(4 * K, sizeof(double))
+    w.forcing = <double*>calloc(grid.G, sizeof(double))
+    w.active = <int*>malloc(grid.G * sizeof(int))
+    w.is_active = <char*>calloc(grid.G, sizeof(char))
+    return (w.nu_stage == NULL or w.f == NULL or w.jac == NULL
+            or w.corner_index == NULL or w.corner_weight == NULL or w.s == NULL
+            or w.s_stage == NULL or w.ks == NULL or w.knu == NULL
+            or w.forcing == NULL or w.active == NULL or w.is_active == NULL)
+
+
+cdef void _free_work(Work* w) noexcept nogil:
+    free(w.nu_stage); free(w.f); free(w.jac); free(w.corner_index)
+    free(w.corner_weight); free(w.s); free(w.s_stage); free(w.ks); free(w.knu)
+    free(w.forcing); free(w.active); free(w.is_active)
+
+
+cdef int _stage(const Grid* grid, const double* F, const double* nu, Work* w,
+                int stage, double h, int gaussian, double variance,
+                int n_active) noexcept nogil:
+    """RK4 stage `stage` from nu + h * k_{stage-1}; returns the new active count."""
+    cdef int K = grid.K
+    cdef int KK = K * K
+    cdef size_t n_s = <size_t>K * grid.G * K
+    cdef double* k_nu = w.knu + stage * K
+    cdef double* k_s = w.ks + stage * n_s
+    cdef double* prev_nu = w.knu + (stage - 1) * K
+    cdef double* prev_s = w.ks + (stage - 1) * n_s
+    cdef int a, c, g, kp, l, k
+    cdef size_t base
+    cdef double acc
+    for l in range(K):
+        w.nu_stage[l] = nu[l] + (h * prev_nu[l] if stage > 0 else 0.0)
+    _evaluate(grid, F, w.nu_stage, w.f, w.jac, w.corner_index, w.corner_weight)
+    for l in range(K):
+        k_nu[l] = w.f[l]
+    if gaussian:
+        _gaussian_forcing(grid, w.nu_stage, variance, w.forcing)
+    else:
+        for c in range(grid.n_corners):
+            g = w.corner_index[c]
+            if w.corner_weight[c] > 0.0 and not w.is_active[g]:
+                w.is_active[g] = 1
+                w.active[n_active] = g
+                n_active += 1
+    for a in range(n_active):
+        base = <size_t>w.active[a] * K
+        for l in range(K):
+            for k in range(K):
+                w.s_stage[l * grid.G * K + base + k] = (
+                    w.s[l * grid.G * K + base + k]
+                    + (h * prev_s[l * grid.G * K + base + k] if stage > 0 else 0.0))
+        for kp in range(K):
+            for k in range(K):
+                acc = 0.0
+                for l in range(K):
+                    acc += w.jac[kp * K + l] * w.s_stage[l * grid.G * K + base + k]
+                if kp == k and gaussian:
+                    acc += w.forcing[w.active[a]]
+                k_s[kp * grid.G * K + base + k] = acc
+    if not gaussian:
+        for c in range(grid.n_corners):
+            g = w.corner_index[c]
+            for k in range(K):
+                k_s[k * grid.G * K + <size_t>g * K + k] += w.corner_weight[c]
+    return n_active
+
+
+cdef void _store(const Grid* grid, const double* nu, Work* w, int n_active,
+                 double[:, ::1] out_nu, double[:, :, :, ::1] out_s,
+                 int j) noexcept nogil:
+    cdef int K = grid.K
+    cdef int a, l, k, g
+    for l in range(K):
+        out_nu[j, l] = nu[l]
+    for a in range(n_active):
+        g = w.active[a]
+        for l in range(K):
+            for k in range(K):
+                out_s[j, l, g, k] = w.s[l * grid.G * K + <size_t>g * K + k]
+
+
+cdef int _integrate(const Grid* grid, const double* F, double* nu, double dt,
+                    int n_steps, int stride, int gaussian, double variance,
+                    double[:, ::1] out_nu, double[:, :, :, ::1] out_s,
+                    double[::1] occupation) noexcept nogil:
+    cdef Work w
+    cdef int K = grid.K
+    cdef size_t n_s = <size_t>K * grid.G * K
+    cdef int step, stage, a, c, l, k, g, n_active = 0
+    cdef size_t i, base
+    cdef double[4] c_h
+    c_h[0] = 0.0; c_h[1] = 0.5 * dt; c_h[2] = 0.5 * dt; c_h[3] = dt
+    if _alloc_work(&w, grid):
+        _free_work(&w)
+        return -1
+    if gaussian:
+        for g in range(grid.G):
+            w.is_active[g] = 1
+            w.active[g] = g
+        n_active = grid.G
+    _store(grid, nu, &w, n_active, out_nu, out_s, 0)
+    for step in range(n_steps):
+        for stage in range(4):
+            n_active = _stage(grid, F, nu, &w, stage, c_h[stage], gaussian,
+                              variance, n_active)
+            if stage == 0:
+                for c in range(grid.n_corners):
+                    occupation[w.corner_index[c]] += dt * w.corner_weight[c]
+        for l in range(K):
+            nu[l] += dt / 6.0 * (w.knu[l] + 2.0 * w.knu[K + l]
+                                 + 2.0 * w.knu[2 * K + l] + w.knu[3 * K + l])
+        for a in range(n_active):
+            base = <size_t>w.active[a] * K
+            for l in range(K):
+                for k in range(K):
+                    i = l * grid.G * K + base + k
+                    w.s[i] += dt / 6.0 * (w.ks[i] + 2.0 * w.ks[n_s + i]
+                                          + 2.0 * w.ks[2 * n_s + i]
+                                          + w.ks[3 * n_s + i])
+        if (step + 1) % stride == 0:
+            _store(grid, nu, &w, n_active, out_nu, out_s, (step + 1) // stride)
+    _free_work(&w)
+    return 0
+
+
+def integrate_hat(double[:, ::1] F, double[::1] lower, double[::1] spacing,
+                  int[::1] shape, double[::1] eta, double T, int n_steps,
+                  int stride, bint gaussian, double variance,
+                  double[:, ::1] out_nu, double[:, :, :, ::1] out_s,
+                  double[::1] occupation):
+    """Integrate eq. 20 and eq. 22 for one initial condition with RK4.
+
+    Parameters
+    ----------
+    F : (G, K) float64, C-contiguous
+        Basis-function values on the flattened (C-order) grid.
+    lower, spacing : (K,) float64
+        First node and spacing of each grid axis.
+    shape : (K,) int32
+        Nodes per axis (each >= 2); G = prod(shape).
+    eta : (K,) float64
+        Initial condition nu(0).
+    T : float
+        Final time; the step is T / n_steps.
+    n_steps, stride : int
+        Number of RK4 steps; the state is stored every `stride` steps
+        (n_steps must be a multiple of stride).
+    gaussian : bool
+        Force eq. 22 with a normalised Gaussian of `variance` instead of the hat.
+    out_nu : (n_steps // stride + 1, K) float64, written
+    out_s : (n_steps // stride + 1, K, G, K) float64, zero on entry, written
+        out_s[j, k', g, k] = d nu_k'(t_j) / d F[g, k].
+    occupation : (G,) float64, accumulated
+        Adds the occupation time integral of phi_g(nu(t)) dt (left Riemann sum).
+    """
+    cdef Grid grid
+    cdef int l, K = F.shape[1]
+    cdef double nu[MAX_K]
+    cdef int status
+    if K < 1 or K > MAX_K:
+        raise ValueError(f"`K` of integrate_hat must be in 1..{MAX_K}; got {K}")
+    grid.K = K
+    grid.G = F.shape[0]
+    grid.n_corners = 1 << K
+    for l in range(K - 1, -1, -1):
+        grid.lower[l] = lower[l]
+        grid.spacing[l] = spacing[l]
+        grid.shape[l] = shape[l]
+        grid.stride[l] = 1 if l == K - 1 else grid.stride[l + 1] * shape[l + 1]
+    for l in range(K):
+        nu[l] = eta[l]
+    with nogil:
+        status = _integrate(&grid, &F[0, 0], nu, T / n_steps, n_steps, stride,
+                            gaussian, variance, out_nu, out_s, occupation)
+    if status != 0:
+        raise MemoryError("integrate_hat could not allocate its work arrays")
