@@ -5,12 +5,11 @@ Every ``figN(out_dir, seed)`` computes what the paper's caption describes and wr
 ``os.replace``); the Agg backend is used, so no display is needed.  The paper
 setting is kb = 1, kd = 1.5 (kd = 3kb/2), grid ν ∈ (0, 3] with Δν = 0.1, T = 1.
 """
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from dynboltz.runtime.atomic_files import atomic_writer
 from dynboltz.runtime.basis_learning import basis_on_grid, integrate_reduced, learn_basis
 
 __all__ = ["galton_watson", "K1_GRID", "K2_AXES", "plot_learned_basis", "fig1", "fig2",
@@ -43,18 +42,12 @@ def _pyplot():
 
 
 def _save(fig, path):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".png", dir=path.parent)
     try:
-        with os.fdopen(handle, "wb") as stream:
+        with atomic_writer(path) as stream:
             fig.savefig(stream, format="png", dpi=120)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
     finally:
         _pyplot().close(fig)
+    return Path(path)
     return path
 
 
