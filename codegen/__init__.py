@@ -1,1 +1,16 @@
+"""dynboltz.codegen: sympy expressions -> Cython source -> cached compiled modules."""
+from .build import CompileError, cache_dir, clear_cache, load_module
+from .emit import emit_expressions
+from .expressions import compile_expressions
+from .printer import CythonCodePrinter, UnsupportedExpressionError
 
+__all__ = [
+    "CompileError",
+    "CythonCodePrinter",
+    "UnsupportedExpressionError",
+    "cache_dir",
+    "clear_cache",
+    "compile_expressions",
+    "emit_expressions",
+    "load_module",
+]

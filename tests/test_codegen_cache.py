@@ -1,0 +1,193 @@
+"""Tier 3: the compiled-module cache (hits, corruption, concurrency, failures).
+
+Builds happen in subprocesses where a fresh interpreter matters (a cache hit
+must not start a compiler nor import Cython; concurrent builders must be
+separate processes).  A spy around ``build._run_build`` reports whether a
+process compiled anything.  Each test uses its own temporary cache.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from dynboltz.codegen import CompileError, build, cache_dir, clear_cache, load_module
+
+# A child process compiles exp(-a*x) + x**3 and reports values, builds and imports.
+CHILD = textwrap.dedent("""
+    import json, sys
+    import sympy
+    from dynboltz.codegen import build, compile_expressions
+    forbid_build = sys.argv[1] == "forbid-build"
+    builds = []
+    real_build = build._run_build
+    def spy(*args):
+        if forbid_build:
+            raise AssertionError("compiler invoked on a cache hit")
+        builds.append(args[1])
+        return real_build(*args)
+    build._run_build = spy
+    x, a = sympy.symbols("x a", real=True)
+    if sys.argv[2] == "wait":
+        print("ready", flush=True)
+        sys.stdin.readline()
+    f = compile_expressions([sympy.exp(-a * x) + x**3], [x], [a], name="child")
+    print(json.dumps({"values": f([[0.5], [2.0]], [1.5]).ravel().tolist(),
+                      "builds": len(builds), "cython_imported": "Cython" in sys.modules}))
+""")
+EXPECTED = [pytest.approx(2.718281828459045**-0.75 + 0.125, rel=1e-14),
+            pytest.approx(2.718281828459045**-3.0 + 8.0, rel=1e-14)]
+
+
+def start_child(cache, mode, wait="go"):
+    env = dict(os.environ, DYNBOLTZ_CACHE=str(cache))
+    return subprocess.Popen([sys.executable, "-c", CHILD, mode, wait], env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def child_report(process):
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    report = json.loads(stdout.splitlines()[-1])
+    assert report["values"] == EXPECTED
+    return report
+
+
+def entries(cache):
+    """Cache entries; hidden names are lock files and in-flight build directories."""
+    return sorted(p for p in (cache / "modules").iterdir() if not p.name.startswith("."))
+
+
+@pytest.fixture(scope="module")
+def built_cache(tmp_path_factory):
+    """Two processes build the same module into an empty cache at the same moment."""
+    cache = tmp_path_factory.mktemp("concurrent_cache")
+    children = [start_child(cache, "allow-build", wait="wait") for _ in range(2)]
+    for child in children:
+        assert child.stdout.readline().strip() == "ready"
+    for child in children:
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    reports = [child_report(child) for child in children]
+    return cache, reports
+
+
+def test_concurrent_builders_both_succeed_and_leave_one_entry(built_cache):
+    cache, reports = built_cache
+    assert sorted(report["builds"] for report in reports) == [0, 1]
+    (entry,) = entries(cache)
+    assert len(list(entry.glob("*.so"))) == 1
+    leftovers = [p.name for p in (cache / "modules").iterdir() if p.is_dir() and p != entry]
+    assert leftovers == []
+
+
+def test_cache_hit_in_a_fresh_process_needs_no_compiler_nor_cython(built_cache):
+    cache, _ = built_cache
+    report = child_report(start_child(cache, "forbid-build"))
+    assert report["builds"] == 0 and report["cython_imported"] is False
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "no_sidecar", "wrong_key",
+                                    "no_shared_object", "sidecar_not_json"])
+def test_every_kind_of_damaged_entry_is_detected(built_cache, tmp_path, damage):
+    cache, _ = built_cache
+    shutil.copytree(cache, tmp_path / "cache")
+    (entry,) = entries(tmp_path / "cache")
+    key = json.loads((entry / "entry.json").read_text())["key"]
+    assert build._entry_is_valid(entry, entry.name, key)
+    shared_object = next(entry.glob("*.so"))
+    size = shared_object.stat().st_size
+    if damage == "truncate":
+        shared_object.write_bytes(shared_object.read_bytes()[: size // 2])
+    elif damage == "garbage":
+        shared_object.write_bytes(os.urandom(size))
+    elif damage == "no_sidecar":
+        (entry / "entry.json").unlink()
+    elif damage == "wrong_key":
+        (entry / "entry.json").write_text(json.dumps({"key": "0" * 64}))
+    elif damage == "no_shared_object":
+        shared_object.unlink()
+    else:
+        (entry / "entry.json").write_text("{not json")
+    assert not build._entry_is_valid(entry, entry.name, key)
+
+
+def test_truncated_shared_object_is_rebuilt_not_loaded(built_cache, tmp_path):
+    cache, _ = built_cache
+    shutil.copytree(cache, tmp_path / "cache")
+    (entry,) = entries(tmp_path / "cache")
+    shared_object = next(entry.glob("*.so"))
+    good_size = shared_object.stat().st_size
+    shared_object.write_bytes(shared_object.read_bytes()[:4096])
+    report = child_report(start_child(tmp_path / "cache", "allow-build"))
+    assert report["builds"] == 1
+    (rebuilt,) = entries(tmp_path / "cache")
+    assert rebuilt.name == entry.name
+    assert next(rebuilt.glob("*.so")).stat().st_size == good_size
+
+
+def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DYNBOLTZ_CACHE", str(tmp_path / "explicit"))
+    assert cache_dir() == tmp_path / "explicit"
+    monkeypatch.delenv("DYNBOLTZ_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "dynboltz"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_dir() == tmp_path / "home" / ".cache" / "dynboltz"
+
+
+def test_clear_cache_removes_compiled_modules(built_cache, tmp_path, monkeypatch):
+    cache, _ = built_cache
+    shutil.copytree(cache, tmp_path / "cache")
+    monkeypatch.setenv("DYNBOLTZ_CACHE", str(tmp_path / "cache"))
+    clear_cache()
+    assert not (tmp_path / "cache" / "modules").exists()
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == []
+    clear_cache()
+
+
+def test_cache_key_changes_with_sources_flags_and_hint(monkeypatch):
+    sources = {"m.pyx": "x = 1\n"}
+    key = build.cache_key(sources, "m")
+    assert key == build.cache_key(dict(sources), "m")
+    assert key != build.cache_key({"m.pyx": "x = 2\n"}, "m")
+    assert key != build.cache_key(sources, "other")
+    monkeypatch.setitem(build.BUILD_FLAGS, "extra_compile_args", ["-O2"])
+    assert key != build.cache_key(sources, "m")
+
+
+def test_missing_compiler_raises_compile_error_with_its_output(tmp_path, monkeypatch):
+    monkeypatch.setenv("DYNBOLTZ_CACHE", str(tmp_path))
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    with pytest.raises(CompileError) as failure:
+        load_module({"tiny.pyx": "def answer():\n    return 42\n"}, "tiny")
+    assert "/nonexistent/cc" in failure.value.output
+    assert failure.value.command[0] == sys.executable
+    assert "/nonexistent/cc" in str(failure.value)
+    assert [p.name for p in (tmp_path / "modules").iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_broken_source_raises_compile_error_with_cython_output(tmp_path, monkeypatch):
+    monkeypatch.setenv("DYNBOLTZ_CACHE", str(tmp_path))
+    with pytest.raises(CompileError) as failure:
+        load_module({"broken.pyx": "def broken(:\n    pass\n"}, "broken")
+    assert "Error compiling Cython file" in failure.value.output
+    assert "def broken(:" in failure.value.output
+    assert [p.name for p in (tmp_path / "modules").iterdir() if not p.name.endswith(".lock")] == []
+
+
+@pytest.mark.parametrize("sources, hint, error", [
+    ({"a.pyx": "", "b.pyx": ""}, "m", ValueError),
+    ({"../a.pyx": ""}, "m", ValueError),
+    ({"a.pxd": ""}, "m", ValueError),
+    ({"a.pyx": 1}, "m", TypeError),
+    ({"a.pyx": ""}, "9m", ValueError),
+])
+def test_load_module_validates_its_arguments(sources, hint, error):
+    with pytest.raises(error):
+        load_module(sources, hint)
