@@ -64,12 +64,13 @@ Moments of p̃ come from ``net.maxent_moments(K)`` compiled by
 """
 from dataclasses import dataclass
 import math
-from numbers import Integral, Real
 
 import numpy as np
 from scipy.linalg import expm
 
 from dynboltz.runtime import _hat_ode
+from dynboltz.runtime.validation import (check_choice, check_integer, check_real, invalid,
+                                         rate_vector)
 
 __all__ = ["learn_basis", "BasisLearningResult", "integrate_reduced",
            "ReducedTrajectory", "basis_on_grid"]
@@ -78,29 +79,11 @@ _VARIANCE_FLOOR = 1e-6
 _DELTAS = ("hat", "gaussian")
 
 
-def _invalid(param, function, constraint, value, error=ValueError):
-    return error(f"`{param}` of `{function}` must be {constraint}; got {value!r}")
-
-
-def _real(value, param, function, low=-math.inf, low_open=False):
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) \
-            or value < low or (low_open and value == low):
-        bound = f"{'>' if low_open else '>='} {low}" if low > -math.inf else "finite"
-        raise _invalid(param, function, f"a finite real number {bound}", value)
-    return float(value)
-
-
-def _integer(value, param, function, low):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-        raise _invalid(param, function, f"an integer >= {low}", value)
-    return int(value)
-
-
 def _grid_axes(grid, K, function):
     """Tuple of K evenly spaced increasing 1-D float arrays (>= 2 nodes each)."""
     axes = (grid,) if K == 1 and np.ndim(grid) == 1 else tuple(grid)
     if len(axes) != K:
-        raise _invalid("grid", function, f"a 1-D array (K = 1) or a sequence of K = {K} "
+        raise invalid("grid", function, f"a 1-D array (K = 1) or a sequence of K = {K} "
                        "1-D arrays", grid)
     checked = []
     for axis in axes:
@@ -108,19 +91,10 @@ def _grid_axes(grid, K, function):
         step = np.diff(axis) if axis.ndim == 1 else np.array([])
         if axis.ndim != 1 or axis.size < 2 or not np.all(np.isfinite(axis)) \
                 or np.any(step <= 0) or not np.allclose(step, step[0], rtol=1e-9, atol=0):
-            raise _invalid("grid", function, "evenly spaced increasing finite axes with "
+            raise invalid("grid", function, "evenly spaced increasing finite axes with "
                            ">= 2 nodes", grid)
         checked.append(axis)
     return tuple(checked)
-
-
-def _rate_vector(net, rates, function):
-    names = tuple(net.process_names)
-    if not hasattr(rates, "keys") or set(rates) != set(names):
-        raise _invalid("rates", function, f"a mapping keyed by exactly {list(names)}", rates,
-                       TypeError if not hasattr(rates, "keys") else ValueError)
-    return np.array([_real(rates[name], f"rates[{name!r}]", function, 0.0)
-                     for name in names])
 
 
 def _compile(expressions, inputs, params):
@@ -181,23 +155,23 @@ def integrate_reduced(F, grid, eta, T, n_steps=200, n_record=51, delta="hat",
     F = np.asarray(F, dtype=np.float64)
     K = F.shape[-1] if F.ndim >= 1 else 0
     if K < 1:
-        raise _invalid("F", function, "an array of shape grid_shape + (K,)", F)
+        raise invalid("F", function, "an array of shape grid_shape + (K,)", F)
     axes = _grid_axes(grid, K, function)
     shape = tuple(axis.size for axis in axes)
     if F.shape != shape + (K,):
-        raise _invalid("F", function, f"of shape {shape + (K,)}", f"shape {F.shape}")
+        raise invalid("F", function, f"of shape {shape + (K,)}", f"shape {F.shape}")
     eta = np.asarray(eta, dtype=np.float64)
     if eta.shape != (K,) or not np.all(np.isfinite(eta)):
-        raise _invalid("eta", function, f"a finite array of shape ({K},)", eta)
-    T = _real(T, "T", function, 0.0, low_open=True)
-    n_steps = _integer(n_steps, "n_steps", function, 1)
-    n_record = _integer(n_record, "n_record", function, 2)
+        raise invalid("eta", function, f"a finite array of shape ({K},)", eta)
+    T = check_real(T, "T", function, 0.0, low_open=True)
+    n_steps = check_integer(n_steps, "n_steps", function, 1)
+    n_record = check_integer(n_record, "n_record", function, 2)
     if n_steps % (n_record - 1):
-        raise _invalid("n_record", function, f"such that n_record - 1 divides n_steps = "
-                       f"{n_steps}", n_record)
+        raise invalid("n_record", function, f"such that n_record - 1 divides n_steps = "
+                      f"{n_steps}", n_record)
     if delta not in _DELTAS:
-        raise _invalid("delta", function, f"one of {_DELTAS}", delta)
-    variance = _real(delta_variance, "delta_variance", function, 0.0, low_open=True)
+        raise invalid("delta", function, f"one of {_DELTAS}", delta)
+    variance = check_real(delta_variance, "delta_variance", function, 0.0, low_open=True)
     return _integrate(F, axes, eta, T, n_steps, n_record, delta == "gaussian", variance)
 
 
@@ -237,11 +211,11 @@ def basis_on_grid(net, rates, K, grid):
     numpy.ndarray, shape grid_shape + (K,)
     """
     axes = _grid_axes(grid, K, "basis_on_grid")
-    rate_vector = _rate_vector(net, rates, "basis_on_grid")
+    rate_values = rate_vector(rates, net.process_names, "basis_on_grid")
     nodes = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)
     compiled = _compile(net.basis_functions(K), net.nu(K), net.rate_symbols)
     return compiled(np.ascontiguousarray(nodes.reshape(-1, K)),
-                    rate_vector).reshape(nodes.shape)
+                    rate_values).reshape(nodes.shape)
 
 
 def _geometric_kl(nu, m):
@@ -263,11 +237,11 @@ def _gaussian_kl(nu, m):
 _MOMENT_MATCHED_KL = {1: _geometric_kl, 2: _gaussian_kl}
 
 
-def _augmented_step(net, rate_vector, K, dt):
+def _augmented_step(net, rate_values, K, dt):
     """exp(M dt) of the affine factorial-moment system dφ/dt = A φ + b, (K+1, K+1)."""
     A, b = net.moment_system(K)
     compiled = _compile(list(A) + list(b), net.nu(K), net.rate_symbols)
-    values = compiled(np.zeros((1, K)), rate_vector)[0]
+    values = compiled(np.zeros((1, K)), rate_values)[0]
     generator = np.zeros((K + 1, K + 1))
     generator[:K, :K] = values[:K * K].reshape(K, K)
     generator[:K, K] = values[K * K:]
@@ -277,10 +251,10 @@ def _augmented_step(net, rate_vector, K, dt):
 class _AnalyticTruth:
     """⟨C(n,k)⟩_p(t) from the closed moment system started at the moments of p̃(η)."""
 
-    def __init__(self, net, rate_vector, K, maxent_moments, times):
+    def __init__(self, net, rate_values, K, maxent_moments, times):
         self._maxent_moments = maxent_moments
         self._factorials = np.array([math.factorial(k) for k in range(1, K + 1)], float)
-        self._step = _augmented_step(net, rate_vector, K, times[1] - times[0])
+        self._step = _augmented_step(net, rate_values, K, times[1] - times[0])
         self._n_times = times.size
 
     def __call__(self, eta, seed):
@@ -434,16 +408,10 @@ def _eta_box(eta_range, axes, function):
             box = box[None]
     if box.shape != (len(axes), 2) or not np.all(np.isfinite(box)) \
             or np.any(box[:, 0] > box[:, 1]) or box[-1, 0] <= 0:
-        raise _invalid("eta_range", function, f"a ({len(axes)}, 2) array of finite "
+        raise invalid("eta_range", function, f"a ({len(axes)}, 2) array of finite "
                        "[low, high] rows with low <= high and a positive last row "
                        "(p̃ must be normalisable)", eta_range)
     return box[:, 0].copy(), box[:, 1].copy()
-
-
-def _check_choice(value, param, choices, function):
-    if not isinstance(value, str) or value not in choices:
-        raise _invalid(param, function, f"one of {sorted(choices)}", value)
-    return value
 
 
 def _trapezoid_weights(times):
@@ -457,34 +425,34 @@ def _build_setup(net, rates, K, grid, T, truth, n_trajectories, eta_range, n_ste
     function = "learn_basis"
     if not all(hasattr(net, name) for name in ("maxent_moments", "moment_system",
                                                 "process_names", "nu", "rate_symbols")):
-        raise _invalid("net", function, "a dynboltz.symbolic.WellMixed", net, TypeError)
+        raise invalid("net", function, "a dynboltz.symbolic.WellMixed", net, TypeError)
     if isinstance(K, bool) or K not in _MOMENT_MATCHED_KL:
-        raise _invalid("K", function, f"one of {sorted(_MOMENT_MATCHED_KL)}", K)
+        raise invalid("K", function, f"one of {sorted(_MOMENT_MATCHED_KL)}", K)
     axes = _grid_axes(grid, K, function)
     if axes[-1][0] <= 0:
-        raise _invalid("grid", function, f"positive on axis nu{K} (p̃ normalisable)", grid)
-    rate_vector = _rate_vector(net, rates, function)
-    T = _real(T, "T", function, 0.0, low_open=True)
-    n_steps = _integer(n_steps, "n_steps", function, 1)
-    n_record = _integer(n_record, "n_record", function, 2)
+        raise invalid("grid", function, f"positive on axis nu{K} (p̃ normalisable)", grid)
+    rate_values = rate_vector(rates, net.process_names, function)
+    T = check_real(T, "T", function, 0.0, low_open=True)
+    n_steps = check_integer(n_steps, "n_steps", function, 1)
+    n_record = check_integer(n_record, "n_record", function, 2)
     if n_steps % (n_record - 1):
-        raise _invalid("n_record", function, f"such that n_record - 1 divides n_steps = "
-                       f"{n_steps}", n_record)
-    _check_choice(truth, "truth", _TRUTHS, function)
-    _check_choice(delta, "delta", _DELTAS, function)
-    variance = _real(delta_variance, "delta_variance", function, 0.0, low_open=True)
+        raise invalid("n_record", function, f"such that n_record - 1 divides n_steps = "
+                      f"{n_steps}", n_record)
+    check_choice(truth, "truth", _TRUTHS, function)
+    check_choice(delta, "delta", _DELTAS, function)
+    variance = check_real(delta_variance, "delta_variance", function, 0.0, low_open=True)
     eta_low, eta_high = _eta_box(eta_range, axes, function)
     compiled = _compile(net.maxent_moments(K), net.nu(K), net.rate_symbols)
 
     def maxent_moments(nu):
-        return compiled(np.ascontiguousarray(nu, dtype=np.float64), rate_vector)
+        return compiled(np.ascontiguousarray(nu, dtype=np.float64), rate_values)
 
     times = np.linspace(0.0, T, n_record)
     if truth == "analytic":
-        truth_moments = _AnalyticTruth(net, rate_vector, K, maxent_moments, times)
+        truth_moments = _AnalyticTruth(net, rate_values, K, maxent_moments, times)
     else:
-        n = _integer(n_trajectories, "n_trajectories", function, 1)
-        truth_moments = _SsaTruth(net, dict(zip(net.process_names, rate_vector)), K, n,
+        n = check_integer(n_trajectories, "n_trajectories", function, 1)
+        truth_moments = _SsaTruth(net, dict(zip(net.process_names, rate_values)), K, n,
                                   times)
     return _Setup(axes, T, n_steps, n_record, delta == "gaussian", variance, eta_low,
                   eta_high, maxent_moments, truth_moments, _MOMENT_MATCHED_KL[K],
@@ -571,17 +539,17 @@ def learn_basis(net, rates, K, grid, T, iterations, seed=None, *, truth="analyti
     function = "learn_basis"
     setup = _build_setup(net, rates, K, grid, T, truth, n_trajectories, eta_range,
                          n_steps, n_record, delta, delta_variance)
-    iterations = _integer(iterations, "iterations", function, 1)
-    n_initial = _integer(n_initial, "n_initial", function, 1)
-    learning_rate = _real(learning_rate, "learning_rate", function, 0.0, low_open=True)
-    decay = _real(decay, "decay", function, 0.0, low_open=True)
+    iterations = check_integer(iterations, "iterations", function, 1)
+    n_initial = check_integer(n_initial, "n_initial", function, 1)
+    learning_rate = check_real(learning_rate, "learning_rate", function, 0.0, low_open=True)
+    decay = check_real(decay, "decay", function, 0.0, low_open=True)
     if decay > 1:
-        raise _invalid("decay", function, "in (0, 1]", decay)
-    _check_choice(step_rule, "step_rule", _STEP_RULES, function)
+        raise invalid("decay", function, "in (0, 1]", decay)
+    check_choice(step_rule, "step_rule", _STEP_RULES, function)
     shape = tuple(axis.size for axis in setup.axes)
     F = np.array(np.broadcast_to(np.asarray(initial_F, dtype=np.float64), shape + (K,)))
     if not np.all(np.isfinite(F)):
-        raise _invalid("initial_F", function, f"finite, broadcastable to {shape + (K,)}",
+        raise invalid("initial_F", function, f"finite, broadcastable to {shape + (K,)}",
                        initial_F)
     step = _STEP_RULES[step_rule](F.shape)
     eta_seed, truth_seed = np.random.SeedSequence(seed).spawn(2)

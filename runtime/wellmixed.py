@@ -4,65 +4,41 @@
 ``dynboltz.symbolic.WellMixed`` network. It reads only ``net.stoichiometry()``,
 ``net.process_names`` and ``net.species`` (no sympy at run time).
 """
-import math
-from numbers import Integral, Real
-
 import numpy as np
 
 from dynboltz.runtime import _gillespie
+from dynboltz.runtime.validation import check_integer, invalid, rate_vector
 
 __all__ = ["simulate", "learn_basis"]
 
 
-def _invalid(param, constraint, value, error=ValueError):
-    return error(f"`{param}` of `simulate` must be {constraint}; got {value!r}")
-
-
 def _check_net(net):
     if not all(hasattr(net, name) for name in ("stoichiometry", "process_names", "species")):
-        raise _invalid("net", "a dynboltz.symbolic.WellMixed", net, TypeError)
+        raise invalid("net", "simulate", "a dynboltz.symbolic.WellMixed", net, TypeError)
     if len(net.process_names) == 0:
-        raise _invalid("net", "a network with at least one process", net)
-
-
-def _rate_vector(rates, process_names):
-    if not hasattr(rates, "keys"):
-        raise _invalid("rates", "a mapping from process name to rate", rates, TypeError)
-    missing = [name for name in process_names if name not in rates]
-    unknown = [name for name in rates if name not in process_names]
-    if missing or unknown:
-        raise _invalid("rates", f"keyed by exactly the process names {list(process_names)}"
-                       f" (missing {missing}, unknown {unknown})", dict(rates))
-    values = []
-    for name in process_names:
-        value = rates[name]
-        if isinstance(value, bool) or not isinstance(value, Real) \
-                or not math.isfinite(value) or value < 0:
-            raise _invalid(f"rates[{name!r}]", "a finite non-negative real number", value)
-        values.append(float(value))
-    return np.array(values, dtype=np.float64)
+        raise invalid("net", "simulate", "a network with at least one process", net)
 
 
 def _time_vector(times):
     array = np.asarray(times)
     if array.ndim != 1 or array.size == 0 or not np.issubdtype(array.dtype, np.number) \
             or np.issubdtype(array.dtype, np.complexfloating):
-        raise _invalid("times", "a non-empty 1-D array of real numbers", times)
+        raise invalid("times", "simulate", "a non-empty 1-D array of real numbers", times)
     array = array.astype(np.float64)
     if not np.all(np.isfinite(array)) or np.any(array < 0) or np.any(np.diff(array) < 0):
-        raise _invalid("times", "finite, non-negative and sorted ascending", times)
+        raise invalid("times", "simulate", "finite, non-negative and sorted ascending", times)
     return np.ascontiguousarray(array)
 
 
 def _initial_counts(initial, n, n_species):
     array = np.asarray(initial)
     if not np.issubdtype(array.dtype, np.integer):
-        raise _invalid("initial", "an array of integer counts", initial, TypeError)
+        raise invalid("initial", "simulate", "an array of integer counts", initial, TypeError)
     if array.shape not in ((n_species,), (n, n_species)):
-        raise _invalid("initial", f"of shape ({n_species},) or ({n}, {n_species})",
+        raise invalid("initial", "simulate", f"of shape ({n_species},) or ({n}, {n_species})",
                        f"array of shape {array.shape}")
     if np.any(array < 0):
-        raise _invalid("initial", "non-negative", initial)
+        raise invalid("initial", "simulate", "non-negative", initial)
     return np.ascontiguousarray(np.broadcast_to(array, (n, n_species)), dtype=np.int64)
 
 
@@ -120,13 +96,12 @@ def simulate(net, rates, initial, times, n, seed=None):
         If an argument breaks the constraints above (message names it).
     """
     _check_net(net)
-    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
-        raise _invalid("n", "an integer >= 1", n)
-    rate_vector = _rate_vector(rates, tuple(net.process_names))
+    n = check_integer(n, "n", "simulate", 1)
+    rate_values = rate_vector(rates, net.process_names, "simulate")
     time_vector = _time_vector(times)
-    counts = _initial_counts(initial, int(n), len(net.species))
+    counts = _initial_counts(initial, n, len(net.species))
     reactants, products = (np.asarray(m, dtype=np.int64) for m in net.stoichiometry())
-    return _gillespie.direct_method(rate_vector, *_network_arrays(reactants, products),
+    return _gillespie.direct_method(rate_values, *_network_arrays(reactants, products),
                                     counts, time_vector, seed)
 
 
