@@ -64,7 +64,10 @@ setup(
         "matplotlib>=3.7",
         "tqdm>=4.60",
     ],
-    extras_require={"test": ["pytest>=7"]},
+    extras_require={
+        "dask": ["dask[distributed]>=2023.1"],
+        "test": ["pytest>=7", "dask[distributed]>=2023.1"],
+    },
     entry_points={"console_scripts": ["dynboltz = dynboltz.runtime.cli:main"]},
     zip_safe=False,
 )

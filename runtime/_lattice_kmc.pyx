@@ -1,0 +1,511 @@
+"""Lattice kinetic Monte Carlo engine (SPEC §4-5): exact continuous time and the paper's
+discrete-time scheme, on a ring (or open chain) of int8 site codes.
+
+Rules are grouped by their left side ("pattern"). For every pattern the engine keeps the
+list of window positions where it matches, and for every window width an index map
+site -> position in that list, so an event is chosen in O(number of patterns) and applied
+in O(window width): only the windows overlapping the sites it changed are re-examined
+(swap-with-last removal, append insertion). Site and ordered bond counts are kept the same
+way, so recording the per-site moments costs O(L), never a scan.
+
+Tables come from ``dynboltz.runtime.lattice_simulation`` (plain numpy arrays; the module
+docstring there defines them). Random numbers: xoshiro256** stream ``stream`` of the
+SeedSequence whose words are given, as in ``_gillespie.pyx``.
+"""
+from libc.math cimport INFINITY
+from libc.stdint cimport int8_t, int32_t, int64_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy
+
+import cython
+
+from runtime.xoshiro cimport (ZigguratExponential, seed_sequence_words,
+                              xoshiro_exponential, xoshiro_next, xoshiro_seed_spawned,
+                              xoshiro_uniform, ziggurat_exponential_tables)
+
+
+cdef ZigguratExponential _ZIGGURAT
+ziggurat_exponential_tables(&_ZIGGURAT)
+
+cdef enum:
+    _MAX_WIDTH = 8   # widest rule window the engine accepts
+    _MAX_SLOTS = 8   # distinct window widths
+
+
+cdef inline Py_ssize_t _wrap(Py_ssize_t j, Py_ssize_t n) noexcept nogil:
+    # offsets never exceed one ring length (N >= 2 * widest window is validated)
+    if j < 0:
+        return j + n
+    if j >= n:
+        return j - n
+    return j
+
+
+cdef inline Py_ssize_t _below(uint64_t* rng, Py_ssize_t n) noexcept nogil:
+    # uniform integer in [0, n) from 53 random bits
+    cdef Py_ssize_t k = <Py_ssize_t>(xoshiro_uniform(rng) * n)
+    return k if k < n else n - 1
+
+
+def stream_words(seed):
+    """Entropy words of ``SeedSequence(seed)`` for ``run_exact``/``run_paper``.
+
+    Stream r of these words is ``SeedSequence(seed).spawn(R)[r]`` (any R > r).
+
+    Returns
+    -------
+    numpy.ndarray of uint32
+    """
+    return seed_sequence_words(seed)
+
+
+@cython.final
+cdef class LatticeEngine:
+    """A lattice with its pattern lists, index maps and site/bond counts.
+
+    Parameters
+    ----------
+    lattice : int8 array, shape (N,)
+        Site codes 0..S; modified in place by the runs.
+    n_species : int
+        S.
+    periodic : bool
+        Ring (True) or open chain (False: no window or bond crosses the ends).
+    pattern_slot, pattern_rate, pattern_rule_start, rule_cumulative, rule_rhs,
+    slot_width, slot_code_offset, pattern_of_code :
+        Rule tables built by ``lattice_simulation.rule_tables``.
+    """
+    cdef int8_t[::1] _lattice_view
+    cdef int8_t* lattice
+    cdef Py_ssize_t n_sites, n_species, base, n_patterns, n_slots, max_width
+    cdef bint periodic
+    cdef object _tables
+    cdef const int64_t* pattern_slot
+    cdef const double* pattern_rate
+    cdef const int64_t* pattern_rule_start
+    cdef const double* rule_cumulative
+    cdef const int8_t* rule_rhs
+    cdef const int32_t* pattern_of_code
+    cdef Py_ssize_t slot_width[_MAX_SLOTS]
+    cdef Py_ssize_t slot_code_offset[_MAX_SLOTS]
+    cdef int32_t* slot_index[_MAX_SLOTS]
+    cdef int32_t** pattern_sites
+    cdef Py_ssize_t* pattern_count
+    cdef Py_ssize_t* pattern_capacity
+    cdef int64_t* site_counts
+    cdef int64_t* bond_counts
+
+    def __cinit__(self, int8_t[::1] lattice, Py_ssize_t n_species, bint periodic,
+                  const int64_t[::1] pattern_slot, const double[::1] pattern_rate,
+                  const int64_t[::1] pattern_rule_start, const double[::1] rule_cumulative,
+                  const int8_t[:, ::1] rule_rhs, const int64_t[::1] slot_width,
+                  const int64_t[::1] slot_code_offset, const int32_t[::1] pattern_of_code):
+        cdef Py_ssize_t s, g
+        self.n_slots = 0
+        self.pattern_sites = NULL
+        self.pattern_count = NULL
+        self.pattern_capacity = NULL
+        self.site_counts = NULL
+        self.bond_counts = NULL
+        if slot_width.shape[0] > _MAX_SLOTS or rule_rhs.shape[1] > _MAX_WIDTH:
+            raise ValueError("rule windows are limited to 8 sites")
+        self._tables = (pattern_slot, pattern_rate, pattern_rule_start, rule_cumulative,
+                        rule_rhs, pattern_of_code)
+        self._lattice_view = lattice
+        self.lattice = &lattice[0]
+        self.n_sites = lattice.shape[0]
+        self.n_species = n_species
+        self.base = n_species + 1
+        self.periodic = periodic
+        self.n_patterns = pattern_rate.shape[0]
+        self.max_width = rule_rhs.shape[1]
+        self.pattern_slot = &pattern_slot[0] if self.n_patterns else NULL
+        self.pattern_rate = &pattern_rate[0] if self.n_patterns else NULL
+        self.pattern_rule_start = &pattern_rule_start[0]
+        self.rule_cumulative = &rule_cumulative[0] if rule_cumulative.shape[0] else NULL
+        self.rule_rhs = &rule_rhs[0, 0] if rule_rhs.shape[0] else NULL
+        self.pattern_of_code = &pattern_of_code[0] if pattern_of_code.shape[0] else NULL
+        for s in range(slot_width.shape[0]):
+            self.slot_width[s] = slot_width[s]
+            self.slot_code_offset[s] = slot_code_offset[s]
+            self.slot_index[s] = <int32_t*>malloc(self.n_sites * sizeof(int32_t))
+            self.n_slots += 1
+            if self.slot_index[s] == NULL:
+                raise MemoryError()
+        self.pattern_sites = <int32_t**>malloc((self.n_patterns + 1) * sizeof(int32_t*))
+        self.pattern_count = <Py_ssize_t*>malloc((self.n_patterns + 1) * sizeof(Py_ssize_t))
+        self.pattern_capacity = <Py_ssize_t*>malloc(
+            (self.n_patterns + 1) * sizeof(Py_ssize_t))
+        self.site_counts = <int64_t*>malloc(self.base * sizeof(int64_t))
+        self.bond_counts = <int64_t*>malloc(self.base * self.base * sizeof(int64_t))
+        if (self.pattern_sites == NULL or self.pattern_count == NULL
+                or self.pattern_capacity == NULL or self.site_counts == NULL
+                or self.bond_counts == NULL):
+            raise MemoryError()
+        for g in range(self.n_patterns):
+            self.pattern_sites[g] = NULL
+            self.pattern_count[g] = 0
+            self.pattern_capacity[g] = 0
+        if self._rebuild() < 0:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        cdef Py_ssize_t s, g
+        for s in range(self.n_slots):
+            free(self.slot_index[s])
+        if self.pattern_sites != NULL:
+            for g in range(self.n_patterns):
+                free(self.pattern_sites[g])
+        free(self.pattern_sites)
+        free(self.pattern_count)
+        free(self.pattern_capacity)
+        free(self.site_counts)
+        free(self.bond_counts)
+
+    cdef int _rebuild(self) noexcept nogil:
+        # pattern lists, index maps and counts from a scan of the lattice (once per run)
+        cdef Py_ssize_t s, g, j, a
+        for g in range(self.n_patterns):
+            self.pattern_count[g] = 0
+        for a in range(self.base * self.base):
+            self.bond_counts[a] = 0
+        for a in range(self.base):
+            self.site_counts[a] = 0
+        for j in range(self.n_sites):
+            self.site_counts[self.lattice[j]] += 1
+        for j in range(self.n_sites if self.periodic else self.n_sites - 1):
+            self.bond_counts[self.lattice[j] * self.base
+                             + self.lattice[_wrap(j + 1, self.n_sites)]] += 1
+        for s in range(self.n_slots):
+            for j in range(self.n_sites):
+                self.slot_index[s][j] = -1
+                g = self._window_pattern(j, s)
+                if g >= 0 and self._push(g, j, s) < 0:
+                    return -1
+        return 0
+
+    cdef inline int32_t _window_pattern(self, Py_ssize_t j, Py_ssize_t s) noexcept nogil:
+        # pattern matched by the window of slot s starting at site j (unwrapped);
+        # -1: none, -2: the window crosses an open end
+        cdef Py_ssize_t w = self.slot_width[s], k, code = 0, scale = 1
+        if not self.periodic and (j < 0 or j + w > self.n_sites):
+            return -2
+        if j >= 0 and j + w <= self.n_sites:  # the common case: no wrap-around
+            for k in range(w):
+                code += self.lattice[j + k] * scale
+                scale *= self.base
+        else:
+            j = _wrap(j, self.n_sites)
+            for k in range(w):
+                code += self.lattice[_wrap(j + k, self.n_sites)] * scale
+                scale *= self.base
+        return self.pattern_of_code[self.slot_code_offset[s] + code]
+
+    cdef inline int _push(self, Py_ssize_t g, Py_ssize_t j, Py_ssize_t s) noexcept nogil:
+        cdef Py_ssize_t capacity
+        cdef int32_t* grown
+        if self.pattern_count[g] == self.pattern_capacity[g]:
+            capacity = 2 * self.pattern_capacity[g] + 64
+            grown = <int32_t*>realloc(self.pattern_sites[g], capacity * sizeof(int32_t))
+            if grown == NULL:
+                return -1
+            self.pattern_sites[g] = grown
+            self.pattern_capacity[g] = capacity
+        self.pattern_sites[g][self.pattern_count[g]] = <int32_t>j
+        self.slot_index[s][j] = <int32_t>self.pattern_count[g]
+        self.pattern_count[g] += 1
+        return 0
+
+    cdef inline void _remove(self, Py_ssize_t g, Py_ssize_t j, Py_ssize_t s) noexcept nogil:
+        cdef int32_t position = self.slot_index[s][j]
+        cdef int32_t moved = self.pattern_sites[g][self.pattern_count[g] - 1]
+        self.pattern_sites[g][position] = moved
+        self.slot_index[s][moved] = position
+        self.pattern_count[g] -= 1
+        self.slot_index[s][j] = -1
+
+    cdef inline void _count(self, Py_ssize_t first, Py_ssize_t last,
+                            int64_t sign) noexcept nogil:
+        # add sign x (sites first..last, bonds (j, j+1) for j = first-1..last)
+        cdef Py_ssize_t j, n = self.n_sites
+        for j in range(first, last + 1):
+            self.site_counts[self.lattice[_wrap(j, n)]] += sign
+        for j in range(first - 1, last + 1):
+            if not self.periodic and (j < 0 or j + 1 >= n):
+                continue
+            self.bond_counts[self.lattice[_wrap(j, n)] * self.base
+                             + self.lattice[_wrap(j + 1, n)]] += sign
+
+    cdef int _rewrite(self, Py_ssize_t start, Py_ssize_t width,
+                      const int8_t* values) noexcept nogil:
+        # set sites start..start+width-1 to values, updating lists, maps and counts
+        cdef Py_ssize_t k, s, m, w, lo = -1, hi = -1, first, last, n = self.n_sites
+        cdef int32_t old[_MAX_SLOTS][2 * _MAX_WIDTH]
+        cdef int32_t new
+        for k in range(width):
+            if self.lattice[_wrap(start + k, n)] != values[k]:
+                if lo < 0:
+                    lo = k
+                hi = k
+        if lo < 0:
+            return 0
+        first = start + lo
+        last = start + hi
+        for s in range(self.n_slots):
+            w = self.slot_width[s]
+            for m in range(last - first + w):
+                old[s][m] = self._window_pattern(first - w + 1 + m, s)
+        self._count(first, last, -1)
+        for k in range(lo, hi + 1):
+            self.lattice[_wrap(start + k, n)] = values[k]
+        self._count(first, last, 1)
+        for s in range(self.n_slots):
+            w = self.slot_width[s]
+            for m in range(last - first + w):
+                new = self._window_pattern(first - w + 1 + m, s)
+                if new == old[s][m]:
+                    continue
+                if old[s][m] >= 0:
+                    self._remove(old[s][m], _wrap(first - w + 1 + m, n), s)
+                if new >= 0 and self._push(new, _wrap(first - w + 1 + m, n), s) < 0:
+                    return -1
+        return 0
+
+    cdef inline double _total_rate(self) noexcept nogil:
+        cdef double total = 0.0
+        cdef Py_ssize_t g
+        for g in range(self.n_patterns):
+            total += self.pattern_rate[g] * self.pattern_count[g]
+        return total
+
+    cdef int _fire(self, double target) noexcept nogil:
+        # the event at cumulative rate target in [0, total): pattern, then position,
+        # then rule, all from the one uniform
+        cdef Py_ssize_t g = 0, position, r, last = self.n_patterns - 1
+        cdef double before = 0.0, block = self.pattern_rate[0] * self.pattern_count[0]
+        while target >= before + block and g < last:
+            before += block
+            g += 1
+            block = self.pattern_rate[g] * self.pattern_count[g]
+        while self.pattern_count[g] == 0:  # rounding at the very top of the range
+            g -= 1
+        target -= before
+        position = <Py_ssize_t>(target / self.pattern_rate[g])
+        if position >= self.pattern_count[g]:
+            position = self.pattern_count[g] - 1
+        target -= position * self.pattern_rate[g]
+        r = self.pattern_rule_start[g]
+        while r < self.pattern_rule_start[g + 1] - 1 and target >= self.rule_cumulative[r]:
+            r += 1
+        return self._rewrite(self.pattern_sites[g][position],
+                             self.slot_width[self.pattern_slot[g]],
+                             &self.rule_rhs[r * self.max_width])
+
+    cdef void _record(self, Py_ssize_t k, double[:, ::1] moments,
+                      int8_t[:, ::1] snapshots) noexcept nogil:
+        cdef Py_ssize_t a, b, column
+        cdef double n_bonds = self.n_sites if self.periodic else self.n_sites - 1
+        for a in range(1, self.base):
+            moments[k, a - 1] = self.site_counts[a] / <double>self.n_sites
+        column = self.n_species
+        for a in range(1, self.base):
+            for b in range(a, self.base):
+                moments[k, column] = self.bond_counts[a * self.base + b]
+                if a != b:
+                    moments[k, column] += self.bond_counts[b * self.base + a]
+                moments[k, column] /= n_bonds
+                column += 1
+        if snapshots.shape[0] > 0:
+            memcpy(&snapshots[k, 0], self.lattice, self.n_sites)
+
+    cdef int64_t _run_exact(self, const double* times, Py_ssize_t n_times, uint64_t* rng,
+                            double[:, ::1] moments, int8_t[:, ::1] snapshots) noexcept nogil:
+        cdef double t = 0.0, t_next, total
+        cdef Py_ssize_t k = 0
+        cdef int64_t events = 0
+        while True:
+            total = self._total_rate()
+            t_next = t + xoshiro_exponential(rng, &_ZIGGURAT) / total if total > 0.0 \
+                else INFINITY
+            while k < n_times and times[k] < t_next:
+                self._record(k, moments, snapshots)
+                k += 1
+            if k == n_times:
+                return events
+            t = t_next
+            if self._fire(xoshiro_uniform(rng) * total) < 0:
+                return -1
+            events += 1
+
+    def run_exact(self, const double[::1] times, const uint32_t[::1] words, uint64_t stream,
+                  double[:, ::1] moments, int8_t[:, ::1] snapshots):
+        """Exact continuous-time KMC from t = 0, recording at ``times``.
+
+        Parameters
+        ----------
+        times : float64 array, shape (T,)
+            Non-negative, ascending.
+        words : uint32 array
+            ``stream_words(seed)``.
+        stream : int
+            Replicate index r (RNG = SeedSequence(seed).spawn(R)[r]).
+        moments : float64 array, shape (T, L)
+            Filled with the per-site moments in SPEC order.
+        snapshots : int8 array, shape (T, N) or (0, N)
+            Filled with the lattice at ``times`` unless it has no rows.
+
+        Returns
+        -------
+        int
+            Number of events.
+        """
+        cdef uint64_t rng[4]
+        cdef int64_t events
+        xoshiro_seed_spawned(&words[0], words.shape[0], stream, rng)
+        with nogil:
+            events = self._run_exact(&times[0], times.shape[0], rng, moments, snapshots)
+        if events < 0:
+            raise MemoryError()
+        return events
+
+    cdef int64_t _gillespie_window(self, double duration, uint64_t* rng) noexcept nogil:
+        # exact KMC of the engine's rules for a time `duration`; the overshooting event
+        # is discarded, which is exact because waiting times are memoryless
+        cdef double t = 0.0, total
+        cdef int64_t events = 0
+        while True:
+            total = self._total_rate()
+            if total <= 0.0:
+                return events
+            t += xoshiro_exponential(rng, &_ZIGGURAT) / total
+            if t >= duration:
+                return events
+            if self._fire(xoshiro_uniform(rng) * total) < 0:
+                return -1
+            events += 1
+
+    cdef Py_ssize_t _movers(self, int32_t* order, const double* hop) noexcept nogil:
+        # sites of particles that may hop, in uniformly random order (Fisher-Yates)
+        cdef Py_ssize_t i, m, n = 0
+        for i in range(self.n_sites):
+            if self.lattice[i] != 0 and (hop[2 * self.lattice[i]] > 0.0
+                                         or hop[2 * self.lattice[i] + 1] > 0.0):
+                order[n] = <int32_t>i
+                n += 1
+        return n
+
+    cdef int _hop_sweep(self, int32_t* order, int32_t* stamp, int32_t step,
+                        const double* hop, const int64_t* collision_start,
+                        const double* collision_cumulative, const int8_t* collision_rhs,
+                        uint64_t* rng) noexcept nogil:
+        cdef Py_ssize_t n_movers = self._movers(order, hop), m, q, c, i, j, start
+        cdef Py_ssize_t n = self.n_sites
+        cdef int32_t swap
+        cdef int8_t a, moved[2]
+        cdef int8_t before[2]
+        cdef int right
+        cdef double u
+        for m in range(n_movers - 1, 0, -1):
+            q = _below(rng, m + 1)
+            swap = order[m]
+            order[m] = order[q]
+            order[q] = swap
+        for m in range(n_movers):
+            i = order[m]
+            a = self.lattice[i]
+            if a == 0 or stamp[i] == step:
+                continue  # destroyed, or already acted (a mover or a product)
+            stamp[i] = step
+            if not self.periodic and i == 0:
+                right = 1
+            elif not self.periodic and i == n - 1:
+                right = 0
+            else:
+                right = <int>(xoshiro_next(rng) >> 63)
+            if hop[2 * a + right] < 1.0 and xoshiro_uniform(rng) >= hop[2 * a + right]:
+                continue
+            j = _wrap(i + 1, n) if right else _wrap(i - 1, n)
+            start = i if right else j
+            if self.lattice[j] == 0:
+                moved[0] = 0 if right else a
+                moved[1] = a if right else 0
+                if self._rewrite(start, 2, moved) < 0:
+                    return -1
+                stamp[j] = step
+                continue
+            before[0] = self.lattice[start]
+            before[1] = self.lattice[_wrap(start + 1, n)]
+            u = xoshiro_uniform(rng)
+            c = before[0] * self.base + before[1]
+            for q in range(collision_start[c], collision_start[c + 1]):
+                if u < collision_cumulative[q]:
+                    if self._rewrite(start, 2, &collision_rhs[2 * q]) < 0:
+                        return -1
+                    if collision_rhs[2 * q] != before[0]:
+                        stamp[start] = step
+                    if collision_rhs[2 * q + 1] != before[1]:
+                        stamp[_wrap(start + 1, n)] = step
+                    break
+        return 0
+
+    def run_paper(self, const int64_t[::1] record_steps, Py_ssize_t n_steps, double dt,
+                  const double[:, ::1] hop, const int64_t[::1] collision_start,
+                  const double[::1] collision_cumulative, const int8_t[:, ::1] collision_rhs,
+                  const uint32_t[::1] words, uint64_t stream,
+                  double[:, ::1] moments, int8_t[:, ::1] snapshots):
+        """The paper's discrete-time scheme (see ``paper_scheme``), ``n_steps`` steps.
+
+        Each step: exact KMC of the engine's (unimolecular) rules for ``dt``, then a
+        sweep in which every particle, in random order, attempts one hop.
+
+        Parameters
+        ----------
+        record_steps : int64 array, shape (T,)
+            Ascending step counts after which to record (0 = initial lattice).
+        hop : float64 array, shape (S+1, 2)
+            Probability per step that a particle of a species attempts a hop to the
+            left (column 0) or right (column 1) neighbour, given that direction.
+        collision_start, collision_cumulative, collision_rhs :
+            Per ordered occupied pair code a (S+1) + b: the bimolecular rules of the
+            window (a, b), cumulative probabilities and right sides.
+        words, stream, moments, snapshots :
+            As in ``run_exact``.
+
+        Returns
+        -------
+        int
+            Number of Gillespie events.
+        """
+        cdef uint64_t rng[4]
+        cdef int64_t events = 0, window
+        cdef Py_ssize_t k = 0, step, n_times = record_steps.shape[0], i
+        cdef int failed = 0
+        cdef int32_t* order = <int32_t*>malloc(self.n_sites * sizeof(int32_t))
+        cdef int32_t* stamp = <int32_t*>malloc(self.n_sites * sizeof(int32_t))
+        if order == NULL or stamp == NULL:
+            free(order)
+            free(stamp)
+            raise MemoryError()
+        xoshiro_seed_spawned(&words[0], words.shape[0], stream, rng)
+        with nogil:
+            for i in range(self.n_sites):
+                stamp[i] = -1
+            for step in range(n_steps + 1):
+                while k < n_times and record_steps[k] == step:
+                    self._record(k, moments, snapshots)
+                    k += 1
+                if step == n_steps:
+                    break
+                window = self._gillespie_window(dt, rng)
+                if window < 0 or self._hop_sweep(
+                        order, stamp, <int32_t>step, &hop[0, 0], &collision_start[0],
+                        &collision_cumulative[0] if collision_cumulative.shape[0] else NULL,
+                        &collision_rhs[0, 0] if collision_rhs.shape[0] else NULL, rng) < 0:
+                    failed = 1
+                    break
+                events += window
+        free(order)
+        free(stamp)
+        if failed:
+            raise MemoryError()
+        return events

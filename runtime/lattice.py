@@ -1,0 +1,204 @@
+"""Lattice runtime, public facade (SPEC §4-5): simulate, sample, fit_parameters.
+
+>>> from dynboltz.runtime.lattice import simulate
+>>> ens = simulate(motif, rates={"branching": 1.0, "annihilation": 1.0, "diffusion": 1.0},
+...                N=1000, times=[0.0, 0.5, 1.0], initial=x0, replicates=10, seed=0)
+>>> ens.moments.shape            # (replicates, T, L): per-site (µ_α, ∆_αβ), SPEC order
+(10, 3, 2)
+"""
+import hashlib
+
+import numpy as np
+
+from dynboltz.runtime.chain_sampling import sample
+from dynboltz.runtime.ensemble import Ensemble, fingerprint, load_ensemble, run_ensemble
+from dynboltz.runtime.inverse_ising import fit_parameters
+from dynboltz.runtime.lattice_simulation import LatticeTask
+from dynboltz.runtime.paper_scheme import DEFAULT_DT, paper_tables, record_steps
+from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
+from dynboltz.runtime.validation import rate_vector
+
+__all__ = ["simulate", "sample", "fit_parameters", "Ensemble", "load_ensemble", "SCHEMES"]
+
+SCHEMES = {
+    "exact": {"boundary": "periodic"},
+    "paper": {"boundary": "periodic", "dt": DEFAULT_DT},
+}
+"""Simulation schemes and their options with defaults (``scheme_options``).
+
+``exact``: continuous-time kinetic Monte Carlo of the rules (the CME of SPEC §4).
+``paper``: the paper's discrete-time scheme, see ``dynboltz.runtime.paper_scheme``.
+``boundary``: ``"periodic"`` ring or ``"open"`` chain (no window crosses the ends).
+"""
+
+
+def _motif_data(model):
+    needed = ("rule_table", "process_names", "param_names")
+    if not all(hasattr(model, name) for name in needed) or not (
+            hasattr(model, "species") or hasattr(model, "n_species")):
+        raise invalid("model", "simulate", "a compiled motif library, LatticeMotif or "
+                      "LatticeReference (rule_table, process_names, param_names, species)",
+                      model, TypeError)
+    rule_table = model.rule_table() if callable(model.rule_table) else model.rule_table
+    n_species = len(model.species) if hasattr(model, "species") else int(model.n_species)
+    return rule_table, n_species
+
+
+def motif_hash(model, rule_table):
+    """``model.motif_hash`` if it has one, else sha256 of its species and rules."""
+    if getattr(model, "motif_hash", None):
+        return str(model.motif_hash)
+    text = repr((list(getattr(model, "species", ())), list(model.process_names),
+                 [[(tuple(map(int, l)), tuple(map(int, r)), float(w)) for l, r, w in rules]
+                  for rules in rule_table]))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _options(scheme, scheme_options):
+    options = dict(SCHEMES[scheme])
+    given = dict(scheme_options or {})
+    unknown = sorted(set(given) - set(options))
+    if unknown:
+        raise invalid("scheme_options", "simulate",
+                      f"a dict with keys among {sorted(options)} for scheme {scheme!r}",
+                      given)
+    options.update(given)
+    check_choice(options["boundary"], "scheme_options['boundary']", ("periodic", "open"),
+                 "simulate")
+    if scheme == "paper":
+        options["dt"] = check_real(options["dt"], "scheme_options['dt']", "simulate",
+                                   0.0, low_open=True)
+    return options
+
+
+def _times(times):
+    array = np.asarray(times)
+    if array.ndim != 1 or array.size == 0 or not np.issubdtype(array.dtype, np.number) \
+            or np.iscomplexobj(array):
+        raise invalid("times", "simulate", "a non-empty 1-D array of real numbers", times)
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    if not np.all(np.isfinite(array)) or np.any(array < 0) or np.any(np.diff(array) < 0):
+        raise invalid("times", "simulate", "finite, non-negative and ascending", times)
+    return array
+
+
+def _initial(initial, n_sites, n_species, replicates):
+    """(x0, one shared lattice (N,), or rows (R, N)); the two absent ones are None."""
+    array = np.asarray(initial)
+    size = n_species + n_species * (n_species + 1) // 2
+    if np.issubdtype(array.dtype, np.integer):
+        if array.shape not in ((n_sites,), (replicates, n_sites)):
+            raise invalid("initial", "simulate", f"a lattice of shape ({n_sites},) or "
+                          f"({replicates}, {n_sites})", f"shape {array.shape}")
+        if array.min() < 0 or array.max() > n_species:
+            raise invalid("initial", "simulate", f"site codes 0..{n_species}",
+                          f"values in [{array.min()}, {array.max()}]")
+        lattices = np.ascontiguousarray(array, dtype=np.int8)
+        return (None, lattices, None) if array.ndim == 1 else (None, None, lattices)
+    if np.issubdtype(array.dtype, np.floating) and array.shape == (size,) \
+            and np.all(np.isfinite(array)):
+        return array.astype(np.float64), None, None
+    raise invalid("initial", "simulate", f"Boltzmann parameters x0 of shape ({size},) "
+                  f"(float) or an integer lattice of shape ({n_sites},) or "
+                  f"({replicates}, {n_sites})", initial)
+
+
+def _entropy(seed):
+    entropy = np.random.SeedSequence(seed).entropy
+    return [int(e) for e in entropy] if isinstance(entropy, (list, tuple, np.ndarray)) \
+        else int(entropy)
+
+
+def _check_scheme_tables(scheme, rule_table, values, model, n_species, times, options):
+    if scheme == "paper":
+        paper_tables(rule_table, values, model.process_names, n_species)
+        record_steps(times, options["dt"])
+
+
+def simulate(model, rates, N, times, initial, replicates=1, seed=None, scheme="exact",
+             scheme_options=None, snapshots=False, client=None, workers=None, save=None,
+             overwrite=False):
+    """Stochastic lattice simulations of a motif: an ensemble of replicates (SPEC §5).
+
+    Parameters
+    ----------
+    model : compiled motif library, LatticeMotif or LatticeReference
+        Provides ``rule_table()``, ``process_names``, ``param_names`` and ``species``
+        (or ``n_species``).
+    rates : dict of str -> float
+        One value per process, keyed by exactly ``model.process_names``. ``"exact"``:
+        θ_process, each rule fires at θ × weight per matching window (SPEC §4).
+        ``"paper"``: rates for unimolecular processes, probabilities for diffusion
+        (hop per step) and bimolecular (reaction per collision) processes, see
+        ``dynboltz.runtime.paper_scheme``.
+    N : int
+        Sites, at least twice the widest rule window and below 2**31.
+    times : array_like, shape (T,)
+        Ascending times >= 0 at which to record (the run starts at t = 0; the paper
+        scheme needs multiples of ``dt``).
+    initial : array_like
+        Float (L,): parameters x0 in SPEC order, each replicate starting from its own
+        exact sample of the Boltzmann ring (eq. 50). Integer (N,) or (R, N): explicit
+        lattices (site codes 0..S), shared or one per replicate.
+    replicates : int
+        R.
+    seed : None, int or sequence of int
+        Replicate r uses stream r of ``SeedSequence(seed)``: same seed, same numbers,
+        whatever the pool, cluster or chunking.
+    scheme : {"exact", "paper"}
+    scheme_options : dict, optional
+        Keys of ``SCHEMES[scheme]`` (``boundary``; ``dt`` for ``"paper"``).
+    snapshots : bool
+        Also keep the lattices at ``times`` (memory R × T × N bytes).
+    client : dask.distributed.Client or str, optional
+        Run on a dask cluster (or at this scheduler address).
+    workers : int, optional
+        Local processes (default: all cores; 1: serial in this process).
+    save : str or os.PathLike, optional
+        ``.npz`` file; finished replicates are checkpointed and a re-run with the same
+        arguments resumes (``dynboltz.runtime.ensemble``).
+    overwrite : bool
+        Replace results or checkpoints at ``save`` written by other arguments.
+
+    Returns
+    -------
+    Ensemble
+        ``times`` (T,), ``moments`` (R, T, L) per-site (µ_α, ∆_αβ), ``metadata``,
+        ``snapshots`` (R, T, N) int8 or None.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Any invalid argument, before work starts.
+    """
+    rule_table, n_species = _motif_data(model)
+    values = rate_vector(rates, model.process_names, "simulate")
+    check_choice(scheme, "scheme", SCHEMES, "simulate")
+    options = _options(scheme, scheme_options)
+    widest = max(len(lhs) for rules in rule_table for lhs, _, _ in rules)
+    n_sites = check_integer(N, "N", "simulate", max(2, 2 * widest))
+    if n_sites >= 2 ** 31:
+        raise invalid("N", "simulate", "below 2**31", N)
+    times = _times(times)
+    replicates = check_integer(replicates, "replicates", "simulate", 1)
+    x0, shared, rows = _initial(initial, n_sites, n_species, replicates)
+    _check_scheme_tables(scheme, rule_table, values, model, n_species, times, options)
+    entropy = _entropy(seed)
+    metadata = {
+        "motif_hash": motif_hash(model, rule_table),
+        "species": list(getattr(model, "species", ())),
+        "process_names": list(model.process_names),
+        "param_names": list(model.param_names),
+        "rates": {name: float(v) for name, v in zip(model.process_names, values)},
+        "N": n_sites, "seed": entropy, "scheme": scheme, "scheme_options": options,
+        "replicates": replicates, "times": times.tolist(), "snapshots": bool(snapshots),
+        "initial": {"x0": x0.tolist()} if x0 is not None else
+        {"lattices_sha256": hashlib.sha256((shared if rows is None else rows).tobytes())
+         .hexdigest()},
+    }
+    task = LatticeTask(scheme, n_species, n_sites, rule_table, values, model.process_names,
+                       times, entropy, x0=x0, lattice=shared, periodic=options["boundary"] == "periodic",
+                       snapshots=snapshots, dt=options.get("dt"))
+    return run_ensemble(task, replicates, times, metadata, initial_rows=rows,
+                        client=client, workers=workers, save=save, overwrite=overwrite,
+                        key=fingerprint(metadata))

@@ -1,0 +1,120 @@
+"""Ensembles (runtime/ensemble.py): seeds, pools, dask, checkpoints and resume."""
+import numpy as np
+import pytest
+
+from dynboltz.runtime.ensemble import fingerprint, load_ensemble, run_ensemble
+from dynboltz.runtime.lattice import simulate
+from dynboltz.symbolic.lattice_motif import LatticeMotif
+
+RATES = {"branching": 1.0, "annihilation": 0.5, "diffusion": 2.0}
+
+
+def _barw(**kwargs):
+    arguments = dict(rates=RATES, N=200, times=np.linspace(0, 1, 5),
+                     initial=np.array([-0.5, 0.2]), replicates=6, seed=42)
+    arguments.update(kwargs)
+    return simulate(LatticeMotif.builtin("barw"), **arguments)
+
+
+def test_same_seed_same_numbers_serial_and_pool():
+    serial = _barw(workers=1)
+    pooled = _barw(workers=2)
+    assert np.array_equal(serial.moments, pooled.moments)
+    assert serial.metadata == pooled.metadata
+    assert not np.array_equal(serial.moments, _barw(workers=1, seed=43).moments)
+    # replicate r does not depend on how many replicates run
+    assert np.array_equal(_barw(workers=1, replicates=3).moments, serial.moments[:3])
+
+
+def test_paper_scheme_same_seed_same_numbers():
+    rates = {"branching": 10.0, "annihilation": 0.1, "diffusion": 1.0}
+    a = _barw(rates=rates, scheme="paper", workers=1, times=np.linspace(0, 0.2, 21))
+    b = _barw(rates=rates, scheme="paper", workers=2, times=np.linspace(0, 0.2, 21))
+    assert np.array_equal(a.moments, b.moments)
+
+
+def test_dask_local_cluster_equals_local_pool():
+    distributed = pytest.importorskip(
+        "dask.distributed", reason="dask.distributed not installed "
+        "(pip install 'dask[distributed]')")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = _barw(client=client)
+    assert np.array_equal(remote.moments, _barw(workers=2).moments)
+
+
+def test_metadata_and_npz_round_trip(tmp_path):
+    path = tmp_path / "barw.npz"
+    ens = _barw(workers=1, save=path, snapshots=True)
+    meta = ens.metadata
+    assert meta["N"] == 200 and meta["scheme"] == "exact" and meta["seed"] == 42
+    assert meta["rates"] == RATES and len(meta["motif_hash"]) == 64
+    assert ens.snapshots.shape == (6, 5, 200)
+    loaded = load_ensemble(path)
+    assert np.array_equal(loaded.moments, ens.moments)
+    assert np.array_equal(loaded.snapshots, ens.snapshots)
+    assert loaded.metadata == meta
+    assert not (tmp_path / "barw.npz.parts").exists()
+    # same call: loaded, not recomputed; other arguments: refused unless overwrite
+    assert np.array_equal(_barw(workers=1, save=path, snapshots=True).moments, ens.moments)
+    with pytest.raises(ValueError, match="`save` of `simulate`"):
+        _barw(workers=1, save=path, seed=7)
+    assert _barw(workers=1, save=path, seed=7, overwrite=True).metadata["seed"] == 7
+
+
+class _Interrupted(Exception):
+    pass
+
+
+class _FailingTask:
+    """Wraps a task and interrupts the run at one replicate."""
+
+    def __init__(self, task, fail_at):
+        self.task, self.fail_at = task, fail_at
+
+    def __call__(self, replicate, row):
+        if replicate == self.fail_at:
+            raise _Interrupted
+        return self.task(replicate, row)
+
+
+def _square_task(replicate, row):
+    rng = np.random.default_rng(np.random.SeedSequence(9, spawn_key=(replicate,)))
+    return {"moments": rng.random((3, 2)), "events": replicate}
+
+
+def test_interrupted_ensemble_resumes_with_identical_numbers(tmp_path):
+    times, metadata = np.arange(3.0), {"name": "squares"}
+    key = fingerprint(metadata)
+    reference = run_ensemble(_square_task, 8, times, metadata, workers=1)
+    path = tmp_path / "run.npz"
+    with pytest.raises(_Interrupted):
+        run_ensemble(_FailingTask(_square_task, 5), 8, times, metadata, workers=1,
+                     save=path, key=key)
+    parts = sorted(p.name for p in (tmp_path / "run.npz.parts").glob("replicate_*"))
+    assert parts == [f"replicate_{r:08d}.npz" for r in range(5)]
+    assert not path.exists()
+    # the resumed run must not recompute the finished replicates
+    resumed = run_ensemble(_FailingTask(_square_task, 0), 8, times, metadata, workers=1,
+                           save=path, key=key)
+    assert np.array_equal(resumed.moments, reference.moments)
+    assert resumed.metadata["events"] == list(range(8))
+    assert np.array_equal(load_ensemble(path).moments, reference.moments)
+
+
+def test_simulate_resumes_from_checkpoint(tmp_path):
+    path = tmp_path / "barw.npz"
+    full = _barw(workers=1)
+    partial = _barw(workers=1, save=path)
+    # pretend the run stopped after replicates 0..2: their parts survive, file gone
+    parts = tmp_path / "barw.npz.parts"
+    parts.mkdir()
+    (parts / "fingerprint.txt").write_text(partial.metadata["fingerprint"])
+    for r in range(3):
+        np.savez(parts / f"replicate_{r:08d}.npz", moments=full.moments[r] + 1.0,
+                 events=0)
+    path.unlink()
+    resumed = _barw(workers=2, save=path)
+    assert np.array_equal(resumed.moments[:3], full.moments[:3] + 1.0)  # kept, not rerun
+    assert np.array_equal(resumed.moments[3:], full.moments[3:])
