@@ -2,6 +2,7 @@
 from .build import CompileError, cache_dir, clear_cache, load_module
 from .emit import emit_expressions
 from .expressions import compile_expressions
+from .motif import compile_motif, emit_motif
 from .printer import CythonCodePrinter, UnsupportedExpressionError
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "cache_dir",
     "clear_cache",
     "compile_expressions",
+    "compile_motif",
     "emit_expressions",
+    "emit_motif",
     "load_module",
 ]

@@ -75,15 +75,41 @@ def _bond_indicator(pairs):
     return index
 
 
-def _bond_change(bond_index, old, new, n_species, out, weight, cluster):
-    """Add weight * (bond count of new − of old) for one bond to ``out``."""
+def _bond_change(bond_index, old, new, offset, out, weight, cluster):
+    """Add weight * (bond count of new − of old) for one bond to ``out``.
+
+    ``offset`` is the index of the first bond statistic (after the site ones).
+    """
     for pair, sign in ((old, -1), (new, +1)):
         k = bond_index.get(pair)
         if k is not None:
-            out[(n_species + k, cluster)] += sign * weight
+            out[(offset + k, cluster)] += sign * weight
 
 
-def rule_moment_terms(rule, n_species):
+def statistic_types(n_species, with_empty=False):
+    """Site and bond types of the additive per-site statistics, in index order.
+
+    Parameters
+    ----------
+    n_species : int
+        S.
+    with_empty : bool
+        False: the L statistics of SPEC §4 (µ_1..µ_S, then ∆ in `bond_pairs`
+        order).  True: every site type 0..S, then every unordered bond type
+        {c, d}, c ≤ d, over 0..S (empty included), S + 1 + (S+1)(S+2)/2 entries.
+
+    Returns
+    -------
+    list of tuple
+        ``(c,)`` for the fraction of sites holding c, ``(c, d)`` for the
+        number of {c, d} bonds per site (both orders counted when c ≠ d).
+    """
+    first = 0 if with_empty else 1
+    codes = range(first, n_species + 1)
+    return [(c,) for c in codes] + [(c, d) for c in codes for d in codes if c <= d]
+
+
+def rule_moment_terms(rule, n_species, with_empty=False):
     """Exact d(µ, ∆)/dt of one rule at θ = 1 as cluster-probability terms.
 
     Parameters
@@ -92,6 +118,9 @@ def rule_moment_terms(rule, n_species):
         With window sites ``lhs`` -> ``rhs`` and a relative ``weight``.
     n_species : int
         S.
+    with_empty : bool
+        Index the statistics by ``statistic_types(n_species, with_empty)``;
+        True adds the empty site type and the bonds touching empty sites.
 
     Returns
     -------
@@ -103,27 +132,64 @@ def rule_moment_terms(rule, n_species):
     """
     out = defaultdict(Fraction)
     lhs, rhs, w = rule.lhs, rule.rhs, rule.weight
-    for alpha in range(1, n_species + 1):
+    first = 0 if with_empty else 1
+    for alpha in range(first, n_species + 1):
         gain = sum(r == alpha for r in rhs) - sum(l == alpha for l in lhs)
-        out[(alpha - 1, lhs)] += w * gain
-    bond_index = _bond_indicator(bond_pairs(n_species))
+        out[(alpha - first, lhs)] += w * gain
+    bond_index = _bond_indicator([t for t in statistic_types(n_species, with_empty)
+                                  if len(t) == 2])
+    offset = n_species + 1 - first
     for k in range(rule.width - 1):
-        _bond_change(bond_index, lhs[k:k + 2], rhs[k:k + 2], n_species, out, w, lhs)
+        _bond_change(bond_index, lhs[k:k + 2], rhs[k:k + 2], offset, out, w, lhs)
     for outside in range(n_species + 1):
-        _bond_change(bond_index, (outside, lhs[0]), (outside, rhs[0]), n_species,
+        _bond_change(bond_index, (outside, lhs[0]), (outside, rhs[0]), offset,
                      out, w, (outside,) + lhs)
-        _bond_change(bond_index, (lhs[-1], outside), (rhs[-1], outside), n_species,
+        _bond_change(bond_index, (lhs[-1], outside), (rhs[-1], outside), offset,
                      out, w, lhs + (outside,))
     return {key: value for key, value in out.items() if value != 0}
 
 
-def process_moment_terms(process, n_species):
+def process_moment_terms(process, n_species, with_empty=False):
     """Sum of `rule_moment_terms` over the rules of one process (θ = 1)."""
     total = defaultdict(Fraction)
     for rule in process.rules:
-        for key, value in rule_moment_terms(rule, n_species).items():
+        for key, value in rule_moment_terms(rule, n_species, with_empty).items():
             total[key] += value
     return {key: value for key, value in total.items() if value != 0}
+
+
+def inverse_ising_map(n_species):
+    """Integer matrix M with dx/dt = M ρ, ρ_t = d ln p_t/dt (eq. 49 in closed form).
+
+    The 1D inverse Ising problem is solved exactly by the chain's pair and
+    site probabilities: J_ab = ln(p_ab p_00 / (p_0a p_0b)) over ordered pairs
+    and h_a = ln(p_0a² π_0 / (p_00² π_a)).  Written in the unordered bond
+    statistics p_t of ``statistic_types(n_species, with_empty=True)`` (whose
+    factor 2 for c ≠ d cancels in every row), F̃ = H⁻¹ ṁ = M ρ.
+
+    Parameters
+    ----------
+    n_species : int
+
+    Returns
+    -------
+    tuple of tuple of int
+        Shape (L, S + 1 + (S+1)(S+2)/2), rows in SPEC §4 parameter order.
+    """
+    types = statistic_types(n_species, with_empty=True)
+    column = {t: k for k, t in enumerate(types)}
+    rows = []
+    for a in range(1, n_species + 1):
+        row = [0] * len(types)
+        for t, sign in (((0, a), 2), ((0,), 1), ((0, 0), -2), ((a,), -1)):
+            row[column[t]] += sign
+        rows.append(tuple(row))
+    for a, b in bond_pairs(n_species):
+        row = [0] * len(types)
+        for t, sign in (((a, b), 1), ((0, 0), 1), ((0, a), -1), ((0, b), -1)):
+            row[column[t]] += sign
+        rows.append(tuple(row))
+    return tuple(rows)
 
 
 def moment_equation_vector(process, n_species):

@@ -18,6 +18,7 @@ import sympy
 
 from .lattice_moments import (moment_equation_vector, moment_names, parameter_names,
                               process_moment_terms)
+from .lattice_operators import operator_moment_equations, process_operator
 from .lattice_rules import invalid, load_motif_toml, parse_processes, validate_species
 
 
@@ -266,8 +267,15 @@ class LatticeMotif:
                    float(r.weight)) for r in p.rules)
             for p in self.processes)
 
-    def moment_table(self):
+    def moment_table(self, with_empty=False):
         """`moment_equations` as plain data, for the code generator.
+
+        Parameters
+        ----------
+        with_empty : bool
+            If True, index by ``statistic_types(S, with_empty=True)``: the rates
+            of every site and bond type including empty sites, which the
+            closed-form inverse Ising map (`inverse_ising_map`) needs.
 
         Returns
         -------
@@ -278,5 +286,40 @@ class LatticeMotif:
         """
         return tuple(
             tuple((index, float(value), cluster) for (index, cluster), value in
-                  sorted(process_moment_terms(p, self.n_species).items()))
+                  sorted(process_moment_terms(p, self.n_species, with_empty).items()))
             for p in self.processes)
+
+    # -- ladder-operator form (paper Sec. II A, III A) --------------------------
+    def operator(self, process, theta=1):
+        """Generator W of one process as a hard-core ladder-operator polynomial.
+
+        Parameters
+        ----------
+        process : str
+            Process name.
+        theta : sympy.Expr or number
+            Process rate θ.
+
+        Returns
+        -------
+        sympy.Expr
+            Sum over the process's rules of θ w (Π a†_rhs a_lhs − projector
+            onto lhs), in non-commutative symbols ``adag_<species>_<site>`` and
+            ``a_<species>_<site>`` on window sites 0..w−1 (see
+            `dynboltz.symbolic.lattice_operators`).
+        """
+        if process not in self.process_names:
+            raise invalid("process", "LatticeMotif.operator",
+                          f"one of {list(self.process_names)}", process)
+        found = self.processes[self.process_names.index(process)]
+        return process_operator(found, self.species, theta)
+
+    def operator_moment_equations(self):
+        """`moment_equations` re-derived from the ladder operators, <1| O W |p>.
+
+        Returns
+        -------
+        dict of str -> sympy.Matrix
+            Same shape and content as `moment_equations` (an independent route).
+        """
+        return {p.name: operator_moment_equations(p, self.species) for p in self.processes}

@@ -17,32 +17,13 @@ import pytest
 
 from dynboltz.runtime.lattice_reference import LatticeReference
 from dynboltz.symbolic.lattice_moments import bond_pairs
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from lattice_truth import (CUSTOM_MOTIFS, as_float, cluster_terms, far_points, motif_by_name,
+                           mp_basis, mp_hessian, mp_jacobian, mp_moments, mp_rates, relative)
 
 SINGLE = ["creation", "death", "diffusion", "branching", "annihilation", "coagulation"]
-CUSTOM = {
-    "fill_hop": (["A"], {"fill": ["A _ A -> A A A"], "hop": ["A _ -> _ A", "_ A -> A _"]}),
-    "two_species": (["A", "B"], {"grow": ["A _ B -> A A B", "0.5: B _ A -> B B A"],
-                                 "clear": ["A B A -> _ B _"], "swap": ["A B -> B A"]}),
-    "three_species": (["A", "B", "C"], {"bind": ["A _ B -> _ C _"],
-                                        "split": ["C _ -> A B"], "hop": ["B _ -> _ B"]}),
-    "four_species": (["S", "E", "C", "P"], {"cat": ["S E C -> P E C"],
-                                            "decay": ["C -> _"], "make": ["_ E _ -> S E P"]}),
-}
-
-
-def _motif(name):
-    if name in CUSTOM:
-        return LatticeMotif(*CUSTOM[name])
-    return LatticeMotif.builtin(name)
 
 
 # ---------------------------------------------------------------- brute force ring
-
-def _terms(expression):
-    """(cluster probability, coefficient) pairs of a linear moment equation."""
-    return [(t, c) for t, c in expression.as_coefficients_dict().items() if c != 0]
-
 
 def _ring_states(n_species, n_sites):
     return np.array(list(itertools.product(range(n_species + 1), repeat=n_sites)))
@@ -95,10 +76,6 @@ def _reference_closure(reference, x):
             "rates": reference.moment_derivatives(x), "basis": reference.basis(x)}
 
 
-def _relative(a, b):
-    return np.max(np.abs(a - b)) / np.max(np.abs(b))
-
-
 def _moderate_point(size, seed):
     """|x_i| in [0.3, 0.8] with random signs: J ≠ 0 keeps finite-size effects visible."""
     rng = np.random.default_rng(seed)
@@ -109,9 +86,9 @@ RING_SIZES = {1: (6, 8, 10, 12), 2: (5, 6, 7, 8), 3: (5, 6, 7), 4: (5, 6)}
 
 
 @pytest.mark.parametrize("name", SINGLE + ["bind", "unbind", "barw", "trivalent", "sep"]
-                         + list(CUSTOM))
+                         + list(CUSTOM_MOTIFS))
 def test_closure_converges_to_ring_enumeration(name):
-    motif = _motif(name)
+    motif = motif_by_name(name)
     reference = LatticeReference.from_motif(motif)
     x = _moderate_point(motif.n_params, seed=len(name))
     limit = _reference_closure(reference, x)
@@ -119,7 +96,7 @@ def test_closure_converges_to_ring_enumeration(name):
     errors = []
     for n_sites in sizes:
         ring = _ring_closure(motif, x, n_sites)
-        errors.append(max(_relative(ring[key], limit[key]) for key in limit))
+        errors.append(max(relative(ring[key], limit[key]) for key in limit))
     # Finite-ring corrections decay like |λ_2/λ_1|^N: demand a geometric decrease.
     assert all(b < 0.7 * a for a, b in zip(errors, errors[1:])), errors
     assert errors[-1] < 0.05, errors
@@ -130,7 +107,7 @@ def test_moment_equations_exact_for_any_translation_invariant_state():
     # distribution, the equations evaluated with the ring's own cluster
     # marginals equal the generator's expected rate per site.
     for name, n_sites in (("fill_hop", 7), ("two_species", 6), ("trivalent", 5)):
-        motif = _motif(name)
+        motif = motif_by_name(name)
         states = _ring_states(motif.n_species, n_sites)
         rng = np.random.default_rng(n_sites)
         weights = rng.random(len(states))
@@ -144,7 +121,7 @@ def test_moment_equations_exact_for_any_translation_invariant_state():
             for i, expression in enumerate(equations[process]):
                 value = sum(float(c) * p[np.all(states[:, :len(t.args)] == [int(a) for a in
                                                 t.args], axis=1)].sum()
-                            for t, c in _terms(expression))
+                            for t, c in cluster_terms(expression))
                 assert value == pytest.approx(exact[r, i], abs=1e-13)
 
 
@@ -153,7 +130,7 @@ def test_moment_equations_exact_for_any_translation_invariant_state():
 @pytest.mark.parametrize("x", [(0.3, -0.7), (-2.0, 1.5), (4.0, -3.0)])
 def test_analytic_single_species_rates(x):
     x = np.array(x)
-    mu, delta = LatticeReference.from_motif(_motif("death")).moments(x)
+    mu, delta = LatticeReference.from_motif(motif_by_name("death")).moments(x)
     # <s_0 s_2> from the transfer matrix, independently of the reference.
     t = np.array([[1.0, np.exp(x[0] / 2)], [np.exp(x[0] / 2), np.exp(x[0] + x[1])]])
     values, vectors = np.linalg.eigh(t)
@@ -164,13 +141,13 @@ def test_analytic_single_species_rates(x):
     for name, expected in (("death", (-k * mu, -2 * k * delta)),
                            ("creation", (k * (1 - mu), 2 * k * (mu - delta))),
                            ("diffusion", (0.0, 2 * k * (s0s2 - delta)))):
-        rates = k * LatticeReference.from_motif(_motif(name)).moment_derivatives(x)[0]
+        rates = k * LatticeReference.from_motif(motif_by_name(name)).moment_derivatives(x)[0]
         np.testing.assert_allclose(rates, expected, rtol=1e-12, atol=1e-15)
 
 
 def test_moments_and_hessian_are_derivatives_of_log_eigenvalue():
     for name in ("barw", "two_species", "trivalent", "sep"):
-        reference = LatticeReference.from_motif(_motif(name))
+        reference = LatticeReference.from_motif(motif_by_name(name))
         x = np.random.default_rng(1).uniform(-2, 2, reference.n_params)
         eye = np.eye(reference.n_params)
         step = 1e-4
@@ -186,7 +163,7 @@ def test_basis_solves_hessian_system():
     # The reference evaluates F̃ through the closed-form inverse Ising map;
     # at moderate x, H is well conditioned and the direct solve must agree.
     for name in ("barw", "two_species", "trivalent", "sep", "four_species"):
-        reference = LatticeReference.from_motif(_motif(name))
+        reference = LatticeReference.from_motif(motif_by_name(name))
         x = np.random.default_rng(2).uniform(-1, 1, reference.n_params)
         solved = np.linalg.solve(reference.hessian(x), reference.moment_derivatives(x).T).T
         np.testing.assert_allclose(reference.basis(x), solved, rtol=1e-10,
@@ -194,7 +171,7 @@ def test_basis_solves_hessian_system():
 
 
 def test_batched_points_match_single_points():
-    reference = LatticeReference.from_motif(_motif("trivalent"))
+    reference = LatticeReference.from_motif(motif_by_name("trivalent"))
     xs = np.random.default_rng(3).uniform(-1, 1, (3, reference.n_params))
     for method in ("moments", "hessian", "moment_derivatives", "basis"):
         batch = getattr(reference, method)(xs)
@@ -204,7 +181,7 @@ def test_batched_points_match_single_points():
 
 
 def test_reference_rejects_bad_points():
-    reference = LatticeReference.from_motif(_motif("barw"))
+    reference = LatticeReference.from_motif(motif_by_name("barw"))
     with pytest.raises(ValueError, match="`x` of `LatticeReference.basis` must have shape"):
         reference.basis(np.zeros(3))
     with pytest.raises(ValueError, match="must be finite"):
@@ -213,120 +190,37 @@ def test_reference_rejects_bad_points():
 
 # ---------------------------------------------------------------- mpmath, far from origin
 
-def _mp_chain(n_species, x):
-    n = n_species + 1
-    h = [mp.mpf(0)] + list(x[:n_species])
-    coupling = [[mp.mpf(0)] * n for _ in range(n)]
-    for k, (a, b) in enumerate(bond_pairs(n_species)):
-        coupling[a][b] = coupling[b][a] = x[n_species + k]
-    t = mp.matrix(n, n)
-    for a in range(n):
-        for b in range(n):
-            t[a, b] = mp.exp((h[a] + h[b]) / 2 + coupling[a][b])
-    values, vectors = mp.eigsy(t)
-    top = max(range(n), key=lambda j: values[j])
-    return t, values[top], [abs(vectors[a, top]) for a in range(n)]
-
-
-def _mp_moments(n_species, x):
-    t, lam, u = _mp_chain(n_species, x)
-    out = [u[a] ** 2 for a in range(1, n_species + 1)]
-    out += [u[a] * t[a, b] * u[b] / lam * (1 if a == b else 2)
-            for a, b in bond_pairs(n_species)]
-    return out
-
-
-def _mp_hessian(n_species, x, step):
-    columns = []
-    for j in range(len(x)):
-        up, down = list(x), list(x)
-        up[j] += step
-        down[j] -= step
-        columns.append([(a - b) / (2 * step) for a, b in
-                        zip(_mp_moments(n_species, up), _mp_moments(n_species, down))])
-    return mp.matrix(columns).T
-
-
-def _mp_rates(motif, x, equations):
-    t, lam, u = _mp_chain(motif.n_species, x)
-    rows = []
-    for process in motif.process_names:
-        row = []
-        for expression in equations[process]:
-            total = mp.mpf(0)
-            for term, coefficient in _terms(expression):
-                codes = [int(c) for c in term.args]
-                value = u[codes[0]] * u[codes[-1]]
-                for a, b in zip(codes[:-1], codes[1:]):
-                    value *= t[a, b] / lam
-                total += mp.mpf(int(coefficient.p)) / int(coefficient.q) * value
-            row.append(total)
-        rows.append(row)
-    return rows
-
-
-def _mp_basis(motif, x, equations):
-    hessian = _mp_hessian(motif.n_species, x, mp.mpf(10) ** (-(mp.mp.dps // 3)))
-    return [list(mp.lu_solve(hessian, mp.matrix(row)))
-            for row in _mp_rates(motif, x, equations)]
-
-
-def _as_float(rows):
-    return np.array([[float(v) for v in row] for row in rows])
-
-
-def _far_points(motif, count, seed):
-    rng = np.random.default_rng(seed)
-    points = [rng.uniform(-10, 10, motif.n_params) for _ in range(count)]
-    if motif.n_params == 2:
-        points += [np.array(p) for p in itertools.product((-10.0, 10.0), (-10.0, -3.0, 10.0))]
-    return points
-
-
 @pytest.mark.parametrize("name", ["barw", "coagulation", "creation", "two_species",
                                   "trivalent", "sep"])
 def test_reference_matches_mpmath_far_from_origin(name):
-    motif = _motif(name)
+    motif = motif_by_name(name)
     reference = LatticeReference.from_motif(motif)
     equations = motif.moment_equations()
     with mp.workdps(60), warnings.catch_warnings():
         warnings.simplefilter("error")
-        for x in _far_points(motif, 3, seed=motif.n_params):
+        for x in far_points(motif, 3, seed=motif.n_params):
             xm = [mp.mpf(float(v)) for v in x]
-            moments = _as_float([_mp_moments(motif.n_species, xm)])[0]
+            moments = as_float([mp_moments(motif.n_species, xm)])[0]
             np.testing.assert_allclose(reference.moments(x), moments, rtol=1e-12)
-            hessian = np.array(_mp_hessian(motif.n_species, xm, mp.mpf(10) ** -20).tolist(),
+            hessian = np.array(mp_hessian(motif.n_species, xm, mp.mpf(10) ** -20).tolist(),
                                dtype=float)
-            assert _relative(reference.hessian(x), hessian) < 1e-12
-            rates = _as_float(_mp_rates(motif, xm, equations))
-            assert _relative(reference.moment_derivatives(x), rates) < 1e-9
-            basis = _as_float(_mp_basis(motif, xm, equations))
+            assert relative(reference.hessian(x), hessian) < 1e-12
+            rates = as_float(mp_rates(motif, xm, equations))
+            assert relative(reference.moment_derivatives(x), rates) < 1e-9
+            basis = as_float(mp_basis(motif, xm, equations))
             error = np.abs(reference.basis(x) - basis).max(axis=1)
             assert np.all(error <= 1e-10 * np.abs(basis).max(axis=1)), (x, error)
 
 
-def _mp_jacobian(motif, x, equations, step):
-    columns = []
-    for j in range(len(x)):
-        up, down = list(x), list(x)
-        up[j] += step
-        down[j] -= step
-        plus, minus = _mp_basis(motif, up, equations), _mp_basis(motif, down, equations)
-        columns.append([[(a - b) / (2 * step) for a, b in zip(ra, rb)]
-                        for ra, rb in zip(plus, minus)])
-    return np.array([[[float(v) for v in row] for row in col] for col in columns]
-                    ).transpose(1, 2, 0)
-
-
 def _check_jacobian(name, points):
-    motif = _motif(name)
+    motif = motif_by_name(name)
     reference = LatticeReference.from_motif(motif)
     equations = motif.moment_equations()
     with mp.workdps(120):
         for x in points:
             xm = [mp.mpf(float(v)) for v in x]
-            jacobian = _mp_jacobian(motif, xm, equations, mp.mpf(10) ** -20)
-            basis = _as_float(_mp_basis(motif, xm, equations))
+            jacobian = mp_jacobian(motif, xm, equations, mp.mpf(10) ** -20)
+            basis = as_float(mp_basis(motif, xm, equations))
             flat = np.abs(jacobian).reshape(len(basis), -1)
             scale = np.maximum(flat.max(axis=1), np.abs(basis).max(axis=1))
             error = np.abs(reference.basis_jacobian(x) - jacobian).reshape(len(basis), -1)
@@ -334,25 +228,25 @@ def _check_jacobian(name, points):
 
 
 def test_basis_jacobian_matches_mpmath_single_species():
-    motif = _motif("barw")
-    _check_jacobian("barw", _far_points(motif, 2, seed=3))
+    motif = motif_by_name("barw")
+    _check_jacobian("barw", far_points(motif, 2, seed=3))
 
 
 def test_basis_jacobian_matches_mpmath_two_species():
-    _check_jacobian("two_species", _far_points(_motif("two_species"), 1, seed=4))
+    _check_jacobian("two_species", far_points(motif_by_name("two_species"), 1, seed=4))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["trivalent", "sep", "four_species"])
 def test_basis_jacobian_matches_mpmath_several_species(name):
-    _check_jacobian(name, _far_points(_motif(name), 2, seed=5))
+    _check_jacobian(name, far_points(motif_by_name(name), 2, seed=5))
 
 
 def test_no_overflow_or_nan_for_large_parameters():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         for name in ("barw", "sep"):
-            reference = LatticeReference.from_motif(_motif(name))
+            reference = LatticeReference.from_motif(motif_by_name(name))
             rng = np.random.default_rng(6)
             xs = rng.uniform(-80, 80, (20, reference.n_params))
             for method in ("moments", "hessian", "moment_derivatives", "basis"):
@@ -364,17 +258,17 @@ def test_closure_converges_on_larger_rings():
     # One more ring size per species count than the default run.
     sizes = {1: (10, 12, 14), 2: (7, 8, 9), 3: (6, 7, 8)}
     for name in ("barw", "two_species", "trivalent"):
-        motif = _motif(name)
+        motif = motif_by_name(name)
         reference = LatticeReference.from_motif(motif)
         x = _moderate_point(motif.n_params, seed=9)
         limit = _reference_closure(reference, x)
-        errors = [max(_relative(_ring_closure(motif, x, n)[k], limit[k]) for k in limit)
+        errors = [max(relative(_ring_closure(motif, x, n)[k], limit[k]) for k in limit)
                   for n in sizes[motif.n_species]]
         assert all(b < 0.7 * a for a, b in zip(errors, errors[1:])), errors
 
 
 def test_basis_jacobian_converges_to_ring_enumeration():
-    motif = _motif("barw")
+    motif = motif_by_name("barw")
     reference = LatticeReference.from_motif(motif)
     x = _moderate_point(motif.n_params, seed=12)
     limit = reference.basis_jacobian(x)
@@ -384,6 +278,6 @@ def test_basis_jacobian_converges_to_ring_enumeration():
         columns = [(_ring_closure(motif, x + step * e, n_sites)["basis"]
                     - _ring_closure(motif, x - step * e, n_sites)["basis"]) / (2 * step)
                    for e in np.eye(motif.n_params)]
-        errors.append(_relative(np.stack(columns, axis=-1), limit))
+        errors.append(relative(np.stack(columns, axis=-1), limit))
     assert all(b < 0.7 * a for a, b in zip(errors, errors[1:])), errors
     assert errors[-1] < 1e-6, errors

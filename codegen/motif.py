@@ -1,0 +1,282 @@
+"""Emit and compile one Cython module per lattice motif (SPEC §4, issue 3).
+
+``emit_motif(motif)`` turns a ``LatticeMotif`` into plain tables (the exact
+moment equations of every site and bond type, empty sites included; the
+closed-form inverse Ising map M; the bond statistics g) and fills
+:data:`~dynboltz.codegen.motif_template.MOTIF_MODULE`, a fixed nogil kernel
+that reads those tables.  ``compile_motif`` builds it through the content-hash
+cache of :func:`~dynboltz.codegen.build.load_module` and returns the module's
+``MotifLibrary``.
+
+The committed built-in library in ``generated/`` is regenerated with::
+
+    python -m dynboltz.codegen.motif --regenerate generated/
+"""
+import argparse
+import hashlib
+import json
+import pprint
+import sys
+
+from dynboltz.symbolic.lattice_moments import (bond_pairs, inverse_ising_map,
+                                               statistic_types)
+from dynboltz.symbolic.lattice_motif import LatticeMotif
+
+from .build import load_module, write_sources
+from .emit import dynboltz_version
+from .motif_template import MOTIF_MODULE
+from .names import check_module_name
+
+GENERATOR_VERSION = "1"
+"""Bumped whenever the template or the tables change meaning."""
+
+REGENERATE_COMMAND = "python -m dynboltz.codegen.motif --regenerate generated/"
+
+BUILTIN_LIBRARY = {
+    "barw": "barw", "trivalent": "trivalent", "sep": "sep",
+    "creation_A": "creation", "death_A": "death", "diffusion_A": "diffusion",
+    "branching_A": "branching", "annihilation_A": "annihilation",
+    "coagulation_A": "coagulation", "bind_A_B_C": "bind", "unbind_C_A_B": "unbind",
+}
+"""Attribute of ``dynboltz.generated.library`` -> ``LatticeMotif.builtin`` name.
+
+Single processes of the SPEC §4 table act on species A; ``bind_A_B_C`` is
+A + B -> C and ``unbind_C_A_B`` is C -> A + B.
+"""
+
+_MODULE_PREFIX = "motif_"
+_INDEX_FILE = "motif_index.py"
+
+
+def motif_hash(motif):
+    """sha256 hex digest of the canonical text of a motif (species, rules, weights).
+
+    Parameters
+    ----------
+    motif : LatticeMotif
+
+    Returns
+    -------
+    str
+    """
+    text = json.dumps({
+        "species": list(motif.species),
+        "processes": [[p.name, [[list(r.lhs), list(r.rhs), str(r.weight)] for r in p.rules]]
+                      for p in motif.processes],
+    }, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _coupling_table(n_species):
+    """Index of J_ab in x for every (a, b) of site codes, -1 if a or b is empty."""
+    n = n_species + 1
+    table = [-1] * (n * n)
+    for k, (a, b) in enumerate(bond_pairs(n_species)):
+        table[a * n + b] = table[b * n + a] = n_species + k
+    return table
+
+
+def _statistic_levels(n_species):
+    """2 g_l(a, b): twice the per-bond statistic of parameter l (values 0, 1, 2)."""
+    n = n_species + 1
+    table = []
+    for alpha in range(1, n):
+        table += [(a == alpha) + (b == alpha) for a in range(n) for b in range(n)]
+    for alpha, beta in bond_pairs(n_species):
+        table += [2 * ({a, b} == {alpha, beta}) for a in range(n) for b in range(n)]
+    return table
+
+
+def _term_tables(motif):
+    """Flat tables of d p_t/dt = Σ coef P(cluster) over every process and type t."""
+    process, stat, coef, start, codes = [], [], [], [0], []
+    for r, terms in enumerate(motif.moment_table(with_empty=True)):
+        for index, value, cluster in terms:
+            process.append(r)
+            stat.append(index)
+            coef.append(value)
+            codes.extend(cluster)
+            start.append(len(codes))
+    return {"_TERM_PROCESS": ("int", process), "_TERM_STAT": ("int", stat),
+            "_TERM_COEF": ("double", coef), "_TERM_START": ("int", start),
+            "_CODES": ("int", codes)}
+
+
+def motif_tables(motif):
+    """Every table the kernel reads, as plain Python data.
+
+    Parameters
+    ----------
+    motif : LatticeMotif
+
+    Returns
+    -------
+    dict of str to (str, list)
+        C array name -> (C element type, values).
+    """
+    types = statistic_types(motif.n_species, with_empty=True)
+    tables = {
+        "_COUPLING": ("int", _coupling_table(motif.n_species)),
+        "_G2": ("int", _statistic_levels(motif.n_species)),
+        "_MAP": ("double", [float(v) for row in inverse_ising_map(motif.n_species)
+                            for v in row]),
+        "_STAT_A": ("int", [t[0] for t in types]),
+        "_STAT_B": ("int", [t[1] if len(t) == 2 else -1 for t in types]),
+    }
+    tables.update(_term_tables(motif))
+    return tables
+
+
+def _c_array(name, kind, values):
+    items = [repr(float(v)) if kind == "double" else str(int(v)) for v in values] or ["0"]
+    lines = [", ".join(items[i:i + 12]) for i in range(0, len(items), 12)]
+    body = ",\n        ".join(lines)
+    return f"    static const {kind} {name}[{len(items)}] = {{\n        {body}}};"
+
+
+def _declaration(name, kind, values):
+    return f"    const {kind} {name}[{max(len(values), 1)}]"
+
+
+def _literal(value):
+    return pprint.pformat(value, width=88, compact=True)
+
+
+def _rules_literal(motif):
+    return tuple(tuple((tuple(r.lhs), tuple(r.rhs), float(r.weight)) for r in p.rules)
+                 for p in motif.processes)
+
+
+def _symbolic_sha256(tables):
+    return hashlib.sha256(json.dumps(tables, sort_keys=True).encode()).hexdigest()
+
+
+def _header(motif, name, tables, regenerate):
+    return "\n".join([
+        f"# Generated by dynboltz.codegen.motif (generator {GENERATOR_VERSION}, "
+        f"dynboltz {dynboltz_version()}); do not edit.",
+        f"# Regenerate with: {regenerate}",
+        f"# Motif sha256: {motif_hash(motif)}",
+        f"# Symbolic input sha256 (plain tables): {_symbolic_sha256(tables)}",
+        f"# Species: {', '.join(motif.species)}; processes: "
+        f"{', '.join(motif.process_names)}",
+    ])
+
+
+def emit_motif(motif, name="motif", regenerate=None):
+    """Cython source of the compiled closure of a lattice motif (text only).
+
+    Parameters
+    ----------
+    motif : LatticeMotif
+    name : str
+        Module stem: a letter followed by up to 63 letters, digits or ``_``.
+    regenerate : str, optional
+        One-line command written in the header as the way to regenerate the file.
+
+    Returns
+    -------
+    dict of str to str
+        ``{f"{name}.pyx": source}``; a pure function of the motif, ``name``,
+        ``regenerate`` and the dynboltz version.
+
+    Raises
+    ------
+    TypeError
+        If ``motif`` is not a ``LatticeMotif``.
+    ValueError
+        For a bad ``name`` or ``regenerate``.
+    """
+    _check_motif(motif, "emit_motif")
+    check_module_name(name, "name", "emit_motif")
+    if regenerate is not None and (not isinstance(regenerate, str) or "\n" in regenerate):
+        raise ValueError(f"`regenerate` of `emit_motif` must be a one-line string; "
+                         f"got {regenerate!r}")
+    tables = motif_tables(motif)
+    n, size = motif.n_species + 1, motif.n_params
+    source = MOTIF_MODULE.substitute(
+        header=_header(motif, name, tables,
+                       regenerate or "dynboltz.codegen.emit_motif(motif)"),
+        name=name, name_literal=repr(name),
+        n_states=n, n_states_squared=n * n, n_params=size, n_params_squared=size * size,
+        n_processes=len(motif.process_names), n_statistics=len(tables["_STAT_A"][1]),
+        n_terms=len(tables["_TERM_STAT"][1]),
+        c_tables="\n".join(_c_array(key, *tables[key]) for key in sorted(tables)),
+        table_declarations="\n".join(_declaration(key, *tables[key])
+                                     for key in sorted(tables)),
+        species=_literal(tuple(motif.species)),
+        param_names=_literal(motif.param_names), moment_names=_literal(motif.moment_names),
+        process_names=_literal(motif.process_names), rules=_literal(_rules_literal(motif)),
+        motif_hash=motif_hash(motif), symbolic_sha256=_symbolic_sha256(tables),
+        generator_version=GENERATOR_VERSION,
+    )
+    return {f"{name}.pyx": source}
+
+
+def _check_motif(motif, function):
+    if not isinstance(motif, LatticeMotif):
+        raise TypeError(f"`motif` of `{function}` must be a LatticeMotif; got "
+                        f"{type(motif).__name__}")
+
+
+def compile_motif(motif):
+    """Compile (or load from the cache) the closure of a lattice motif.
+
+    Parameters
+    ----------
+    motif : LatticeMotif
+
+    Returns
+    -------
+    dynboltz.generated.motif_library.MotifLibrary
+        ``moments``, ``hessian``, ``basis``, ``basis_jacobian`` (eq. 47–49,
+        54, B2) of the motif, plus its names and ``rule_table()``.
+
+    Raises
+    ------
+    TypeError
+        If ``motif`` is not a ``LatticeMotif``.
+    dynboltz.codegen.CompileError
+        If the build fails.
+    """
+    _check_motif(motif, "compile_motif")
+    return load_module(emit_motif(motif, name="motif"), "motif").library()
+
+
+def emit_builtin_library():
+    """Sources of the committed built-in library (``generated/``).
+
+    Returns
+    -------
+    dict of str to str
+        ``motif_<name>.pyx`` for every entry of `BUILTIN_LIBRARY`, plus
+        ``motif_index.py`` mapping each name to its module.
+    """
+    sources = {}
+    for name in sorted(BUILTIN_LIBRARY):
+        motif = LatticeMotif.builtin(BUILTIN_LIBRARY[name])
+        sources.update(emit_motif(motif, _MODULE_PREFIX + name, REGENERATE_COMMAND))
+    index = {name: _MODULE_PREFIX + name for name in sorted(BUILTIN_LIBRARY)}
+    sources[_INDEX_FILE] = (
+        f"# Generated by dynboltz.codegen.motif (generator {GENERATOR_VERSION}); "
+        f"do not edit.\n# Regenerate with: {REGENERATE_COMMAND}\n"
+        '"""Built-in lattice motif library: attribute name -> module in '
+        'dynboltz.generated."""\n'
+        f"MODULES = {_literal(index)}\n")
+    return sources
+
+
+def main(argv=None):
+    """Command line: ``python -m dynboltz.codegen.motif --regenerate DIR``."""
+    parser = argparse.ArgumentParser(prog="python -m dynboltz.codegen.motif",
+                                     description="Regenerate the built-in lattice library.")
+    parser.add_argument("--regenerate", metavar="DIR", required=True,
+                        help="directory to write motif_*.pyx and motif_index.py into")
+    arguments = parser.parse_args(argv)
+    for path in write_sources(emit_builtin_library(), arguments.regenerate):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""`MotifLibrary`: the object a compiled lattice-motif module hands out.
+
+Plain Python (no sympy, no codegen import), so that ``dynboltz.generated``
+loads without the symbolic layer.  Where it sits in the one-way flow
+symbolic -> codegen -> generated -> runtime: codegen emits a module whose
+``library()`` function imports this class at call time; codegen's Python code
+never imports it, it only calls the compiled module's ``library()``
+(`dynboltz.codegen.compile_motif`), and the committed built-in modules are
+wrapped the same way by `dynboltz.generated.library`.
+"""
+import numpy as np
+
+
+class MotifLibrary:
+    """Compiled closure of one lattice motif (SPEC §4; eq. 47–49, 54, B2).
+
+    Built by a generated module's ``library()``; not constructed by users.
+
+    Attributes
+    ----------
+    name : str
+        Module name the library was generated under.
+    species, param_names, moment_names, process_names : tuple of str
+        As in ``LatticeMotif``; parameters in SPEC §4 order.
+    n_species, n_params, n_processes : int
+        S, L = S + S(S+1)/2 and P.
+    motif_hash : str
+        sha256 of the canonical motif text (species, rules, weights).
+    moments, hessian, basis, basis_jacobian : callable
+        The compiled functions: x of shape (L,) or (n, L) -> arrays of shape
+        (L,), (L, L), (P, L), (P, L, L), with a leading n axis for 2-D x.
+    """
+
+    def __init__(self, *, name, species, param_names, moment_names, process_names,
+                 rules, motif_hash, moments, hessian, basis, basis_jacobian):
+        self.name = name
+        self.species = tuple(species)
+        self.param_names = tuple(param_names)
+        self.moment_names = tuple(moment_names)
+        self.process_names = tuple(process_names)
+        self.n_species = len(self.species)
+        self.n_params = len(self.param_names)
+        self.n_processes = len(self.process_names)
+        self.motif_hash = motif_hash
+        self._rules = rules
+        # The compiled functions themselves, so calls cost no Python frame.
+        self.moments = moments
+        self.hessian = hessian
+        self.basis = basis
+        self.basis_jacobian = basis_jacobian
+
+    def rule_table(self):
+        """The rules as plain data, as ``LatticeMotif.rule_table()`` gives them.
+
+        Returns
+        -------
+        tuple
+            One entry per process: a tuple of ``(lhs, rhs, weight)`` with ``lhs``
+            and ``rhs`` int64 arrays of site codes (0 = empty, k = k-th
+            species) and ``weight`` a float.
+        """
+        return tuple(tuple((np.array(lhs, dtype=np.int64), np.array(rhs, dtype=np.int64),
+                            float(weight)) for lhs, rhs, weight in rules)
+                     for rules in self._rules)
+
+    def __repr__(self):
+        return (f"MotifLibrary(name={self.name!r}, species={self.species!r}, "
+                f"process_names={self.process_names!r})")
