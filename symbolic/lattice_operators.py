@@ -29,7 +29,6 @@ the sites the product touches.  This is a second, algebraic route to the
 combinatorial derivation of `lattice_moments` and must agree with it exactly.
 """
 from collections import defaultdict
-from fractions import Fraction
 from itertools import product
 
 import sympy
@@ -271,13 +270,14 @@ def flat_state_expectation(expr, species_list):
     -------
     sympy.Expr
         Linear combination of ``ClusterProbability(c_1, .., c_m)`` over the
-        consecutive sites that ``expr`` acts on (0 if it acts on none).
+        consecutive sites that ``expr`` acts on (a multiple of the identity
+        gives that multiple: probabilities sum to 1).
     """
     expanded = sympy.expand(expr)
     sites = sorted({_parse_operator(s, species_list)[2] for s in expanded.free_symbols
                     if not s.is_commutative})
     if not sites:
-        return sympy.Integer(0)
+        return expanded
     span = list(range(sites[0], sites[-1] + 1))
     events = defaultdict(lambda: sympy.Integer(0))
     for term in sympy.Add.make_args(expanded):

@@ -1,0 +1,223 @@
+"""Paper figures 7 and 8 (lattice basis functions, Sec. III A–B) as PNG files.
+
+``fig7(out_dir)`` and ``fig8(out_dir)`` evaluate the compiled built-in motif
+libraries of ``dynboltz.generated.library`` (no sympy at run time) and write
+``out_dir/fig7.png`` / ``out_dir/fig8.png`` atomically with the Agg backend.
+The data behind each figure comes from a separate function
+(`single_species_basis_maps`, `trivalent_slices`) so that it can be checked
+without plotting.
+"""
+from pathlib import Path
+
+import numpy as np
+
+from dynboltz.generated import library
+from dynboltz.runtime.atomic_files import atomic_writer
+
+__all__ = ["SINGLE_SPECIES_LIBRARIES", "single_species_basis_maps", "trivalent_slices",
+           "scaled_to_unit", "fig7", "fig8", "LATTICE_FIGURES"]
+
+SINGLE_SPECIES_LIBRARIES = ("creation_A", "death_A", "diffusion_A", "branching_A",
+                            "annihilation_A", "coagulation_A")
+"""Built-in single-process libraries shown in Fig. 7, in panel order."""
+
+# Fig. 7 colour scale: "from blue to manila" (paper caption).
+_BLUE_TO_MANILA = ("#1d3f8f", "#f3e5b5")
+# The maps grow like e^{|h|+|J|} towards the corners, so a linear [−1, 1] scale
+# shows one corner and a flat rest; this knee (in units of the largest
+# magnitude) sets where the signed-log display turns from linear to logarithmic.
+_KNEE = 1e-2
+
+
+def _axis(limit, n_points, function):
+    if not (np.isfinite(limit) and limit > 0):
+        raise ValueError(f"`limit` of `{function}` must be a positive finite number; "
+                         f"got {limit!r}")
+    if int(n_points) != n_points or n_points < 2:
+        raise ValueError(f"`n_points` of `{function}` must be an integer >= 2; "
+                         f"got {n_points!r}")
+    return np.linspace(-limit, limit, int(n_points))
+
+
+def single_species_basis_maps(limit=4.0, n_points=121):
+    """Fig. 7 data: F̃_h, F̃_J (eq. 49) of each single-species process on a grid.
+
+    Parameters
+    ----------
+    limit : float
+        Half-width of the square h, J ∈ [−limit, limit].
+    n_points : int
+        Grid points per axis.
+
+    Returns
+    -------
+    axis : ndarray, shape (n_points,)
+        Values of h (horizontal) and of J (vertical).
+    maps : dict of str -> ndarray, shape (2, n_points, n_points)
+        Per library of `SINGLE_SPECIES_LIBRARIES`, ``maps[name][k, j, i]`` is
+        F̃_k (k = 0: h, 1: J) at h = axis[i], J = axis[j], process rate 1.
+    """
+    axis = _axis(limit, n_points, "single_species_basis_maps")
+    h, j = np.meshgrid(axis, axis)
+    points = np.stack([h.ravel(), j.ravel()], axis=1)
+    maps = {}
+    for name in SINGLE_SPECIES_LIBRARIES:
+        basis = getattr(library, name).basis(points)[:, 0, :]
+        maps[name] = basis.T.reshape(2, n_points, n_points)
+    return axis, maps
+
+
+def trivalent_slices(limit=2.0, n_points=101):
+    """Fig. 8 data: A + B → C at rate 1 over the (h_A, J_AC) plane, others 0.
+
+    Parameters
+    ----------
+    limit : float
+        Half-width of h_A, J_AC ∈ [−limit, limit].
+    n_points : int
+        Grid points per axis.
+
+    Returns
+    -------
+    axis : ndarray, shape (n_points,)
+        Values of h_A (horizontal) and J_AC (vertical).
+    panels : dict of str -> ndarray, shape (n_points, n_points)
+        ``"F_hA"``, ``"F_JAC"`` (eq. 49) and the moments they control,
+        ``"mu_A"``, ``"Delta_AC"`` (eq. 47), indexed ``[J_AC, h_A]``.
+    """
+    axis = _axis(limit, n_points, "trivalent_slices")
+    motif = library.bind_A_B_C
+    h_index, j_index = motif.param_names.index("h_A"), motif.param_names.index("J_AC")
+    h, j = np.meshgrid(axis, axis)
+    points = np.zeros((h.size, motif.n_params))
+    points[:, h_index], points[:, j_index] = h.ravel(), j.ravel()
+    basis = motif.basis(points)[:, 0, :]
+    moments = motif.moments(points)
+    shape = (n_points, n_points)
+    return axis, {"F_hA": basis[:, h_index].reshape(shape),
+                  "F_JAC": basis[:, j_index].reshape(shape),
+                  "mu_A": moments[:, h_index].reshape(shape),
+                  "Delta_AC": moments[:, j_index].reshape(shape)}
+
+
+def scaled_to_unit(values):
+    """Fig. 7 scaling: divide by the largest magnitude, then signed-log compress.
+
+    Parameters
+    ----------
+    values : ndarray
+
+    Returns
+    -------
+    ndarray
+        sign(u) log1p(|u|/k) / log1p(1/k) with u = values / max|values| and
+        k = 1e-2: in [−1, 1], same signs and order as ``values``, ±1 at the
+        extremes (zero where ``values`` is zero everywhere).
+    """
+    largest = np.max(np.abs(values))
+    if largest == 0:
+        return np.zeros_like(values)
+    unit = values / largest
+    return np.sign(unit) * np.log1p(np.abs(unit) / _KNEE) / np.log1p(1.0 / _KNEE)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path, plt):
+    try:
+        with atomic_writer(path) as stream:
+            fig.savefig(stream, format="png", dpi=110)
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def _panel(ax, axis, values, title, cmap, labels, plt, limits=None):
+    vmin, vmax = limits if limits else (values.min(), values.max())
+    image = ax.imshow(values, origin="lower", extent=(axis[0], axis[-1], axis[0], axis[-1]),
+                      cmap=cmap, vmin=vmin, vmax=vmax, aspect="equal")
+    plt.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+
+
+def fig7(out_dir, seed=0):
+    """Fig. 7: basis functions (49) of the single-species processes, scaled to [−1, 1].
+
+    Columns: creation, death, diffusion, branching, annihilation, coagulation
+    (rate 1); rows F̃_h, F̃_J over h (horizontal), J (vertical) ∈ [−4, 4], each
+    map divided by its largest magnitude, blue (−1) to manila (+1), displayed
+    through the signed-log compression of `scaled_to_unit` (the maps span
+    several decades); black lines are the zero contours.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        Folder for ``fig7.png``.
+    seed : int
+        Unused (the figure is deterministic); accepted for the uniform
+        ``dynboltz reproduce`` interface.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from matplotlib.colors import LinearSegmentedColormap
+
+    plt = _pyplot()
+    axis, maps = single_species_basis_maps()
+    cmap = LinearSegmentedColormap.from_list("blue_manila", _BLUE_TO_MANILA)
+    fig, axs = plt.subplots(2, len(maps), figsize=(3.1 * len(maps), 5.6))
+    for column, (name, values) in enumerate(maps.items()):
+        process = name.removesuffix("_A")
+        for row, symbol in enumerate(("h", "J")):
+            ax = axs[row, column]
+            _panel(ax, axis, scaled_to_unit(values[row]), rf"{process}: $\tilde F_{symbol}$",
+                   cmap, ("$h$", "$J$"), plt, limits=(-1.0, 1.0))
+            if values[row].min() < 0 < values[row].max():
+                ax.contour(axis, axis, values[row], levels=[0.0], colors="k",
+                           linewidths=0.8)
+    fig.tight_layout()
+    return _save(fig, Path(out_dir) / "fig7.png", plt)
+
+
+def fig8(out_dir, seed=0):
+    """Fig. 8: A + B → C (rate 1): F̃_hA, F̃_JAC and the moments µ_A, ∆_AC.
+
+    2-D slices over h_A (horizontal) and J_AC (vertical) ∈ [−2, 2], all other
+    seven parameters 0, thermodynamic-limit chain (the paper used N = 1000).
+    Top row: basis functions; bottom row: the moments these parameters control.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        Folder for ``fig8.png``.
+    seed : int
+        Unused (deterministic); accepted for the uniform interface.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    plt = _pyplot()
+    axis, panels = trivalent_slices()
+    titles = {"F_hA": r"$\tilde F_{h_A}$", "F_JAC": r"$\tilde F_{J_{AC}}$",
+              "mu_A": r"$\mu_A$", "Delta_AC": r"$\Delta_{AC}$"}
+    fig, axs = plt.subplots(2, 2, figsize=(8.4, 7.2))
+    for ax, key in zip(axs.ravel(), ("F_hA", "F_JAC", "mu_A", "Delta_AC")):
+        _panel(ax, axis, panels[key], titles[key], "viridis", ("$h_A$", "$J_{AC}$"), plt)
+    fig.suptitle("A + B → C, rate 1; other parameters 0")
+    fig.tight_layout()
+    return _save(fig, Path(out_dir) / "fig8.png", plt)
+
+
+LATTICE_FIGURES = {"fig7": fig7, "fig8": fig8}
+"""``dynboltz reproduce`` entries of this module: name -> ``f(out_dir, seed)``."""
