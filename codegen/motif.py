@@ -27,7 +27,7 @@ from .emit import dynboltz_version
 from .motif_template import MOTIF_MODULE
 from .names import check_module_name
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 """Bumped whenever the template or the tables change meaning."""
 
 REGENERATE_COMMAND = "python -m dynboltz.codegen.motif --regenerate generated/"

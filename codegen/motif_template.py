@@ -8,8 +8,9 @@ eigenpairs, Perron vector refined by positive power steps), the centred bond
 statistics, then moments, the Hessian (eq. B2), the basis (closed-form inverse
 Ising map: F̃ = M ρ with ρ_t = d ln p_t/dt, eq. 49) and its Jacobian (eq. 54,
 forward mode through ln u, which solves the chain's Poisson equation by
-subtraction-free GTH elimination), and last the row loop and Python entry
-points.
+subtraction-free GTH elimination), then the C-level point kernel exported
+as a PyCapsule for compiled integrators (eq. 52, 54), and last the row loop
+and Python entry points.
 """
 from string import Template
 
@@ -19,13 +20,18 @@ ${header}
 # cython: cdivision=True, initializedcheck=False
 """Compiled closure of the lattice motif ${name} (SPEC §4; eq. 47–49, 54, B2).
 
-Functions ``moments``, ``hessian``, ``basis``, ``basis_jacobian`` take x of
-shape (L,) or (n, L) in SPEC §4 parameter order; ``library()`` wraps them in a
+Functions ``log_eigenvalue``, ``moments``, ``hessian``, ``basis``,
+``basis_jacobian`` take x of shape (L,) or (n, L) in SPEC §4 parameter order;
+``POINT_KERNEL`` is a PyCapsule (name ``KERNEL_CAPSULE_NAME``) holding
+``void kernel(const double* x, double* basis, double* jacobian) noexcept nogil``
+that writes basis (P, L) and, unless ``jacobian`` is NULL, basis_jacobian
+(P, L, L) at one finite x; ``library()`` wraps all of them in a
 ``dynboltz.generated.motif_library.MotifLibrary``.
 """
 from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE
 from cpython.buffer cimport PyBuffer_Release, PyObject_GetBuffer
-from libc.math cimport exp, fabs, isfinite, sqrt
+from cpython.pycapsule cimport PyCapsule_New
+from libc.math cimport exp, fabs, isfinite, log, sqrt
 import numpy as _np
 
 cdef enum:
@@ -54,12 +60,14 @@ RULES = ${rules}
 MOTIF_HASH = "${motif_hash}"
 SYMBOLIC_SHA256 = "${symbolic_sha256}"
 GENERATOR_VERSION = "${generator_version}"
+KERNEL_CAPSULE_NAME = "dynboltz.motif.basis_and_jacobian"
 
 
 cdef struct _Chain:
     double t[_NN]        # T / max T, T(a, b) = exp((h_a + h_b)/2 + J_ab)
     double u[_N]         # normalised Perron vector
     double lam           # Perron eigenvalue of the scaled T
+    double shift         # ln of the largest entry of T: lambda_+ = lam exp(shift)
     double values[_N]    # all eigenvalues (unsorted) ...
     double vectors[_NN]  # ... and eigenvectors as columns
     int top
@@ -154,6 +162,7 @@ cdef void _chain(const double* x, _Chain* c) noexcept nogil:
             work[a * _N + b] = value
             if value > largest:
                 largest = value
+    c.shift = largest
     for a in range(_NN):
         c.t[a] = exp(work[a] - largest)
         work[a] = c.t[a]
@@ -208,6 +217,13 @@ cdef void _deviations(const _Chain* c, double* dev) noexcept nogil:
                 elif w > level:
                     minus += mass[w] * (w - level)
             dev[l * _NN + ab] = 0.5 * (plus - minus)
+
+
+cdef void _log_eigenvalue_point(const double* x, double* out) noexcept nogil:
+    # ln lambda_+ per site (eq. 47's generating function), without overflow.
+    cdef _Chain c
+    _chain(x, &c)
+    out[0] = log(c.lam) + c.shift
 
 
 cdef void _moments_point(const double* x, double* out) noexcept nogil:
@@ -361,15 +377,18 @@ cdef void _log_perron_tangent(const _Chain* c, const double* dev, double* dw) no
             dw[order[k] * _L + l] = total / pivot[k]
 
 
-cdef void _jacobian_point(const double* x, double* out) noexcept nogil:
+cdef void _basis_and_jacobian_point(const double* x, double* basis,
+                                    double* out) noexcept nogil:
     # d rho[r, t] / dx_l = sum_k coef_k ratio_k d ln(ratio_k)/dx_l, where
     # d ln ratio = dw(first) + dw(last) - dw of p_t's sites
     #              + sum over the cluster's bonds of dev - dev of p_t's bond
-    # (the 1/lam factors are absorbed by the centring of dev).
+    # (the 1/lam factors are absorbed by the centring of dev).  The basis
+    # itself (skipped if basis is NULL) shares the chain and the ratios.
     cdef _Chain c
     cdef double dev[_L * _NN]
     cdef double dw[_N * _L]
     cdef double ratio[_NK]
+    cdef double rho[_P * _NT]
     cdef double drho[_P * _NT * _L]
     cdef double slope[_L]
     cdef double weight
@@ -378,6 +397,8 @@ cdef void _jacobian_point(const double* x, double* out) noexcept nogil:
     _deviations(&c, dev)
     _log_perron_tangent(&c, dev, dw)
     _ratios(&c, ratio)
+    for k in range(_P * _NT):
+        rho[k] = 0.0
     for k in range(_P * _NT * _L):
         drho[k] = 0.0
     for k in range(_NK):
@@ -398,10 +419,30 @@ cdef void _jacobian_point(const double* x, double* out) noexcept nogil:
             for l in range(_L):
                 slope[l] += dev[l * _NN + _CODES[i] * _N + _CODES[i + 1]]
         weight = _TERM_COEF[k] * ratio[k]
+        rho[_TERM_PROCESS[k] * _NT + t] += weight
         row = (_TERM_PROCESS[k] * _NT + t) * _L
         for l in range(_L):
             drho[row + l] += weight * slope[l]
+    if basis != NULL:
+        _contract(rho, basis, 1)
     _contract(drho, out, _L)
+
+
+cdef void _jacobian_point(const double* x, double* out) noexcept nogil:
+    _basis_and_jacobian_point(x, NULL, out)
+
+
+cdef void _point_kernel(const double* x, double* basis, double* jacobian) noexcept nogil:
+    # The capsule's entry: integrators of eq. 52 need only the basis, those
+    # of eq. 54 both from one chain.
+    if jacobian == NULL:
+        _basis_point(x, basis)
+    else:
+        _basis_and_jacobian_point(x, basis, jacobian)
+
+
+POINT_KERNEL = PyCapsule_New(<void*>_point_kernel, "dynboltz.motif.basis_and_jacobian",
+                             NULL)
 
 
 cdef enum:
@@ -409,13 +450,15 @@ cdef enum:
     _HESSIAN = 1
     _BASIS = 2
     _JACOBIAN = 3
+    _LOG_EIGENVALUE = 4
 
-cdef Py_ssize_t _WIDTH[4]
+cdef Py_ssize_t _WIDTH[5]
 _WIDTH[0] = _L
 _WIDTH[1] = _LL
 _WIDTH[2] = _P * _L
 _WIDTH[3] = _P * _LL
-cdef tuple _SHAPES = ((_L,), (_L, _L), (_P, _L), (_P, _L, _L))
+_WIDTH[4] = 1
+cdef tuple _SHAPES = ((_L,), (_L, _L), (_P, _L), (_P, _L, _L), ())
 cdef object _float64 = _np.dtype(_np.float64)
 cdef object _empty = _np.empty
 cdef object _ascontiguous = _np.ascontiguousarray
@@ -437,6 +480,8 @@ cdef Py_ssize_t _rows(int kind, const double* x, double* out,
             _hessian_point(x + i * _L, out + i * width)
         elif kind == _BASIS:
             _basis_point(x + i * _L, out + i * width)
+        elif kind == _LOG_EIGENVALUE:
+            _log_eigenvalue_point(x + i * _L, out + i * width)
         else:
             _jacobian_point(x + i * _L, out + i * width)
     return -1
@@ -465,6 +510,22 @@ cdef object _evaluate(object x, int kind, str name):
         raise ValueError(f"`x` of `{NAME}.{name}` must be finite; got "
                          f"{xa if xa.ndim == 1 else xa[bad]}")
     return out
+
+
+def log_eigenvalue(x):
+    """ln lambda_+, the per-site log partition function of the chain (eq. 47, 50).
+
+    Parameters
+    ----------
+    x : array_like, shape (L,) or (n, L)
+        Boltzmann parameters in SPEC §4 order (PARAM_NAMES).
+
+    Returns
+    -------
+    float or numpy.ndarray, shape (n,)
+    """
+    out = _evaluate(x, _LOG_EIGENVALUE, "log_eigenvalue")
+    return float(out) if out.ndim == 0 else out
 
 
 def moments(x):
@@ -539,6 +600,8 @@ def library():
     from dynboltz.generated.motif_library import MotifLibrary
     return MotifLibrary(name=NAME, species=SPECIES, param_names=PARAM_NAMES,
                         moment_names=MOMENT_NAMES, process_names=PROCESS_NAMES,
-                        rules=RULES, motif_hash=MOTIF_HASH, moments=moments,
-                        hessian=hessian, basis=basis, basis_jacobian=basis_jacobian)
+                        rules=RULES, motif_hash=MOTIF_HASH,
+                        log_eigenvalue=log_eigenvalue, moments=moments,
+                        hessian=hessian, basis=basis, basis_jacobian=basis_jacobian,
+                        point_kernel=POINT_KERNEL)
 ''')

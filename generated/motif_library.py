@@ -26,13 +26,21 @@ class MotifLibrary:
         S, L = S + S(S+1)/2 and P.
     motif_hash : str
         sha256 of the canonical motif text (species, rules, weights).
-    moments, hessian, basis, basis_jacobian : callable
-        The compiled functions: x of shape (L,) or (n, L) -> arrays of shape
-        (L,), (L, L), (P, L), (P, L, L), with a leading n axis for 2-D x.
+    log_eigenvalue, moments, hessian, basis, basis_jacobian : callable
+        The compiled functions: x of shape (L,) or (n, L) -> a float or arrays
+        of shape (L,), (L, L), (P, L), (P, L, L), with a leading n axis for
+        2-D x.
+    point_kernel : PyCapsule
+        Named ``"dynboltz.motif.basis_and_jacobian"``; holds the C function
+        ``void kernel(const double* x, double* basis, double* jacobian)
+        noexcept nogil`` writing basis (P, L) and, unless ``jacobian`` is
+        NULL, basis_jacobian (P, L, L) at one finite x, for compiled
+        integrators of eq. 52 and 54 (``dynboltz.runtime.learning``).
     """
 
     def __init__(self, *, name, species, param_names, moment_names, process_names,
-                 rules, motif_hash, moments, hessian, basis, basis_jacobian):
+                 rules, motif_hash, log_eigenvalue, moments, hessian, basis,
+                 basis_jacobian, point_kernel):
         self.name = name
         self.species = tuple(species)
         self.param_names = tuple(param_names)
@@ -44,10 +52,12 @@ class MotifLibrary:
         self.motif_hash = motif_hash
         self._rules = rules
         # The compiled functions themselves, so calls cost no Python frame.
+        self.log_eigenvalue = log_eigenvalue
         self.moments = moments
         self.hessian = hessian
         self.basis = basis
         self.basis_jacobian = basis_jacobian
+        self.point_kernel = point_kernel
 
     def rule_table(self):
         """The rules as plain data, as ``LatticeMotif.rule_table()`` gives them.

@@ -1,0 +1,77 @@
+"""Checkpoints of long learning runs: one ``.npz``, replaced atomically.
+
+A checkpoint holds named float arrays plus a JSON header (``fingerprint`` of
+the run's arguments, ``iteration`` and any other plain values).  It is
+written with `atomic_writer`, so an interrupted write (Ctrl-C, a crash)
+leaves the previous checkpoint intact, and read back only when its
+fingerprint matches the run that wants to resume.
+"""
+import json
+from pathlib import Path
+
+import numpy as np
+
+from dynboltz.runtime.atomic_files import atomic_writer
+from dynboltz.runtime.validation import invalid
+
+__all__ = ["save_checkpoint", "load_checkpoint"]
+
+_FORMAT = "dynboltz-checkpoint-1"
+
+
+def save_checkpoint(path, header, arrays):
+    """Write ``arrays`` and ``header`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    header : dict
+        JSON-serialisable; must contain ``"fingerprint"``.
+    arrays : dict of str to array_like
+        Saved bit for bit (float64 stays float64).
+    """
+    content = {name: np.asarray(value) for name, value in arrays.items()}
+    content["header_json"] = np.array(json.dumps({**header, "format": _FORMAT},
+                                                 sort_keys=True))
+    with atomic_writer(path, "wb") as stream:
+        np.savez(stream, **content)
+
+
+def load_checkpoint(path, fingerprint, function):
+    """The checkpoint at ``path`` if it belongs to the run with ``fingerprint``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    fingerprint : str
+    function : str
+        Public function name for error messages.
+
+    Returns
+    -------
+    (dict, dict) or None
+        ``(header, arrays)``; None if there is no file at ``path``.
+
+    Raises
+    ------
+    ValueError
+        The file is not a checkpoint or was written by a run with other
+        arguments.
+    """
+    if not Path(path).exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+        header = json.loads(str(arrays.pop("header_json")))
+    except (OSError, ValueError, KeyError) as error:
+        raise invalid("checkpoint", function, "a checkpoint file written by dynboltz",
+                      f"{path} ({error})") from error
+    if header.get("format") != _FORMAT:
+        raise invalid("checkpoint", function, f"a {_FORMAT} file", str(path))
+    if header.get("fingerprint") != fingerprint:
+        raise invalid("checkpoint", function,
+                      "a checkpoint of a run with the same arguments (fingerprint "
+                      f"{fingerprint[:12]}…); pass resume=False to start over",
+                      f"{path} with fingerprint {str(header.get('fingerprint'))[:12]}…")
+    return header, arrays

@@ -1,0 +1,232 @@
+"""Boltzmann-machine learning of effective rates (Algorithm 2; eq. 52–54).
+
+The reduced model dx/dt = Σ_r θ_r F̃⁽ʳ⁾(x), x(t_0) = x0 (eq. 52) gives at
+every data time t_k a Boltzmann chain p̃_x(t_k); the data ("awake" moments
+µ(t_k), per site, in SPEC §4 order) come from simulations.  The action is
+
+    A(θ) = Σ_k w_k [ ln λ₊(x(t_k)) − x(t_k) · µ(t_k) ]
+
+with w_k the trapezoid weights of the time grid: per site and up to a
+θ-independent term (the data's own entropy), the time-integrated
+Kullback–Leibler divergence ∫ dt KL(p(t) ‖ p̃_x(t)), since
+ln p̃_x(s) = x · stat(s) − N ln λ₊.  Because ∂ ln λ₊/∂x = µ̃ (the "asleep"
+moments of p̃_x, eq. 47), its gradient is exactly eq. 53 on the grid,
+
+    g_s = ∂A/∂θ_s = Σ_k w_k (µ̃(t_k) − µ(t_k)) · ∂x(t_k)/∂θ_s,
+
+with ∂x/∂θ from eq. 54 (forward sensitivities) or an adjoint sweep.  With
+an L2 term the objective is A(θ) + (l2/2) |θ − θ₀|², and θ ≥ 0 is kept by
+projection after every step.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dynboltz.runtime.chain_sampling import sample
+from dynboltz.runtime.lattice_statistics import lattice_moments
+from dynboltz.runtime.reduced_ode import adjoint_gradient, check_times, check_vector
+from dynboltz.runtime.reduced_ode import integrate
+from dynboltz.runtime.validation import check_choice, check_integer, invalid
+
+__all__ = ["trapezoid_weights", "moment_error", "awake_moments", "rate_gradient",
+           "LearningResult", "ASLEEP", "GRADIENTS"]
+
+GRADIENTS = ("forward", "adjoint")
+"""``forward``: eq. 54 sensitivities; ``adjoint``: one backward sweep."""
+
+
+def trapezoid_weights(times):
+    """w_k with Σ_k w_k f(t_k) the trapezoid rule for ∫ f dt on ``times`` (T,)."""
+    times = np.asarray(times, dtype=np.float64)
+    weights = np.zeros(times.size)
+    steps = np.diff(times)
+    weights[:-1] += 0.5 * steps
+    weights[1:] += 0.5 * steps
+    return weights
+
+
+def moment_error(predicted, data, times):
+    """Time-integrated squared moment error ∫ |µ̃(t) − µ(t)|² dt (trapezoid).
+
+    Parameters
+    ----------
+    predicted, data : array_like, shape (T, L)
+    times : array_like, shape (T,)
+
+    Returns
+    -------
+    float
+        Summed over the L moments.
+    """
+    times = check_times(times, "moment_error")
+    predicted, data = np.asarray(predicted, dtype=float), np.asarray(data, dtype=float)
+    if predicted.ndim != 2 or predicted.shape != data.shape or \
+            predicted.shape[0] != times.size:
+        raise invalid("predicted", "moment_error", f"an array of the shape of `data` "
+                      f"({data.shape}) with {times.size} rows", predicted.shape)
+    return float(trapezoid_weights(times) @ np.sum((predicted - data) ** 2, axis=1))
+
+
+def awake_moments(data, n_params, function):
+    """(times (T,), moments (T, L)) of an ensemble or of user arrays.
+
+    ``data`` is an object with ``.times`` (T,) and ``.moments`` (R, T, L)
+    (an `Ensemble`), or a pair ``(times, moments)`` with moments (T, L) or
+    (R, T, L); replicates are averaged.
+    """
+    if hasattr(data, "times") and hasattr(data, "moments"):
+        times, moments = data.times, data.moments
+    elif isinstance(data, (tuple, list)) and len(data) == 2:
+        times, moments = data
+    else:
+        raise invalid("data", function, "an Ensemble or a pair (times, moments)", data,
+                      TypeError)
+    times = check_times(times, function)
+    moments = np.asarray(moments, dtype=np.float64)
+    if moments.ndim == 3:
+        moments = moments.mean(axis=0)
+    if moments.shape != (times.size, n_params) or not np.all(np.isfinite(moments)):
+        raise invalid("data", function, f"finite moments of shape ({times.size}, "
+                      f"{n_params}) or (R, {times.size}, {n_params})", moments.shape)
+    return times, moments
+
+
+def _exact_asleep(lib, x, seed_sequence, iteration, options):
+    return lib.moments(x)
+
+
+def _gibbs_asleep(lib, x, seed_sequence, iteration, options):
+    # The paper's asleep phase: Gibbs samples of the ring at each x(t_k).
+    seeds = _time_seeds(seed_sequence, iteration, len(x))
+    return np.stack([lattice_moments(sample(lib, point, N=options["N"], n=options["samples"],
+                                            seed=seed, method="gibbs",
+                                            sweeps=options["sweeps"], threads=1),
+                                     lib.n_species).mean(axis=0)
+                     for point, seed in zip(x, seeds)])
+
+
+ASLEEP = {"exact": (_exact_asleep, {}),
+          "gibbs": (_gibbs_asleep, {"N": 100, "samples": 10, "sweeps": 100})}
+"""Asleep-phase moment estimators and their options with defaults:
+``exact`` from the transfer matrix; ``gibbs`` means of ``samples`` rings of
+``N`` sites after ``sweeps`` heat-bath sweeps."""
+
+
+def asleep_options(asleep, options, function):
+    """Options of an `ASLEEP` estimator, merged with its defaults and checked."""
+    check_choice(asleep, "asleep", ASLEEP, function)
+    defaults = ASLEEP[asleep][1]
+    given = dict(options or {})
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise invalid("asleep_options", function,
+                      f"a dict with keys among {sorted(defaults)} for {asleep!r}", given)
+    merged = {**defaults, **given}
+    low = {"N": 2, "samples": 1, "sweeps": 0}
+    return {key: check_integer(value, f"asleep_options[{key!r}]", function, low[key])
+            for key, value in merged.items()}
+
+
+def _time_seeds(seed_sequence, iteration, n_times):
+    """Independent streams per (iteration, time): resuming reproduces them."""
+    if seed_sequence is None:
+        return [None] * n_times
+    return [np.random.SeedSequence(seed_sequence.entropy,
+                                   spawn_key=seed_sequence.spawn_key + (iteration, k))
+            for k in range(n_times)]
+
+
+def rate_gradient(lib, theta, x0, times, data_moments, asleep="exact", gradient="forward",
+                  asleep_settings=None, integration=None, seed_sequence=None, iteration=0):
+    """Action A(θ) and its gradient eq. 53 at θ (module docstring).
+
+    Parameters
+    ----------
+    lib : MotifLibrary
+    theta : ndarray, shape (P,)
+    x0 : ndarray, shape (L,)
+    times : ndarray, shape (T,)
+    data_moments : ndarray, shape (T, L)
+        Awake moments µ(t_k).
+    asleep : {"exact", "gibbs"}
+    gradient : {"forward", "adjoint"}
+    asleep_settings : dict, optional
+        Checked options of the asleep estimator (`asleep_options`).
+    integration : dict, optional
+        Keyword arguments of `integrate` (method, substeps, rtol, ...).
+    seed_sequence : numpy.random.SeedSequence, optional
+        Root of the Gibbs streams.
+    iteration : int
+        Selects the Gibbs streams of this iteration.
+
+    Returns
+    -------
+    action : float
+    grad : ndarray, shape (P,)
+    x : ndarray, shape (T, L)
+        Trajectory of eq. 52.
+    """
+    forward = gradient == "forward"
+    trajectory = integrate(lib, theta, x0, times, sensitivities=forward,
+                           record_steps=not forward, **(integration or {}))
+    x = trajectory.x
+    estimator = ASLEEP[asleep][0]
+    settings = asleep_settings if asleep_settings is not None else ASLEEP[asleep][1]
+    asleep_moments = estimator(lib, x, seed_sequence, iteration, settings)
+    weights = trapezoid_weights(times)
+    action = float(weights @ (lib.log_eigenvalue(x) - np.sum(x * data_moments, axis=1)))
+    forcing = weights[:, None] * (asleep_moments - data_moments)
+    if forward:
+        grad = np.einsum("kl,ksl->s", forcing, trajectory.sensitivities)
+    else:
+        grad = adjoint_gradient(lib, trajectory, forcing)
+    return action, grad, x
+
+
+@dataclass
+class LearningResult:
+    """Outcome of `learn_rates`.
+
+    Attributes
+    ----------
+    theta : ndarray, shape (P,)
+        Learned rates, ``process_names`` order.
+    theta_history : ndarray, shape (iterations + 1, P)
+        θ₀ then θ after every iteration.
+    action_history : ndarray, shape (iterations,)
+        A(θ_i) + (l2/2)|θ_i − θ₀|² at the θ each gradient was taken at.
+    gradient_history : ndarray, shape (iterations, P)
+        Eq. 53 (without the L2 term) at those θ.
+    times : ndarray, shape (T,)
+    data_moments : ndarray, shape (T, L)
+        Awake moments µ(t).
+    initial_moments, predicted_moments : ndarray, shape (T, L)
+        Exact moments of the reduced model at θ₀ and at the learned θ.
+    process_names : tuple of str
+    info : dict
+        ``iterations``, ``resumed_from`` (iteration or None), the settings.
+    """
+
+    theta: np.ndarray
+    theta_history: np.ndarray
+    action_history: np.ndarray
+    gradient_history: np.ndarray
+    times: np.ndarray
+    data_moments: np.ndarray
+    initial_moments: np.ndarray
+    predicted_moments: np.ndarray
+    process_names: tuple
+    info: dict = field(default_factory=dict)
+
+    def moment_errors(self):
+        """(error at θ₀, error at θ): `moment_error` against the data."""
+        return (moment_error(self.initial_moments, self.data_moments, self.times),
+                moment_error(self.predicted_moments, self.data_moments, self.times))
+
+
+def check_learning_inputs(lib, data, x0, theta0, function):
+    """Validated (times, data moments, x0, θ₀) of a learning run."""
+    times, moments = awake_moments(data, lib.n_params, function)
+    x0 = check_vector(x0, lib.n_params, "x0", function)
+    theta0 = check_vector(theta0, lib.n_processes, "theta0", function, low=0.0)
+    return times, moments, x0, theta0

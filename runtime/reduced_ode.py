@@ -1,0 +1,270 @@
+"""The reduced model of a lattice motif and its sensitivities (eq. 52, 54).
+
+``integrate(lib, theta, x0, times)`` solves dx/dt = Σ_r θ_r F̃⁽ʳ⁾(x) for the
+Boltzmann parameters x(t) together with S_s(t) = ∂x(t)/∂θ_s,
+dS_s/dt = F̃⁽ˢ⁾ + (Σ_r θ_r ∂F̃⁽ʳ⁾/∂x) S_s, S(0) = 0, in compiled code
+(``dynboltz.runtime._reduced_ode``) that calls the motif's C point kernel.
+``adjoint_gradient`` gives Σ_k c_k · S(t_k) for given c_k by one backward
+sweep over the same discrete steps (reverse mode), without forming S.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dynboltz.runtime import _reduced_ode
+from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
+
+__all__ = ["integrate", "adjoint_gradient", "Trajectory", "IntegrationError", "METHODS"]
+
+
+@dataclass(frozen=True)
+class _Tableau:
+    """Explicit Runge–Kutta tableau.
+
+    ``error`` = b − b̂ of an embedded pair; ``dense[i, j]``: coefficient of
+    σ^(j+1) in the output weight b_i(σ) at t + σh (continuous extension).
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    dense: np.ndarray
+    error: np.ndarray = None
+    order: int = 4
+    fsal: bool = False
+
+
+def _rk4():
+    a = np.zeros((4, 4))
+    a[1, 0] = a[2, 1] = 0.5
+    a[3, 2] = 1.0
+    b = np.array([1, 2, 2, 1]) / 6.0
+    return _Tableau(a, b, b[:, None].copy())
+
+
+def _dormand_prince():
+    a = np.zeros((7, 7))
+    a[1, :1] = [1 / 5]
+    a[2, :2] = [3 / 40, 9 / 40]
+    a[3, :3] = [44 / 45, -56 / 15, 32 / 9]
+    a[4, :4] = [19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729]
+    a[5, :5] = [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656]
+    b = np.array([35 / 384, 0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0])
+    a[6] = b
+    b_hat = np.array([5179 / 57600, 0, 7571 / 16695, 393 / 640, -92097 / 339200,
+                      187 / 2100, 1 / 40])
+    # Dormand & Prince's 4th-order continuous extension (Hairer, Nørsett &
+    # Wanner, Solving ODEs I, II.6), in powers of σ as in scipy's RK45.
+    dense = np.array([
+        [1, -8048581381 / 2820520608, 8663915743 / 2820520608,
+         -12715105075 / 11282082432],
+        [0, 0, 0, 0],
+        [0, 131558114200 / 32700410799, -68118460800 / 10900136933,
+         87487479700 / 32700410799],
+        [0, -1754552775 / 470086768, 14199869525 / 1410260304,
+         -10690763975 / 1880347072],
+        [0, 127303824393 / 49829197408, -318862633887 / 49829197408,
+         701980252875 / 199316789632],
+        [0, -282668133 / 205662961, 2019193451 / 616988883, -1453857185 / 822651844],
+        [0, 40617522 / 29380423, -110615467 / 29380423, 69997945 / 29380423]])
+    return _Tableau(a, b, dense, b - b_hat, order=5, fsal=True)
+
+
+METHODS = {"rk4": _rk4(), "adaptive": _dormand_prince()}
+"""Integration schemes: classical RK4 at fixed steps (``substeps`` per output
+interval), and Dormand–Prince 5(4) with error control on (x, S) and its
+4th-order continuous extension at the output times."""
+
+
+class IntegrationError(RuntimeError):
+    """The reduced model could not be integrated (non-finite state, step limits)."""
+
+
+@dataclass
+class Trajectory:
+    """Solution of eq. 52 (and eq. 54) on the requested times.
+
+    Attributes
+    ----------
+    times : ndarray, shape (T,)
+    x : ndarray, shape (T, L)
+        Boltzmann parameters in SPEC §4 order.
+    sensitivities : ndarray, shape (T, P, L), or None
+        ∂x(t)/∂θ_s (eq. 54), row s = process ``lib.process_names[s]``.
+    theta : ndarray, shape (P,)
+    method : str
+    info : dict
+        ``steps`` (accepted), ``rejected``.
+    """
+
+    times: np.ndarray
+    x: np.ndarray
+    sensitivities: np.ndarray
+    theta: np.ndarray
+    method: str
+    info: dict = field(default_factory=dict)
+    _steps: tuple = field(default=None, repr=False)
+
+
+def check_library(lib, function):
+    """(P, L) of a compiled MotifLibrary; TypeError for anything else."""
+    if not all(hasattr(lib, name) for name in ("point_kernel", "n_params", "n_processes")):
+        raise invalid("lib", function, "a compiled MotifLibrary (with point_kernel)", lib,
+                      TypeError)
+    return lib.n_processes, lib.n_params
+
+
+def check_vector(value, size, param, function, low=-np.inf):
+    """``value`` as a float64 array of shape (size,), finite and ``>= low``."""
+    array = np.asarray(value)
+    if array.shape != (size,) or not np.issubdtype(array.dtype, np.number) \
+            or np.iscomplexobj(array):
+        raise invalid(param, function, f"a real array of shape ({size},)", value)
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    if not np.all(np.isfinite(array)) or np.any(array < low):
+        bound = f" and >= {low}" if low > -np.inf else ""
+        raise invalid(param, function, f"finite{bound}", value)
+    return array
+
+
+def check_times(times, function):
+    """``times`` as a float64 array: 1-D, finite, strictly increasing."""
+    array = np.asarray(times)
+    if array.ndim != 1 or array.size == 0 or not np.issubdtype(array.dtype, np.number) \
+            or np.iscomplexobj(array):
+        raise invalid("times", function, "a non-empty 1-D array of real numbers", times)
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    if not np.all(np.isfinite(array)) or np.any(np.diff(array) <= 0):
+        raise invalid("times", function, "finite and strictly increasing", times)
+    return array
+
+
+def _options(function, substeps, rtol, atol, first_step, max_steps):
+    return {
+        "substeps": check_integer(substeps, "substeps", function, 1),
+        "rtol": check_real(rtol, "rtol", function, 0.0, low_open=True),
+        "atol": check_real(atol, "atol", function, 0.0, low_open=True),
+        "first_step": 0.0 if first_step is None else
+        check_real(first_step, "first_step", function, 0.0, low_open=True),
+        "max_steps": check_integer(max_steps, "max_steps", function, 1),
+    }
+
+
+def _step_buffers(record, method, times, options, size):
+    """(step starts, step sizes): room for every step if recording, else none."""
+    if not record:
+        return np.empty((0, size)), np.empty(0)
+    n = (times.size - 1) * options["substeps"] if method == "rk4" else options["max_steps"]
+    return np.empty((n, size)), np.empty(n)
+
+
+def integrate(lib, theta, x0, times, method="rk4", sensitivities=True, substeps=1,
+              rtol=1e-8, atol=1e-10, first_step=None, max_steps=100_000,
+              record_steps=False):
+    """Integrate the reduced model (eq. 52) and its sensitivities (eq. 54).
+
+    Parameters
+    ----------
+    lib : MotifLibrary
+        Compiled motif (``compile_motif`` or ``dynboltz.generated.library``).
+    theta : array_like, shape (P,)
+        Coefficient θ_r of each process's basis function F̃⁽ʳ⁾ (its rate), in
+        ``lib.process_names`` order; per unit time.
+    x0 : array_like, shape (L,)
+        x at ``times[0]`` (SPEC §4 order); S(times[0]) = 0.
+    times : array_like, shape (T,)
+        Strictly increasing output times.
+    method : {"rk4", "adaptive"}
+        See `METHODS`.
+    sensitivities : bool
+        Also integrate S = ∂x/∂θ (eq. 54).
+    substeps : int
+        RK4 steps per output interval.
+    rtol, atol : float
+        ``"adaptive"``: tolerances on every component of (x, S).
+    first_step : float, optional
+        ``"adaptive"``: first trial step (default: estimated).
+    max_steps : int
+        ``"adaptive"``: limit on accepted + rejected steps.
+    record_steps : bool
+        Keep every step's start and size for `adjoint_gradient`.
+
+    Returns
+    -------
+    Trajectory
+
+    Raises
+    ------
+    ValueError, TypeError
+        Invalid arguments.
+    IntegrationError
+        The state became non-finite or the adaptive step limits were hit.
+    """
+    n_processes, size = check_library(lib, "integrate")
+    theta = check_vector(theta, n_processes, "theta", "integrate")
+    x0 = check_vector(x0, size, "x0", "integrate")
+    times = check_times(times, "integrate")
+    check_choice(method, "method", METHODS, "integrate")
+    options = _options("integrate", substeps, rtol, atol, first_step, max_steps)
+    tableau = METHODS[method]
+    x = np.empty((times.size, size))
+    s = np.empty((times.size, n_processes, size) if sensitivities else (0, 0, 0))
+    steps = _step_buffers(record_steps, method, times, options, size)
+    outputs = np.empty(times.size, dtype=np.intc), np.empty(times.size)
+    common = (lib.point_kernel, n_processes, size, theta, x0, times, tableau.a.ravel(),
+              tableau.b)
+    if method == "rk4":
+        status, accepted, rejected = _reduced_ode.integrate_fixed(
+            *common, options["substeps"], bool(sensitivities), x, s, *steps, *outputs)
+    else:
+        status, accepted, rejected = _reduced_ode.integrate_adaptive(
+            *common, tableau.error, tableau.dense, tableau.order, tableau.fsal,
+            options["rtol"], options["atol"], options["first_step"], options["max_steps"],
+            bool(sensitivities), x, s, *steps, *outputs)
+    if status:
+        raise IntegrationError(f"integrating eq. 52 at theta={theta.tolist()} from "
+                               f"x0={x0.tolist()} failed: {_reduced_ode.STATUS[status]}")
+    recorded = (*(array[:accepted] for array in steps), *outputs) if record_steps else None
+    return Trajectory(times, x, s if sensitivities else None, theta, method,
+                      {"steps": accepted, "rejected": rejected}, recorded)
+
+
+def adjoint_gradient(lib, trajectory, forcing):
+    """Σ_k forcing[k] · ∂x(t_k)/∂θ_s by the adjoint (reverse-mode) sweep.
+
+    The adjoint λ of x is integrated backward from λ(t_T) = 0, jumping by
+    ``forcing[k]`` at every output time t_k; each step reverses the
+    trajectory's own Runge–Kutta step and output interpolation exactly (the
+    discrete adjoint of eq. 54: dλ/dt = −(Σ_r θ_r ∂F̃⁽ʳ⁾/∂x)ᵀ λ backward,
+    g_s = ∫ λ · F̃⁽ˢ⁾ dt), so on the same steps the result equals the
+    forward-sensitivity value up to rounding, at the cost of one backward
+    sweep instead of P·L extra equations.
+
+    Parameters
+    ----------
+    lib : MotifLibrary
+    trajectory : Trajectory
+        From ``integrate(..., record_steps=True)`` with the same ``lib``.
+    forcing : array_like, shape (T, L)
+        c_k; row 0 has no effect (S(t_0) = 0).
+
+    Returns
+    -------
+    ndarray, shape (P,)
+    """
+    n_processes, size = check_library(lib, "adjoint_gradient")
+    if not isinstance(trajectory, Trajectory) or trajectory._steps is None:
+        raise invalid("trajectory", "adjoint_gradient",
+                      "a Trajectory from integrate(..., record_steps=True)", trajectory,
+                      TypeError)
+    forcing = np.asarray(forcing, dtype=np.float64)
+    if forcing.shape != trajectory.x.shape or not np.all(np.isfinite(forcing)):
+        raise invalid("forcing", "adjoint_gradient",
+                      f"a finite array of shape {trajectory.x.shape}", forcing)
+    tableau = METHODS[trajectory.method]
+    grad = np.empty(n_processes)
+    status = _reduced_ode.adjoint_gradient(
+        lib.point_kernel, n_processes, size, trajectory.theta, tableau.a.ravel(), tableau.b,
+        tableau.dense, *trajectory._steps, np.ascontiguousarray(forcing), grad)
+    if status:
+        raise IntegrationError(f"adjoint sweep failed: {_reduced_ode.STATUS[status]}")
+    return grad

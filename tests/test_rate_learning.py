@@ -1,0 +1,245 @@
+"""Learning rates (Algorithm 2): gradient, optimisers, recovery, checkpoints.
+
+Independent routes: central finite differences of the action for eq. 53;
+forward sensitivities for the adjoint; the exact transfer-matrix moments
+(with standard errors from repeated independent Gibbs streams) for the
+Gibbs asleep phase; rates used to simulate creation + death from a product
+measure (where the Boltzmann family is exact), with standard errors from
+disjoint groups of replicates; an uninterrupted run for checkpoint/resume.
+"""
+import numpy as np
+import pytest
+
+from dynboltz.codegen import compile_motif
+from dynboltz.generated import library
+from dynboltz.runtime import learning as learning_module
+from dynboltz.runtime.lattice import simulate
+from dynboltz.runtime.learning import integrate, learn_rates, moment_error
+from dynboltz.runtime.optimizers import make_optimizer
+from dynboltz.runtime.rate_learning import rate_gradient, trapezoid_weights
+from dynboltz.symbolic.lattice_motif import LatticeMotif
+
+TIMES = np.linspace(0.0, 1.0, 21)
+
+
+@pytest.fixture(scope="module")
+def two_species():
+    return compile_motif(LatticeMotif(["A", "B"], {
+        "creation": ["_ -> A"], "conversion": ["A -> B"], "decay": ["B -> _"],
+        "hop": ["B _ -> _ B", "_ B -> B _"]}))
+
+
+@pytest.fixture(scope="module")
+def birth_death():
+    return compile_motif(LatticeMotif(["A"], {"creation": ["_ -> A"], "death": ["A -> _"]}))
+
+
+def _problem(name, two_species):
+    if name == "barw":
+        lib, theta, x0 = library.barw, np.array([4.0, 6.0, 3.0]), np.array([1.0, 0.0])
+        true = np.array([3.0, 8.0, 5.0])
+    else:
+        lib, theta = two_species, np.array([1.0, 0.8, 0.5, 2.0])
+        x0, true = np.array([0.5, -0.5, 0.2, -0.1, 0.3]), np.array([1.5, 0.5, 1.0, 1.0])
+    data = lib.moments(integrate(lib, true, x0, TIMES, substeps=4).x)
+    noise = np.random.default_rng(0).normal(scale=0.01, size=data.shape)
+    return lib, theta, x0, data + noise
+
+
+@pytest.mark.parametrize("name", ["barw", "two_species"])
+def test_gradient_is_the_derivative_of_the_action(name, two_species):
+    lib, theta0, x0, data = _problem(name, two_species)
+    for scale in (0.7, 1.0, 1.3):
+        theta = theta0 * scale
+        _, grad, _ = rate_gradient(lib, theta, x0, TIMES, data)
+        eps = 1e-5
+        fd = []
+        for s in range(lib.n_processes):
+            step = np.zeros_like(theta)
+            step[s] = eps
+            fd.append((rate_gradient(lib, theta + step, x0, TIMES, data)[0]
+                       - rate_gradient(lib, theta - step, x0, TIMES, data)[0]) / (2 * eps))
+        np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["rk4", "adaptive"])
+@pytest.mark.parametrize("name", ["barw", "two_species"])
+def test_adjoint_gradient_equals_forward(name, method, two_species):
+    lib, theta, x0, data = _problem(name, two_species)
+    forward = rate_gradient(lib, theta, x0, TIMES, data,
+                            integration={"method": method, "substeps": 2})
+    adjoint = rate_gradient(lib, theta, x0, TIMES, data, gradient="adjoint",
+                            integration={"method": method, "substeps": 2})
+    tolerance = 1e-10 if method == "rk4" else 1e-6   # adaptive: steps differ
+    assert adjoint[0] == pytest.approx(forward[0], rel=tolerance)
+    np.testing.assert_allclose(adjoint[1], forward[1], rtol=tolerance)
+
+
+def test_gibbs_asleep_is_seeded_and_unbiased():
+    lib, theta, x0 = library.barw, np.array([4.0, 6.0, 3.0]), np.array([1.0, 0.0])
+    times = np.linspace(0.0, 0.5, 6)
+    data = np.full((times.size, 2), [0.3, 0.1])
+    seeds = np.random.SeedSequence(7)
+    options = {"N": 100, "samples": 20, "sweeps": 50}
+
+    def gibbs(iteration):
+        return rate_gradient(lib, theta, x0, times, data, asleep="gibbs",
+                             asleep_settings=options, integration={"substeps": 10},
+                             seed_sequence=seeds, iteration=iteration)[1]
+
+    np.testing.assert_array_equal(gibbs(3), gibbs(3))
+    draws = np.array([gibbs(i) for i in range(12)])
+    assert not np.array_equal(draws[0], draws[1])
+    exact = rate_gradient(lib, theta, x0, times, data, integration={"substeps": 10})[1]
+    standard_error = draws.std(axis=0, ddof=1) / np.sqrt(len(draws))
+    assert np.all(np.abs(draws.mean(axis=0) - exact) < 4 * standard_error)
+
+
+def test_rates_recovered_from_creation_death_simulations(birth_death):
+    lib, true = birth_death, np.array([1.0, 2.0])
+    times, x0 = np.linspace(0.0, 2.0, 41), np.array([2.0, 0.0])
+    ensemble = simulate(lib, dict(zip(lib.process_names, true)), N=4000, times=times,
+                        initial=x0, replicates=48, seed=11, workers=1)
+    options = dict(iterations=250, optimizer="adam", learning_rate=0.05, l2=0.0,
+                   progress=False)
+    full = learn_rates(lib, ensemble, x0, true / 2, **options)
+    groups = np.array([learn_rates(lib, (times, ensemble.moments[g::6]), x0, true / 2,
+                                   **options).theta for g in range(6)])
+    standard_error = groups.std(axis=0, ddof=1) / np.sqrt(len(groups))
+    assert np.all(np.abs(full.theta - true) < 0.05 * true)
+    assert np.all(np.abs(full.theta - true) < 4 * standard_error)
+    before, after = full.moment_errors()
+    assert after < before / 5
+
+
+def test_l2_and_projection():
+    lib, theta0, x0 = library.barw, np.array([4.0, 6.0, 3.0]), np.array([1.0, 0.0])
+    data = (TIMES, lib.moments(integrate(lib, [3.0, 8.0, 0.0], x0, TIMES).x))
+    free = learn_rates(lib, data, x0, theta0, iterations=30, optimizer="adam",
+                       learning_rate=0.5, l2=0.0, progress=False)
+    assert np.all(free.theta_history >= 0) and free.theta_history[:, 2].min() == 0.0
+    held = learn_rates(lib, data, x0, theta0, iterations=30, optimizer="adam",
+                       learning_rate=0.5, l2=1e3, progress=False)
+    assert np.abs(held.theta - theta0).max() < np.abs(free.theta - theta0).max() / 5
+    # The objective includes (l2/2)|θ − θ₀|² at the θ each gradient was taken at.
+    action = rate_gradient(lib, held.theta_history[5], x0, TIMES, data[1])[0]
+    offset = held.theta_history[5] - theta0
+    assert held.action_history[5] == pytest.approx(action + 500.0 * offset @ offset)
+
+
+def test_optimizer_steps():
+    grad, theta = np.array([2.0, -0.5]), np.array([1.0, 1.0])
+    paper = make_optimizer("paper", 2, 0.1, {"decay": 10.0}, "test")
+    np.testing.assert_allclose(paper.step(theta, grad, 10), theta - 0.05 * grad)
+    adam = make_optimizer("adam", 2, 0.1, None, "test")
+    np.testing.assert_allclose(adam.step(theta, grad, 0), theta - 0.1 * np.sign(grad),
+                               rtol=1e-6)
+    nesterov = make_optimizer("nesterov", 2, 0.1, {"momentum": 0.5}, "test")
+    first = nesterov.step(theta, grad, 0)
+    np.testing.assert_allclose(first, theta - 0.1 * 1.5 * grad)
+    np.testing.assert_allclose(nesterov.step(first, grad, 1), first - 0.1 * (grad + 0.5 * 1.5 * grad))
+    with pytest.raises(ValueError, match=r"`optimizer` of `test` must be one of \['adam', "):
+        make_optimizer("sgd", 2, 0.1, None, "test")
+    with pytest.raises(ValueError, match=r"`optimizer_options\['momentum'\]` of `test`"):
+        make_optimizer("nesterov", 2, 0.1, {"momentum": 1.0}, "test")
+
+
+def test_moment_error_is_the_trapezoid_integral():
+    rng = np.random.default_rng(1)
+    times = np.sort(rng.uniform(0, 3, 9))
+    a, b = rng.normal(size=(9, 2)), rng.normal(size=(9, 2))
+    assert moment_error(a, b, times) == pytest.approx(
+        np.trapezoid(((a - b) ** 2).sum(axis=1), times))
+    assert trapezoid_weights(times).sum() == pytest.approx(times[-1] - times[0])
+
+
+def _gibbs_run(path, iterations, **extra):
+    lib, x0 = library.barw, np.array([1.0, 0.0])
+    times = np.linspace(0.0, 0.3, 31)
+    data = (times, lib.moments(integrate(lib, [3.0, 8.0, 5.0], x0, times).x))
+    return learn_rates(lib, data, x0, [4.0, 6.0, 3.0], iterations=iterations,
+                       optimizer="adam", learning_rate=0.1, asleep="gibbs",
+                       asleep_options={"N": 40, "samples": 2, "sweeps": 5},
+                       checkpoint=path, checkpoint_every=5, seed=3, progress=False, **extra)
+
+
+def _assert_same(a, b):
+    for name in ("theta", "theta_history", "action_history", "gradient_history",
+                 "predicted_moments"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_resume_equals_uninterrupted_run(tmp_path):
+    straight = _gibbs_run(tmp_path / "straight.npz", 10)
+    _gibbs_run(tmp_path / "split.npz", 5)
+    resumed = _gibbs_run(tmp_path / "split.npz", 10, resume=True)
+    assert resumed.info["resumed_from"] == 5
+    _assert_same(straight, resumed)
+
+
+def test_ctrl_c_leaves_last_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "run.npz"
+    straight = _gibbs_run(tmp_path / "straight.npz", 10)
+
+    def interrupt(iteration, theta, objective):
+        if iteration == 7:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _gibbs_run(path, 10, callback=interrupt)
+    _assert_same(straight, _gibbs_run(path, 10, resume=True))
+
+    # An interrupt in the middle of writing keeps the previous file whole.
+    _gibbs_run(path, 5)
+    before = path.read_bytes()
+
+    def broken_savez(stream, **arrays):
+        stream.write(b"partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(KeyboardInterrupt):
+        _gibbs_run(path, 10, resume=True)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    _assert_same(straight, _gibbs_run(path, 10, resume=True))
+
+
+def test_resume_refuses_other_arguments(tmp_path):
+    path = tmp_path / "run.npz"
+    _gibbs_run(path, 5)
+    with pytest.raises(ValueError, match="`checkpoint` of `learn_rates` must be a checkpoint "
+                                         "of a run with the same arguments"):
+        _gibbs_run(path, 10, resume=True, l2=0.5)
+    with pytest.raises(ValueError, match="`iterations` of `learn_rates` must be at least"):
+        _gibbs_run(path, 3, resume=True)
+
+
+def test_progress_bar_shows_the_action(capsys):
+    lib, x0 = library.barw, np.array([1.0, 0.0])
+    data = (TIMES, lib.moments(integrate(lib, [3.0, 8.0, 5.0], x0, TIMES).x))
+    learn_rates(lib, data, x0, [4.0, 6.0, 3.0], iterations=3, progress=True)
+    assert "action=" in capsys.readouterr().err
+
+
+def test_validation_messages():
+    lib, x0 = library.barw, np.array([1.0, 0.0])
+    data = (TIMES, np.zeros((TIMES.size, 2)))
+    good = dict(lib=lib, data=data, x0=x0, theta0=[1.0, 1.0, 1.0], iterations=1,
+                progress=False)
+    bad = [({"theta0": [1.0, -1.0, 1.0]}, "`theta0` of `learn_rates` must be finite and >= 0"),
+           ({"data": (TIMES, np.zeros((3, 2)))}, "`data` of `learn_rates` must be finite"),
+           ({"optimizer": "sgd"}, "`optimizer` of `learn_rates` must be one of"),
+           ({"learning_rate": 0.0}, "`learning_rate` of `learn_rates` must be a finite"),
+           ({"asleep": "mcmc"}, "`asleep` of `learn_rates` must be one of"),
+           ({"asleep_options": {"n": 3}}, "`asleep_options` of `learn_rates` must be a dict"),
+           ({"gradient": "reverse"}, "`gradient` of `learn_rates` must be one of"),
+           ({"l2": -1.0}, "`l2` of `learn_rates` must be a finite real number >= 0"),
+           ({"resume": True}, "`checkpoint` of `learn_rates` must be a path"),
+           ({"iterations": -1}, "`iterations` of `learn_rates` must be an integer >= 0")]
+    for change, message in bad:
+        with pytest.raises(ValueError, match=message):
+            learn_rates(**{**good, **change})
+    with pytest.raises(TypeError, match="`data` of `learn_rates` must be an Ensemble"):
+        learn_rates(**{**good, "data": np.zeros((3, 2))})
+    assert learning_module.DEFAULT_LEARNING_RATES.keys() == learning_module.OPTIMIZERS.keys()
