@@ -1,8 +1,12 @@
 """Command-line entry point ``dynboltz``.
 
-``dynboltz demo`` runs Algorithm 1 on the Galton–Watson process end to end (the
-paper's Fig. 1 setting) and prints learned against analytic F; ``dynboltz reproduce
-figN`` writes one of the paper's figures 1-5.
+``dynboltz demo`` runs Algorithm 2 on the paper's BARW example end to end (simulation
+data -> learned effective rates, Sec. III C) with defaults that finish in well under a
+minute, prints the rates and the moment error before/after learning and writes the
+figures; ``dynboltz demo --wellmixed`` runs Algorithm 1 on the Galton–Watson process
+instead (the paper's Fig. 1 setting) and prints learned against analytic F.
+``dynboltz reproduce figN`` writes one of the paper's figures 1-5, 7-10 (fig9/fig10
+also write the JSON summary of the BARW experiment).
 """
 import argparse
 from pathlib import Path
@@ -10,28 +14,53 @@ from pathlib import Path
 import numpy as np
 
 _TABLE_NODES = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
+_BARW_FIGURES = ("fig9", "fig10")
+_DEMO_REPLICATES = 1000
+_DEMO_ITERATIONS = 400
+_WELLMIXED_ITERATIONS = 200
+
+
+def _figures():
+    """Every ``reproduce`` entry: name -> ``f(out_dir, seed)``."""
+    from dynboltz.runtime.figures import FIGURES
+    from dynboltz.runtime.lattice_figures import LATTICE_FIGURES
+    from dynboltz.runtime.learning_figures import LEARNING_FIGURES
+
+    return {**FIGURES, **LATTICE_FIGURES, **LEARNING_FIGURES}
 
 
 def _parser():
-    from dynboltz.runtime.figures import FIGURES
+    from dynboltz.runtime.barw_experiment import FULL_REPLICATES
 
     parser = argparse.ArgumentParser(
         prog="dynboltz", description="Dynamic Boltzmann reduced models (Ernst et al. 2018).")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
-        "demo", help="learn the Galton-Watson basis function F(nu) with Algorithm 1")
-    demo.add_argument("--iterations", type=int, default=200,
-                      help="gradient steps (default 200)")
+        "demo", help="learn BARW effective rates with Algorithm 2 (--wellmixed: the "
+                     "Galton-Watson basis function with Algorithm 1)")
+    demo.add_argument("--wellmixed", action="store_true",
+                      help="run the Galton-Watson Algorithm 1 demo instead")
     reproduce = commands.add_parser("reproduce", help="write one of the paper's figures")
-    reproduce.add_argument("figure", choices=sorted(FIGURES))
-    for sub in (demo, reproduce):
+    reproduce.add_argument("figure", choices=sorted(_figures(), key=lambda n: int(n[3:])))
+    defaults = {demo: (f"{_DEMO_ITERATIONS}; --wellmixed {_WELLMIXED_ITERATIONS}",
+                       _DEMO_REPLICATES),
+                reproduce: ("400; fig9/fig10 only", f"{FULL_REPLICATES}; fig9/fig10 only")}
+    for sub, (iterations, replicates) in defaults.items():
+        sub.add_argument("--iterations", type=int, default=None,
+                         help=f"gradient steps (default {iterations})")
+        sub.add_argument("--scheme", choices=("paper", "exact"), default=None,
+                         help="BARW data: the paper's discrete-time scheme or exact KMC "
+                              "(default paper)")
+        sub.add_argument("--replicates", type=int, default=None,
+                         help=f"BARW simulations averaged into the data "
+                              f"(default {replicates})")
         sub.add_argument("--out", type=Path, default=Path("figures"),
-                         help="output folder for PNG files (default ./figures)")
+                         help="output folder for PNG and JSON files (default ./figures)")
         sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     return parser
 
 
-def _demo(iterations, out, seed):
+def _wellmixed_demo(iterations, out, seed):
     from dynboltz.runtime.basis_learning import basis_on_grid, learn_basis
     from dynboltz.runtime.figures import K1_GRID, galton_watson, plot_learned_basis
 
@@ -53,6 +82,76 @@ def _demo(iterations, out, seed):
     print(f"wrote {path}")
 
 
+def _print_barw_table(summary):
+    settings = summary["settings"]
+    exact = "simulated_rates" in summary
+    print(f"Algorithm 2, BARW ({settings['scheme']} scheme), N = {settings['N']}, "
+          f"T = {settings['T']:g}, dt = {settings['dt']:g}, {settings['replicates']} "
+          f"replicates, {settings['iterations']} iterations")
+    print(f"{'process':<13} {'theta0':>9} {'learned':>9} "
+          f"{'simulated' if exact else 'paper':>9}")
+    for name in summary["process_names"]:
+        reference = f"{summary['simulated_rates'][name]:9.3f}" if exact else \
+            f"{summary['paper_direction'][name]:>9}"
+        print(f"{name:<13} {summary['theta0'][name]:9.3f} {summary['theta'][name]:9.3f} "
+              f"{reference}")
+    print(f"moment error: {summary['moment_error_initial']:.3e} -> "
+          f"{summary['moment_error_learned']:.3e} ({summary['error_ratio']:.1f}x lower)")
+    if exact:
+        print(f"closure distance |theta - simulated| / |simulated|: "
+              f"{summary['closure_distance']:.3f}")
+
+
+def _barw_demo(scheme, iterations, replicates, out, seed):
+    from dynboltz.runtime.barw_experiment import barw_settings, run_barw, write_summary
+    from dynboltz.runtime.learning_figures import plot_coefficients, plot_moments
+
+    run = run_barw(barw_settings(scheme, iterations=iterations, replicates=replicates,
+                                 seed=seed))
+    _print_barw_table(run.summary)
+    for path in (plot_moments(run, out / "demo_fig9.png"),
+                 plot_coefficients(run, out / "demo_fig10.png"),
+                 write_summary(run.summary, out / f"demo_barw_{scheme}.json")):
+        print(f"wrote {path}")
+
+
+def _check_positive(value, option, command):
+    if value is not None and value < 1:
+        raise SystemExit(f"`{option}` of `dynboltz {command}` must be >= 1; got {value}")
+
+
+def _demo(args):
+    _check_positive(args.iterations, "--iterations", "demo")
+    _check_positive(args.replicates, "--replicates", "demo")
+    if args.wellmixed:
+        if args.scheme is not None or args.replicates is not None:
+            raise SystemExit("`--scheme` and `--replicates` of `dynboltz demo` must be "
+                             "left out with --wellmixed; got "
+                             f"{args.scheme!r}, {args.replicates!r}")
+        _wellmixed_demo(args.iterations or _WELLMIXED_ITERATIONS, args.out, args.seed)
+    else:
+        _barw_demo(args.scheme or "paper", args.iterations or _DEMO_ITERATIONS,
+                   args.replicates or _DEMO_REPLICATES, args.out, args.seed)
+
+
+def _reproduce(args):
+    figure = _figures()[args.figure]
+    if args.figure not in _BARW_FIGURES:
+        given = [o for o, v in (("--iterations", args.iterations), ("--scheme", args.scheme),
+                                ("--replicates", args.replicates)) if v is not None]
+        if given:
+            raise SystemExit(f"`{given[0]}` of `dynboltz reproduce` must be used with "
+                             f"fig9 or fig10 only; got {args.figure}")
+        return figure(args.out, seed=args.seed)
+    _check_positive(args.iterations, "--iterations", "reproduce")
+    _check_positive(args.replicates, "--replicates", "reproduce")
+    scheme = args.scheme or "paper"
+    path = figure(args.out, seed=args.seed, scheme=scheme, iterations=args.iterations or 400,
+                  replicates=args.replicates)
+    print(f"wrote {args.out / f'barw_{scheme}.json'}")
+    return path
+
+
 def main(argv=None):
     """Run the ``dynboltz`` command line; see ``dynboltz --help``.
 
@@ -63,11 +162,6 @@ def main(argv=None):
     """
     args = _parser().parse_args(argv)
     if args.command == "demo":
-        if args.iterations < 1:
-            raise SystemExit(f"`--iterations` of `dynboltz demo` must be >= 1; "
-                             f"got {args.iterations}")
-        _demo(args.iterations, args.out, args.seed)
+        _demo(args)
     else:
-        from dynboltz.runtime.figures import FIGURES
-
-        print(f"wrote {FIGURES[args.figure](args.out, seed=args.seed)}")
+        print(f"wrote {_reproduce(args)}")

@@ -1,4 +1,5 @@
 """The ``dynboltz`` command line (runtime/cli.py) and the figure writers it calls."""
+import json
 import re
 
 import numpy as np
@@ -9,8 +10,8 @@ from dynboltz.runtime.cli import main
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def test_demo_prints_table_and_writes_figure(tmp_path, capsys):
-    main(["demo", "--iterations", "60", "--out", str(tmp_path), "--seed", "1"])
+def test_wellmixed_demo_prints_table_and_writes_figure(tmp_path, capsys):
+    main(["demo", "--wellmixed", "--iterations", "60", "--out", str(tmp_path), "--seed", "1"])
     out = capsys.readouterr().out
     rows = re.findall(r"^\s*([0-9.]+)\s+(-?[0-9.]+)\s+(-?[0-9.]+)$", out, re.MULTILINE)
     assert len(rows) == 6
@@ -23,6 +24,59 @@ def test_demo_prints_table_and_writes_figure(tmp_path, capsys):
     assert not [p for p in tmp_path.iterdir() if p.name != "demo_fig1.png"]
 
 
+def _barw_rows(out):
+    return {name: (float(theta0), float(learned), reference) for name, theta0, learned, reference
+            in re.findall(r"^(branching|annihilation|diffusion)\s+([0-9.]+)\s+([0-9.]+)\s+(\S+)$",
+                          out, re.MULTILINE)}
+
+
+def test_barw_demo_prints_rates_and_error_and_writes_figures(tmp_path, capsys):
+    main(["demo", "--iterations", "40", "--replicates", "200", "--out", str(tmp_path),
+          "--seed", "1"])
+    out = capsys.readouterr().out
+    summary = json.loads((tmp_path / "demo_barw_paper.json").read_text())
+    rows = _barw_rows(out)
+    assert list(rows) == ["branching", "annihilation", "diffusion"]
+    for name, (theta0, learned, reference) in rows.items():
+        assert theta0 == 10.0   # the paper's θ0 = (kb, pa/Δt, 10)
+        assert learned == pytest.approx(summary["theta"][name], abs=5e-4)
+        assert reference == {"diffusion": "up"}.get(name, "down")
+    before, after = map(float, re.search(r"moment error: (\S+) -> (\S+)", out).groups())
+    assert before == pytest.approx(summary["moment_error_initial"], rel=1e-3)
+    assert after == pytest.approx(summary["moment_error_learned"], rel=1e-3)
+    assert after < before / 2
+    for name in ("demo_fig9.png", "demo_fig10.png"):
+        assert (tmp_path / name).read_bytes()[:8] == PNG_MAGIC
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "demo_barw_paper.json", "demo_fig10.png", "demo_fig9.png"]
+
+
+def test_barw_demo_exact_scheme_shows_simulated_rates(tmp_path, capsys):
+    main(["demo", "--scheme", "exact", "--iterations", "20", "--replicates", "100",
+          "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    rows = _barw_rows(out)
+    assert {name: float(row[2]) for name, row in rows.items()} == \
+        {"branching": 10.0, "annihilation": 10.0, "diffusion": 50.0}
+    assert "closure distance" in out
+    assert (tmp_path / "demo_barw_exact.json").exists()
+
+
+@pytest.mark.parametrize("figure", ["fig9", "fig10"])
+@pytest.mark.parametrize("scheme, suffix", [("exact", "_exact"), ("paper", "")])
+def test_reproduce_barw_writes_png_and_summary(tmp_path, capsys, figure, scheme, suffix):
+    main(["reproduce", figure, "--scheme", scheme, "--iterations", "10", "--replicates",
+          "50", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    png = f"{figure}{suffix}.png"
+    assert (tmp_path / png).read_bytes()[:8] == PNG_MAGIC
+    summary = json.loads((tmp_path / f"barw_{scheme}.json").read_text())
+    assert (summary["settings"]["scheme"], summary["settings"]["iterations"],
+            summary["settings"]["replicates"]) == (scheme, 10, 50)
+    assert png in out and f"barw_{scheme}.json" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([png, f"barw_{scheme}.json"])
+
+
 @pytest.mark.parametrize("figure", ["fig1", "fig2", "fig3", "fig4", "fig5"])
 def test_reproduce_writes_png(tmp_path, capsys, figure):
     main(["reproduce", figure, "--out", str(tmp_path)])
@@ -32,7 +86,16 @@ def test_reproduce_writes_png(tmp_path, capsys, figure):
 
 def test_unknown_figure_is_rejected(tmp_path):
     with pytest.raises(SystemExit):
-        main(["reproduce", "fig9", "--out", str(tmp_path)])
+        main(["reproduce", "fig99", "--out", str(tmp_path)])
+
+
+@pytest.mark.parametrize("argv", [["reproduce", "fig1", "--scheme", "exact"],
+                                  ["reproduce", "fig3", "--iterations", "5"],
+                                  ["demo", "--wellmixed", "--replicates", "10"],
+                                  ["demo", "--replicates", "0"]])
+def test_options_that_do_not_apply_are_rejected(tmp_path, argv):
+    with pytest.raises(SystemExit, match="of `dynboltz"):
+        main(argv + ["--out", str(tmp_path)])
 
 
 def test_demo_rejects_non_positive_iterations(tmp_path):

@@ -1,0 +1,160 @@
+"""Paper figures 9-10 (BARW, Algorithm 2) as PNG files.
+
+``plot_moments`` (Fig. 9): µ and ∆ from simulation (dashed) and from integrating eq. 52
+(solid), left at θ₀, right after learning. ``plot_coefficients`` (Fig. 10): θ over the
+iterations of Algorithm 2. ``fig9(out_dir, ...)`` / ``fig10(out_dir, ...)`` run the
+experiment of ``dynboltz.runtime.barw_experiment`` and write ``figN.png`` and the JSON
+summary ``barw_<scheme>.json`` next to it (``figN_exact.png`` for the exact-scheme
+data, so both variants can sit in one folder). Agg backend, atomic writes.
+"""
+from pathlib import Path
+
+import numpy as np
+
+from dynboltz.runtime.atomic_files import atomic_writer
+
+__all__ = ["plot_moments", "plot_coefficients", "fig9", "fig10", "LEARNING_FIGURES"]
+
+_MOMENTS = ((r"$\mu$", "tab:blue"), (r"$\Delta$", "tab:red"))
+_PROCESSES = (("branching", "tab:green"), ("annihilation", "tab:purple"),
+              ("diffusion", "tab:orange"))
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path, plt):
+    try:
+        with atomic_writer(path) as stream:
+            fig.savefig(stream, format="png", dpi=120)
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def _moment_panel(ax, times, data, predicted, title):
+    for k, (label, colour) in enumerate(_MOMENTS):
+        ax.plot(times, data[:, k], "--", color=colour, lw=1.6, label=f"{label} simulation")
+        ax.plot(times, predicted[:, k], "-", color=colour, lw=1.6, label=f"{label} eq. 52")
+    ax.set_xlabel("t")
+    ax.set_title(title, fontsize=10)
+
+
+def plot_moments(run, path):
+    """Fig. 9: (µ, ∆) of the simulation (dashed) and of eq. 52 (solid), θ₀ | learned.
+
+    Parameters
+    ----------
+    run : BarwRun
+        ``times``, ``data_moments`` (T, 2), ``result.initial_moments`` and
+        ``result.predicted_moments`` (T, 2), ``summary``.
+    path : str or Path
+        PNG file to write.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    plt = _pyplot()
+    summary = run.summary
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    theta0 = ", ".join(f"{v:.3g}" for v in summary["theta0"].values())
+    theta = ", ".join(f"{v:.3g}" for v in summary["theta"].values())
+    _moment_panel(left, run.times, run.data_moments, run.result.initial_moments,
+                  rf"$\theta_0$ = ({theta0}): error {summary['moment_error_initial']:.2e}")
+    _moment_panel(right, run.times, run.data_moments, run.result.predicted_moments,
+                  rf"{len(run.result.theta_history) - 1} iterations, "
+                  rf"$\theta$ = ({theta}): error {summary['moment_error_learned']:.2e}")
+    left.set_ylabel("moment per site")
+    left.legend(frameon=False, fontsize=8)
+    fig.suptitle(f"BARW, {run.settings.scheme} scheme: 1st and 2nd moments", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path, plt)
+
+
+def plot_coefficients(run, path):
+    """Fig. 10: the coefficients θ of eq. 52 over the iterations of Algorithm 2.
+
+    For the exact scheme the simulated rates are drawn dotted: the gap left at the end
+    is the moment-closure error.
+
+    Parameters
+    ----------
+    run : BarwRun
+        ``result.theta_history`` (iterations + 1, 3), ``summary``.
+    path : str or Path
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    plt = _pyplot()
+    history = np.asarray(run.result.theta_history)
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    steps = np.arange(history.shape[0])
+    simulated = run.summary.get("simulated_rates")
+    for k, (name, colour) in enumerate(_PROCESSES):
+        ax.plot(steps, history[:, k], "-", color=colour, lw=1.8, label=name)
+        if simulated is not None:
+            ax.axhline(simulated[name], color=colour, ls=":", lw=1.2)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(r"coefficient $\theta^{(s)}$")
+    title = f"BARW, {run.settings.scheme} scheme"
+    if simulated is not None:
+        title += " (dotted: simulated rates)"
+    ax.set_title(title, fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path, plt)
+
+
+def _run(scheme, iterations, seed, replicates):
+    from dynboltz.runtime.barw_experiment import FULL_REPLICATES, barw_settings, run_barw
+
+    settings = barw_settings(scheme, iterations=iterations, seed=seed,
+                             replicates=replicates or FULL_REPLICATES)
+    return run_barw(settings)
+
+
+def _write(run, out_dir, name, plot):
+    from dynboltz.runtime.barw_experiment import write_summary
+
+    out_dir = Path(out_dir)
+    suffix = "" if run.settings.scheme == "paper" else f"_{run.settings.scheme}"
+    figure = plot(run, out_dir / f"{name}{suffix}.png")
+    write_summary(run.summary, out_dir / f"barw_{run.settings.scheme}.json")
+    return figure
+
+
+def fig9(out_dir, seed=0, scheme="paper", iterations=400, replicates=None):
+    """Fig. 9 of the paper setting (``barw_experiment``); writes the PNG and JSON.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir/fig9.png`` (``fig9_exact.png`` for ``scheme="exact"``; the summary is
+        ``out_dir/barw_<scheme>.json``).
+    """
+    return _write(_run(scheme, iterations, seed, replicates), out_dir, "fig9", plot_moments)
+
+
+def fig10(out_dir, seed=0, scheme="paper", iterations=400, replicates=None):
+    """Fig. 10 of the paper setting (``barw_experiment``); writes the PNG and JSON.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir/fig10.png`` (``fig10_exact.png`` for ``scheme="exact"``; the summary
+        is ``out_dir/barw_<scheme>.json``).
+    """
+    return _write(_run(scheme, iterations, seed, replicates), out_dir, "fig10",
+                  plot_coefficients)
+
+
+LEARNING_FIGURES = {"fig9": fig9, "fig10": fig10}
