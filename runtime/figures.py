@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dynboltz.runtime.atomic_files import atomic_writer
 from dynboltz.runtime.basis_learning import basis_on_grid, integrate_reduced, learn_basis
+from dynboltz.runtime.figure_files import pyplot, save_png
 
 __all__ = ["galton_watson", "K1_GRID", "K2_AXES", "plot_learned_basis", "fig1", "fig2",
            "fig3", "fig4", "fig5", "FIGURES"]
@@ -32,25 +32,6 @@ def galton_watson():
     return WellMixed({"birth": "A -> A + A", "death": "A -> 0"}), dict(RATES)
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path):
-    try:
-        with atomic_writer(path) as stream:
-            fig.savefig(stream, format="png", dpi=120)
-    finally:
-        _pyplot().close(fig)
-    return Path(path)
-    return path
-
-
 def plot_learned_basis(result, true_F, path):
     """Fig. 1: learned F(ν) of a K = 1 run against the analytic eq. 26.
 
@@ -67,7 +48,7 @@ def plot_learned_basis(result, true_F, path):
     -------
     pathlib.Path
     """
-    plt = _pyplot()
+    plt = pyplot()
     nu = result.grid[:, 0]
     fig, ax = plt.subplots(figsize=(5, 3.6))
     ax.plot(nu, true_F[:, 0], "k-", label="analytic (26)")
@@ -78,7 +59,7 @@ def plot_learned_basis(result, true_F, path):
     ax.set_ylabel(r"$F(\nu)$")
     ax.legend(frameon=False)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def fig1(out_dir, seed=0, iterations=40):
@@ -91,7 +72,7 @@ def fig1(out_dir, seed=0, iterations=40):
 
 def fig2(out_dir, seed=0, iterations=40):
     """Fig. 2: convergence of the action per η and of |δS/δF(ν)| per grid point."""
-    plt = _pyplot()
+    plt = pyplot()
     net, rates = galton_watson()
     result = learn_basis(net, rates, 1, K1_GRID, 1.0, iterations, seed=seed,
                          n_initial=16, resample_initial=False)
@@ -109,7 +90,7 @@ def fig2(out_dir, seed=0, iterations=40):
     right.set_xlabel("iteration")
     right.set_ylabel(r"$|\delta S / \delta F(\nu)|$ per grid point")
     fig.tight_layout()
-    return _save(fig, Path(out_dir) / "fig2.png")
+    return save_png(fig, Path(out_dir) / "fig2.png")
 
 
 def fig3(out_dir, seed=0, T=2.0):
@@ -117,7 +98,7 @@ def fig3(out_dir, seed=0, T=2.0):
 
     T = 2 so that every trajectory crosses ν = 2; ``seed`` is unused (deterministic).
     """
-    plt = _pyplot()
+    plt = pyplot()
     net, rates = galton_watson()
     F = basis_on_grid(net, rates, 1, K1_GRID)
     node = int(np.argmin(np.abs(K1_GRID - 2.0)))
@@ -133,7 +114,7 @@ def fig3(out_dir, seed=0, T=2.0):
     bottom.set_xlabel("t")
     bottom.set_ylabel(r"$\nu(t)$")
     fig.tight_layout()
-    return _save(fig, Path(out_dir) / "fig3.png")
+    return save_png(fig, Path(out_dir) / "fig3.png")
 
 
 def _map(ax, axes, values, title, plt):
@@ -146,14 +127,14 @@ def _map(ax, axes, values, title, plt):
 
 def fig4(out_dir, seed=0):
     """Fig. 4: the true K = 2 basis functions eq. 29 (kd = 3kb/2 = 1.5) as 2-D maps."""
-    plt = _pyplot()
+    plt = pyplot()
     net, rates = galton_watson()
     F = basis_on_grid(net, rates, 2, K2_AXES)
     fig, axs = plt.subplots(1, 2, figsize=(10, 3.8))
     for k, ax in enumerate(axs):
         _map(ax, K2_AXES, F[..., k], rf"$F_{k + 1}(\nu_1, \nu_2)$", plt)
     fig.tight_layout()
-    return _save(fig, Path(out_dir) / "fig4.png")
+    return save_png(fig, Path(out_dir) / "fig4.png")
 
 
 def fig5(out_dir, seed=0, T=1.0):
@@ -162,7 +143,7 @@ def fig5(out_dir, seed=0, T=1.0):
     F = eq. 29 on the grid; eq. 22 forced by the normalised Gaussian of variance 0.1
     (the paper's choice); the trajectory is dashed.
     """
-    plt = _pyplot()
+    plt = pyplot()
     net, rates = galton_watson()
     F = basis_on_grid(net, rates, 2, K2_AXES)
     trajectory = integrate_reduced(F, K2_AXES, [-2.5, 2.0], T, n_steps=400,
@@ -173,7 +154,7 @@ def fig5(out_dir, seed=0, T=1.0):
              rf"$\delta\nu_{k_prime + 1}(T)/\delta F_1(\nu_1,\nu_2)$, T = {T:g}", plt)
         ax.plot(trajectory.nu[:, 0], trajectory.nu[:, 1], "k--", lw=1.5)
     fig.tight_layout()
-    return _save(fig, Path(out_dir) / "fig5.png")
+    return save_png(fig, Path(out_dir) / "fig5.png")
 
 
 FIGURES = {"fig1": fig1, "fig2": fig2, "fig3": fig3, "fig4": fig4, "fig5": fig5}

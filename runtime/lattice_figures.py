@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from dynboltz.generated import library
-from dynboltz.runtime.atomic_files import atomic_writer
+from dynboltz.runtime.figure_files import pyplot, save_png
 
 __all__ = ["SINGLE_SPECIES_LIBRARIES", "single_species_basis_maps", "trivalent_slices",
            "scaled_to_unit", "fig7", "fig8", "LATTICE_FIGURES"]
@@ -121,24 +121,6 @@ def scaled_to_unit(values):
     return np.sign(unit) * np.log1p(np.abs(unit) / _KNEE) / np.log1p(1.0 / _KNEE)
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path, plt):
-    try:
-        with atomic_writer(path) as stream:
-            fig.savefig(stream, format="png", dpi=110)
-    finally:
-        plt.close(fig)
-    return Path(path)
-
-
 def _panel(ax, axis, values, title, cmap, labels, plt, limits=None):
     vmin, vmax = limits if limits else (values.min(), values.max())
     image = ax.imshow(values, origin="lower", extent=(axis[0], axis[-1], axis[0], axis[-1]),
@@ -172,7 +154,7 @@ def fig7(out_dir, seed=0):
     """
     from matplotlib.colors import LinearSegmentedColormap
 
-    plt = _pyplot()
+    plt = pyplot()
     axis, maps = single_species_basis_maps()
     cmap = LinearSegmentedColormap.from_list("blue_manila", _BLUE_TO_MANILA)
     fig, axs = plt.subplots(2, len(maps), figsize=(3.1 * len(maps), 5.6))
@@ -186,7 +168,7 @@ def fig7(out_dir, seed=0):
                 ax.contour(axis, axis, values[row], levels=[0.0], colors="k",
                            linewidths=0.8)
     fig.tight_layout()
-    return _save(fig, Path(out_dir) / "fig7.png", plt)
+    return save_png(fig, Path(out_dir) / "fig7.png", dpi=110)
 
 
 def fig8(out_dir, seed=0):
@@ -207,7 +189,7 @@ def fig8(out_dir, seed=0):
     -------
     pathlib.Path
     """
-    plt = _pyplot()
+    plt = pyplot()
     axis, panels = trivalent_slices()
     titles = {"F_hA": r"$\tilde F_{h_A}$", "F_JAC": r"$\tilde F_{J_{AC}}$",
               "mu_A": r"$\mu_A$", "Delta_AC": r"$\Delta_{AC}$"}
@@ -216,7 +198,7 @@ def fig8(out_dir, seed=0):
         _panel(ax, axis, panels[key], titles[key], "viridis", ("$h_A$", "$J_{AC}$"), plt)
     fig.suptitle("A + B → C, rate 1; other parameters 0")
     fig.tight_layout()
-    return _save(fig, Path(out_dir) / "fig8.png", plt)
+    return save_png(fig, Path(out_dir) / "fig8.png", dpi=110)
 
 
 LATTICE_FIGURES = {"fig7": fig7, "fig8": fig8}

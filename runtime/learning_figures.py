@@ -11,31 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dynboltz.runtime.atomic_files import atomic_writer
+from dynboltz.runtime.figure_files import pyplot, save_png
 
 __all__ = ["plot_moments", "plot_coefficients", "fig9", "fig10", "LEARNING_FIGURES"]
 
 _MOMENTS = ((r"$\mu$", "tab:blue"), (r"$\Delta$", "tab:red"))
 _PROCESSES = (("branching", "tab:green"), ("annihilation", "tab:purple"),
               ("diffusion", "tab:orange"))
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path, plt):
-    try:
-        with atomic_writer(path) as stream:
-            fig.savefig(stream, format="png", dpi=120)
-    finally:
-        plt.close(fig)
-    return Path(path)
 
 
 def _moment_panel(ax, times, data, predicted, title):
@@ -61,7 +43,7 @@ def plot_moments(run, path):
     -------
     pathlib.Path
     """
-    plt = _pyplot()
+    plt = pyplot()
     summary = run.summary
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
     theta0 = ", ".join(f"{v:.3g}" for v in summary["theta0"].values())
@@ -75,7 +57,7 @@ def plot_moments(run, path):
     left.legend(frameon=False, fontsize=8)
     fig.suptitle(f"BARW, {run.settings.scheme} scheme: 1st and 2nd moments", fontsize=10)
     fig.tight_layout()
-    return _save(fig, path, plt)
+    return save_png(fig, path)
 
 
 def plot_coefficients(run, path):
@@ -94,7 +76,7 @@ def plot_coefficients(run, path):
     -------
     pathlib.Path
     """
-    plt = _pyplot()
+    plt = pyplot()
     history = np.asarray(run.result.theta_history)
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     steps = np.arange(history.shape[0])
@@ -111,7 +93,7 @@ def plot_coefficients(run, path):
     ax.set_title(title, fontsize=10)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
-    return _save(fig, path, plt)
+    return save_png(fig, path)
 
 
 def _run(scheme, iterations, seed, replicates):

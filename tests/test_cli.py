@@ -77,7 +77,7 @@ def test_reproduce_barw_writes_png_and_summary(tmp_path, capsys, figure, scheme,
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([png, f"barw_{scheme}.json"])
 
 
-@pytest.mark.parametrize("figure", ["fig1", "fig2", "fig3", "fig4", "fig5"])
+@pytest.mark.parametrize("figure", ["fig1", "fig2", "fig3", "fig4", "fig5", "fig7", "fig8"])
 def test_reproduce_writes_png(tmp_path, capsys, figure):
     main(["reproduce", figure, "--out", str(tmp_path)])
     assert (tmp_path / f"{figure}.png").read_bytes()[:8] == PNG_MAGIC
