@@ -139,7 +139,7 @@ def _loop(lib, run, optimizer, problem, settings, theta0, iterations, saving, pr
 
 
 def learn_rates(lib, data, x0, theta0, iterations=400, optimizer="paper",
-                learning_rate=None, optimizer_options=None, l2=1e-3, asleep="exact",
+                learning_rate=None, optimizer_options=None, l2=0.0, asleep="exact",
                 asleep_options=None, gradient="forward", method="rk4", substeps=1,
                 rtol=1e-8, atol=1e-10, checkpoint=None, checkpoint_every=10, resume=False, seed=0,
                 progress=True, callback=None):
@@ -171,7 +171,9 @@ def learn_rates(lib, data, x0, theta0, iterations=400, optimizer="paper",
         ``decay`` ("paper"), ``momentum`` ("nesterov"), ``beta1``, ``beta2``,
         ``epsilon`` ("adam").
     l2 : float
-        Strength of the L2 term towards θ₀ (>= 0).
+        Strength of the L2 term (l2/2)|θ − θ₀|² towards θ₀ (>= 0).  Off by default:
+        the action is a per-site KL divergence whose gradient is typically ~1e-3, so
+        a weight of that size already pins θ at θ₀ (the BARW experiment uses 1e-6).
     asleep : {"exact", "gibbs"}
         Asleep moments µ̃ from the transfer matrix or by Gibbs sampling.
     asleep_options : dict, optional
