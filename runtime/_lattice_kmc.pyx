@@ -1,5 +1,5 @@
 """Lattice kinetic Monte Carlo engine (SPEC §4-5): exact continuous time and the paper's
-discrete-time scheme, on a ring (or open chain) of int8 site codes.
+discrete-time scheme, on a ring (or open chain) of site codes 0..S.
 
 Rules are grouped by their left side ("pattern"). For every pattern the engine keeps the
 list of window positions where it matches, and for every window width an index map
@@ -8,14 +8,22 @@ in O(window width): only the windows overlapping the sites it changed are re-exa
 (swap-with-last removal, append insertion). Site and ordered bond counts are kept the same
 way, so recording the per-site moments costs O(L), never a scan.
 
+Memory, which bounds the speed once the tables leave L2 (N ~ 10^6): a site's code is
+stored in the same 4-byte entry as the list position of the window starting there, so an
+event reads one cache line for its neighbourhood; positions and codes are written by
+byte stores, so the entry of the window moved by a removal is never read back; and the
+uniform of each event is drawn one event early so that its list entry, then its sites,
+are prefetched while the previous event is applied. The neighbourhood of a rewrite is
+read once into two small arrays (codes before and after) from which every affected
+window and bond is classified.
+
 Tables come from ``dynboltz.runtime.lattice_simulation`` (plain numpy arrays; the module
 docstring there defines them). Random numbers: xoshiro256** stream ``stream`` of the
 SeedSequence whose words are given, as in ``_gillespie.pyx``.
 """
 from libc.math cimport INFINITY
-from libc.stdint cimport int8_t, int32_t, int64_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc, realloc
 
 import cython
 
@@ -24,12 +32,22 @@ from runtime.xoshiro cimport (ZigguratExponential, seed_sequence_words,
                               xoshiro_uniform, ziggurat_exponential_tables)
 
 
+cdef extern from *:
+    # a compiler builtin (a cache hint; no header, no effect on results)
+    void __builtin_prefetch(const void*) nogil
+
+
 cdef ZigguratExponential _ZIGGURAT
 ziggurat_exponential_tables(&_ZIGGURAT)
 
 cdef enum:
     _MAX_WIDTH = 8   # widest rule window the engine accepts
     _MAX_SLOTS = 8   # distinct window widths
+    _SPAN = 3 * _MAX_WIDTH   # sites a rewrite reads: the window, max_width-1 each side
+    _POSITION = 0xFFFFFF     # list positions (and so sites) below 2**24
+
+#: Largest ring the engine holds (site indices share a 32-bit word with a site code).
+MAX_SITES = _POSITION
 
 
 cdef inline Py_ssize_t _wrap(Py_ssize_t j, Py_ssize_t n) noexcept nogil:
@@ -65,8 +83,9 @@ cdef class LatticeEngine:
 
     Parameters
     ----------
-    lattice : int8 array, shape (N,)
-        Site codes 0..S; modified in place by the runs.
+    lattice : int8 array, shape (N,), N < 2**24
+        Site codes 0..S; read at construction, and the final state written back at
+        the end of every run.
     n_species : int
         S.
     periodic : bool
@@ -76,7 +95,6 @@ cdef class LatticeEngine:
         Rule tables built by ``lattice_simulation.rule_tables``.
     """
     cdef int8_t[::1] _lattice_view
-    cdef int8_t* lattice
     cdef Py_ssize_t n_sites, n_species, base, n_patterns, n_slots, max_width
     cdef bint periodic
     cdef object _tables
@@ -88,7 +106,7 @@ cdef class LatticeEngine:
     cdef const int32_t* pattern_of_code
     cdef Py_ssize_t slot_width[_MAX_SLOTS]
     cdef Py_ssize_t slot_code_offset[_MAX_SLOTS]
-    cdef int32_t* slot_index[_MAX_SLOTS]
+    cdef uint8_t* slot_index[_MAX_SLOTS]
     cdef int32_t** pattern_sites
     cdef Py_ssize_t* pattern_count
     cdef Py_ssize_t* pattern_capacity
@@ -111,8 +129,10 @@ cdef class LatticeEngine:
             raise ValueError("rule windows are limited to 8 sites")
         self._tables = (pattern_slot, pattern_rate, pattern_rule_start, rule_cumulative,
                         rule_rhs, pattern_of_code)
+        if lattice.shape[0] > _POSITION:
+            raise ValueError(f"`lattice` of `LatticeEngine` must have at most {_POSITION} "
+                             f"sites; got {lattice.shape[0]}")
         self._lattice_view = lattice
-        self.lattice = &lattice[0]
         self.n_sites = lattice.shape[0]
         self.n_species = n_species
         self.base = n_species + 1
@@ -128,8 +148,9 @@ cdef class LatticeEngine:
         for s in range(slot_width.shape[0]):
             self.slot_width[s] = slot_width[s]
             self.slot_code_offset[s] = slot_code_offset[s]
-            self.slot_index[s] = <int32_t*>malloc(self.n_sites * sizeof(int32_t))
             self.n_slots += 1
+        for s in range(max(self.n_slots, 1)):  # table 0 holds the site codes, always
+            self.slot_index[s] = <uint8_t*>calloc(4 * self.n_sites, sizeof(uint8_t))
             if self.slot_index[s] == NULL:
                 raise MemoryError()
         self.pattern_sites = <int32_t**>malloc((self.n_patterns + 1) * sizeof(int32_t*))
@@ -151,8 +172,8 @@ cdef class LatticeEngine:
 
     def __dealloc__(self):
         cdef Py_ssize_t s, g
-        for s in range(self.n_slots):
-            free(self.slot_index[s])
+        for s in range(_MAX_SLOTS):
+            free(self.slot_index[s])  # NULL (zeroed object) where never allocated
         if self.pattern_sites != NULL:
             for g in range(self.n_patterns):
                 free(self.pattern_sites[g])
@@ -161,6 +182,33 @@ cdef class LatticeEngine:
         free(self.pattern_capacity)
         free(self.site_counts)
         free(self.bond_counts)
+
+    # Entry j of slot_index[s] is 4 bytes: byte 0 the code of site j (slot 0 only),
+    # bytes 1-3 the position of window j in its pattern's list (lowest byte first).
+    # Both are written by plain byte stores, so updating the entry of a far-away
+    # window (the one moved by a removal) never waits for its cache line, and the
+    # code of a site shares the line of its windows' positions.
+    cdef inline int _site(self, Py_ssize_t j) noexcept nogil:
+        return self.slot_index[0][4 * j]
+
+    cdef inline void _set_site(self, Py_ssize_t j, int code) noexcept nogil:
+        self.slot_index[0][4 * j] = <uint8_t>code
+
+    cdef inline Py_ssize_t _position(self, Py_ssize_t s, Py_ssize_t j) noexcept nogil:
+        cdef const uint8_t* entry = &self.slot_index[s][4 * j]
+        return entry[1] | (<Py_ssize_t>entry[2] << 8) | (<Py_ssize_t>entry[3] << 16)
+
+    cdef inline void _set_position(self, Py_ssize_t s, Py_ssize_t j,
+                                   Py_ssize_t position) noexcept nogil:
+        cdef uint8_t* entry = &self.slot_index[s][4 * j]
+        entry[1] = <uint8_t>position
+        entry[2] = <uint8_t>(position >> 8)
+        entry[3] = <uint8_t>(position >> 16)
+
+    cdef void _store_lattice(self, int8_t* out) noexcept nogil:
+        cdef Py_ssize_t j
+        for j in range(self.n_sites):
+            out[j] = <int8_t>self._site(j)
 
     cdef int _rebuild(self) noexcept nogil:
         # pattern lists, index maps and counts from a scan of the lattice (once per run)
@@ -172,13 +220,13 @@ cdef class LatticeEngine:
         for a in range(self.base):
             self.site_counts[a] = 0
         for j in range(self.n_sites):
-            self.site_counts[self.lattice[j]] += 1
+            self._set_site(j, self._lattice_view[j])
+            self.site_counts[self._lattice_view[j]] += 1
         for j in range(self.n_sites if self.periodic else self.n_sites - 1):
-            self.bond_counts[self.lattice[j] * self.base
-                             + self.lattice[_wrap(j + 1, self.n_sites)]] += 1
+            self.bond_counts[self._site(j) * self.base
+                             + self._site(_wrap(j + 1, self.n_sites))] += 1
         for s in range(self.n_slots):
             for j in range(self.n_sites):
-                self.slot_index[s][j] = -1
                 g = self._window_pattern(j, s)
                 if g >= 0 and self._push(g, j, s) < 0:
                     return -1
@@ -192,12 +240,12 @@ cdef class LatticeEngine:
             return -2
         if j >= 0 and j + w <= self.n_sites:  # the common case: no wrap-around
             for k in range(w):
-                code += self.lattice[j + k] * scale
+                code += self._site(j + k) * scale
                 scale *= self.base
         else:
             j = _wrap(j, self.n_sites)
             for k in range(w):
-                code += self.lattice[_wrap(j + k, self.n_sites)] * scale
+                code += self._site(_wrap(j + k, self.n_sites)) * scale
                 scale *= self.base
         return self.pattern_of_code[self.slot_code_offset[s] + code]
 
@@ -212,38 +260,74 @@ cdef class LatticeEngine:
             self.pattern_sites[g] = grown
             self.pattern_capacity[g] = capacity
         self.pattern_sites[g][self.pattern_count[g]] = <int32_t>j
-        self.slot_index[s][j] = <int32_t>self.pattern_count[g]
+        self._set_position(s, j, self.pattern_count[g])
         self.pattern_count[g] += 1
         return 0
 
     cdef inline void _remove(self, Py_ssize_t g, Py_ssize_t j, Py_ssize_t s) noexcept nogil:
-        cdef int32_t position = self.slot_index[s][j]
+        cdef Py_ssize_t position = self._position(s, j)
         cdef int32_t moved = self.pattern_sites[g][self.pattern_count[g] - 1]
         self.pattern_sites[g][position] = moved
-        self.slot_index[s][moved] = position
+        self._set_position(s, moved, position)
         self.pattern_count[g] -= 1
-        self.slot_index[s][j] = -1
 
-    cdef inline void _count(self, Py_ssize_t first, Py_ssize_t last,
-                            int64_t sign) noexcept nogil:
-        # add sign x (sites first..last, bonds (j, j+1) for j = first-1..last)
-        cdef Py_ssize_t j, n = self.n_sites
-        for j in range(first, last + 1):
-            self.site_counts[self.lattice[_wrap(j, n)]] += sign
-        for j in range(first - 1, last + 1):
-            if not self.periodic and (j < 0 or j + 1 >= n):
+    cdef inline void _read_span(self, Py_ssize_t start, Py_ssize_t lo, Py_ssize_t hi,
+                                Py_ssize_t origin, Py_ssize_t span, const int8_t* values,
+                                int8_t* before, int8_t* after) noexcept nogil:
+        # codes of sites origin..origin+span-1 (unwrapped) before and after sites
+        # start+lo..start+hi take values[lo..hi]; -1 off the ends of an open chain
+        cdef Py_ssize_t m, j, k, n = self.n_sites
+        if origin >= 0 and origin + span <= n:  # the common case: no wrap-around
+            for m in range(span):
+                before[m] = <int8_t>self._site(origin + m)
+                k = origin + m - start
+                after[m] = values[k] if lo <= k <= hi else before[m]
+            return
+        for m in range(span):
+            j = origin + m
+            if not self.periodic and (j < 0 or j >= n):
+                before[m] = -1
+                after[m] = -1
                 continue
-            self.bond_counts[self.lattice[_wrap(j, n)] * self.base
-                             + self.lattice[_wrap(j + 1, n)]] += sign
+            j = _wrap(j, n)
+            before[m] = <int8_t>self._site(j)
+            k = _wrap(j - start, n)  # a small ring may list a site twice: both change
+            after[m] = values[k] if lo <= k <= hi else before[m]
+
+    cdef inline void _count_span(self, Py_ssize_t first, Py_ssize_t last,
+                                 const int8_t* before, const int8_t* after) noexcept nogil:
+        # site counts of span entries first..last, bond counts of pairs first-1..last
+        cdef Py_ssize_t m
+        for m in range(first, last + 1):
+            self.site_counts[before[m]] -= 1
+            self.site_counts[after[m]] += 1
+        for m in range(first - 1, last + 1):
+            if before[m] >= 0 and before[m + 1] >= 0:
+                self.bond_counts[before[m] * self.base + before[m + 1]] -= 1
+                self.bond_counts[after[m] * self.base + after[m + 1]] += 1
+
+    cdef inline int32_t _span_pattern(self, const int8_t* codes, Py_ssize_t s) noexcept nogil:
+        # pattern of slot s matched by a window's codes; -1 none, -2 off an open end
+        cdef Py_ssize_t k, code = 0, scale = 1
+        for k in range(self.slot_width[s]):
+            if codes[k] < 0:
+                return -2
+            code += codes[k] * scale
+            scale *= self.base
+        return self.pattern_of_code[self.slot_code_offset[s] + code]
 
     cdef int _rewrite(self, Py_ssize_t start, Py_ssize_t width,
                       const int8_t* values) noexcept nogil:
-        # set sites start..start+width-1 to values, updating lists, maps and counts
-        cdef Py_ssize_t k, s, m, w, lo = -1, hi = -1, first, last, n = self.n_sites
-        cdef int32_t old[_MAX_SLOTS][2 * _MAX_WIDTH]
-        cdef int32_t new
+        # set sites start..start+width-1 to values, updating lists, maps and counts;
+        # the neighbourhood is read once into before/after codes, every window and
+        # bond affected is then classified from those two small arrays
+        cdef Py_ssize_t k, s, p, lo = -1, hi = -1, first, last, pad, origin
+        cdef Py_ssize_t n = self.n_sites
+        cdef int8_t before[_SPAN]
+        cdef int8_t after[_SPAN]
+        cdef int32_t old, new
         for k in range(width):
-            if self.lattice[_wrap(start + k, n)] != values[k]:
+            if self._site(_wrap(start + k, n)) != values[k]:
                 if lo < 0:
                     lo = k
                 hi = k
@@ -251,23 +335,22 @@ cdef class LatticeEngine:
             return 0
         first = start + lo
         last = start + hi
-        for s in range(self.n_slots):
-            w = self.slot_width[s]
-            for m in range(last - first + w):
-                old[s][m] = self._window_pattern(first - w + 1 + m, s)
-        self._count(first, last, -1)
+        pad = self.max_width - 1 if self.max_width > 1 else 1
+        origin = first - pad
+        self._read_span(start, lo, hi, origin, last - first + 1 + 2 * pad, values, before,
+                        after)
         for k in range(lo, hi + 1):
-            self.lattice[_wrap(start + k, n)] = values[k]
-        self._count(first, last, 1)
+            self._set_site(_wrap(start + k, n), values[k])
+        self._count_span(pad, pad + last - first, before, after)
         for s in range(self.n_slots):
-            w = self.slot_width[s]
-            for m in range(last - first + w):
-                new = self._window_pattern(first - w + 1 + m, s)
-                if new == old[s][m]:
+            for p in range(first - self.slot_width[s] + 1, last + 1):
+                old = self._span_pattern(&before[p - origin], s)
+                new = self._span_pattern(&after[p - origin], s)
+                if new == old:
                     continue
-                if old[s][m] >= 0:
-                    self._remove(old[s][m], _wrap(first - w + 1 + m, n), s)
-                if new >= 0 and self._push(new, _wrap(first - w + 1 + m, n), s) < 0:
+                if old >= 0:
+                    self._remove(old, _wrap(p, n), s)
+                if new >= 0 and self._push(new, _wrap(p, n), s) < 0:
                     return -1
         return 0
 
@@ -278,10 +361,11 @@ cdef class LatticeEngine:
             total += self.pattern_rate[g] * self.pattern_count[g]
         return total
 
-    cdef int _fire(self, double target) noexcept nogil:
-        # the event at cumulative rate target in [0, total): pattern, then position,
-        # then rule, all from the one uniform
-        cdef Py_ssize_t g = 0, position, r, last = self.n_patterns - 1
+    cdef inline Py_ssize_t _candidate(self, double target, Py_ssize_t* position,
+                                      double* rest) noexcept nogil:
+        # the window at cumulative rate target in [0, total): its pattern (returned),
+        # its position in the pattern's list, and the rest of target below its rate
+        cdef Py_ssize_t g = 0, last = self.n_patterns - 1
         cdef double before = 0.0, block = self.pattern_rate[0] * self.pattern_count[0]
         while target >= before + block and g < last:
             before += block
@@ -289,17 +373,66 @@ cdef class LatticeEngine:
             block = self.pattern_rate[g] * self.pattern_count[g]
         while self.pattern_count[g] == 0:  # rounding at the very top of the range
             g -= 1
+            before -= self.pattern_rate[g] * self.pattern_count[g]
         target -= before
-        position = <Py_ssize_t>(target / self.pattern_rate[g])
-        if position >= self.pattern_count[g]:
-            position = self.pattern_count[g] - 1
-        target -= position * self.pattern_rate[g]
+        position[0] = <Py_ssize_t>(target / self.pattern_rate[g])
+        if position[0] >= self.pattern_count[g]:
+            position[0] = self.pattern_count[g] - 1
+        rest[0] = target - position[0] * self.pattern_rate[g]
+        return g
+
+    cdef inline void _prefetch_entry(self, double target) noexcept nogil:
+        # start loading the list entry the next event will most likely read (one
+        # event moves its position by a few entries at most: mostly the same line)
+        cdef Py_ssize_t position
+        cdef double rest
+        cdef Py_ssize_t g = self._candidate(target, &position, &rest)
+        __builtin_prefetch(&self.pattern_sites[g][position])
+
+    cdef inline void _prefetch_window(self, double target) noexcept nogil:
+        # start loading the sites (and their list positions) of the next event
+        cdef Py_ssize_t position
+        cdef double rest
+        cdef Py_ssize_t g = self._candidate(target, &position, &rest)
+        __builtin_prefetch(&self.slot_index[0][4 * self.pattern_sites[g][position]])
+
+    cdef int _fire(self, double target) noexcept nogil:
+        # the event at cumulative rate target in [0, total): pattern, then position,
+        # then rule, all from the one uniform
+        cdef Py_ssize_t position, r
+        cdef Py_ssize_t g = self._candidate(target, &position, &target)
         r = self.pattern_rule_start[g]
         while r < self.pattern_rule_start[g + 1] - 1 and target >= self.rule_cumulative[r]:
             r += 1
         return self._rewrite(self.pattern_sites[g][position],
                              self.slot_width[self.pattern_slot[g]],
                              &self.rule_rhs[r * self.max_width])
+
+    def windows(self):
+        """Window starts held in each pattern's list, checked against the index map.
+
+        Returns
+        -------
+        list of list of int
+            Per pattern (``rule_tables`` order), the sorted starts of the windows in
+            its list.
+
+        Raises
+        ------
+        RuntimeError
+            A window whose recorded list position does not point back at it.
+        """
+        cdef Py_ssize_t g, k, j
+        found = []
+        for g in range(self.n_patterns):
+            for k in range(self.pattern_count[g]):
+                j = self.pattern_sites[g][k]
+                if self._position(self.pattern_slot[g], j) != k:
+                    raise RuntimeError(f"window {j} of pattern {g} is at {k}, not at "
+                                       f"{self._position(self.pattern_slot[g], j)}")
+            found.append(sorted(self.pattern_sites[g][k]
+                                for k in range(self.pattern_count[g])))
+        return found
 
     cdef void _record(self, Py_ssize_t k, double[:, ::1] moments,
                       int8_t[:, ::1] snapshots) noexcept nogil:
@@ -316,11 +449,16 @@ cdef class LatticeEngine:
                 moments[k, column] /= n_bonds
                 column += 1
         if snapshots.shape[0] > 0:
-            memcpy(&snapshots[k, 0], self.lattice, self.n_sites)
+            self._store_lattice(&snapshots[k, 0])
 
     cdef int64_t _run_exact(self, const double* times, Py_ssize_t n_times, uint64_t* rng,
                             double[:, ::1] moments, int8_t[:, ::1] snapshots) noexcept nogil:
-        cdef double t = 0.0, t_next, total
+        # each event's uniform is drawn one event early: its list entry is prefetched
+        # (a guess from the counts before the previous event, mostly the right cache
+        # line) while the previous event is applied, and its sites as soon as that
+        # event is done (no effect on the law: the uniforms are independent of
+        # everything else, and a prefetch changes nothing)
+        cdef double t = 0.0, t_next, total, u = xoshiro_uniform(rng), u_next
         cdef Py_ssize_t k = 0
         cdef int64_t events = 0
         while True:
@@ -333,9 +471,15 @@ cdef class LatticeEngine:
             if k == n_times:
                 return events
             t = t_next
-            if self._fire(xoshiro_uniform(rng) * total) < 0:
+            u_next = xoshiro_uniform(rng)
+            self._prefetch_entry(u_next * total)
+            if self._fire(u * total) < 0:
                 return -1
+            u = u_next
             events += 1
+            total = self._total_rate()
+            if total > 0.0:
+                self._prefetch_window(u * total)
 
     def run_exact(self, const double[::1] times, const uint32_t[::1] words, uint64_t stream,
                   double[:, ::1] moments, int8_t[:, ::1] snapshots):
@@ -364,6 +508,7 @@ cdef class LatticeEngine:
         xoshiro_seed_spawned(&words[0], words.shape[0], stream, rng)
         with nogil:
             events = self._run_exact(&times[0], times.shape[0], rng, moments, snapshots)
+            self._store_lattice(&self._lattice_view[0])
         if events < 0:
             raise MemoryError()
         return events
@@ -387,9 +532,10 @@ cdef class LatticeEngine:
     cdef Py_ssize_t _movers(self, int32_t* order, const double* hop) noexcept nogil:
         # sites of particles that may hop, in uniformly random order (Fisher-Yates)
         cdef Py_ssize_t i, m, n = 0
+        cdef int a
         for i in range(self.n_sites):
-            if self.lattice[i] != 0 and (hop[2 * self.lattice[i]] > 0.0
-                                         or hop[2 * self.lattice[i] + 1] > 0.0):
+            a = self._site(i)
+            if a != 0 and (hop[2 * a] > 0.0 or hop[2 * a + 1] > 0.0):
                 order[n] = <int32_t>i
                 n += 1
         return n
@@ -401,7 +547,8 @@ cdef class LatticeEngine:
         cdef Py_ssize_t n_movers = self._movers(order, hop), m, q, c, i, j, start
         cdef Py_ssize_t n = self.n_sites
         cdef int32_t swap
-        cdef int8_t a, moved[2]
+        cdef int8_t a
+        cdef int8_t moved[2]
         cdef int8_t before[2]
         cdef int right
         cdef double u
@@ -412,7 +559,7 @@ cdef class LatticeEngine:
             order[q] = swap
         for m in range(n_movers):
             i = order[m]
-            a = self.lattice[i]
+            a = <int8_t>self._site(i)
             if a == 0 or stamp[i] == step:
                 continue  # destroyed, or already acted (a mover or a product)
             stamp[i] = step
@@ -426,15 +573,15 @@ cdef class LatticeEngine:
                 continue
             j = _wrap(i + 1, n) if right else _wrap(i - 1, n)
             start = i if right else j
-            if self.lattice[j] == 0:
+            if self._site(j) == 0:
                 moved[0] = 0 if right else a
                 moved[1] = a if right else 0
                 if self._rewrite(start, 2, moved) < 0:
                     return -1
                 stamp[j] = step
                 continue
-            before[0] = self.lattice[start]
-            before[1] = self.lattice[_wrap(start + 1, n)]
+            before[0] = <int8_t>self._site(start)
+            before[1] = <int8_t>self._site(_wrap(start + 1, n))
             u = xoshiro_uniform(rng)
             c = before[0] * self.base + before[1]
             for q in range(collision_start[c], collision_start[c + 1]):
@@ -504,6 +651,7 @@ cdef class LatticeEngine:
                     failed = 1
                     break
                 events += window
+            self._store_lattice(&self._lattice_view[0])
         free(order)
         free(stamp)
         if failed:

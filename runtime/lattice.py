@@ -13,6 +13,7 @@ import numpy as np
 from dynboltz.runtime.chain_sampling import sample
 from dynboltz.runtime.ensemble import Ensemble, fingerprint, load_ensemble, run_ensemble
 from dynboltz.runtime.inverse_ising import fit_parameters
+from dynboltz.runtime._lattice_kmc import MAX_SITES
 from dynboltz.runtime.lattice_simulation import LatticeTask
 from dynboltz.runtime.paper_scheme import DEFAULT_DT, paper_tables, record_steps
 from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
@@ -132,7 +133,7 @@ def simulate(model, rates, N, times, initial, replicates=1, seed=None, scheme="e
         (hop per step) and bimolecular (reaction per collision) processes, see
         ``dynboltz.runtime.paper_scheme``.
     N : int
-        Sites, at least twice the widest rule window and below 2**31.
+        Sites, at least twice the widest rule window and at most 16 777 215 (2**24 − 1).
     times : array_like, shape (T,)
         Ascending times >= 0 at which to record (the run starts at t = 0; the paper
         scheme needs multiples of ``dt``).
@@ -177,8 +178,8 @@ def simulate(model, rates, N, times, initial, replicates=1, seed=None, scheme="e
     options = _options(scheme, scheme_options)
     widest = max(len(lhs) for rules in rule_table for lhs, _, _ in rules)
     n_sites = check_integer(N, "N", "simulate", max(2, 2 * widest))
-    if n_sites >= 2 ** 31:
-        raise invalid("N", "simulate", "below 2**31", N)
+    if n_sites > MAX_SITES:
+        raise invalid("N", "simulate", f"at most {MAX_SITES}", N)
     times = _times(times)
     replicates = check_integer(replicates, "replicates", "simulate", 1)
     x0, shared, rows = _initial(initial, n_sites, n_species, replicates)

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
+from dynboltz.runtime._lattice_kmc import LatticeEngine, stream_words
 from dynboltz.runtime.lattice import simulate
 from dynboltz.runtime.lattice_reference import LatticeReference
+from dynboltz.runtime.lattice_simulation import flat_rules, rule_tables
 from dynboltz.runtime.lattice_statistics import lattice_moments
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
@@ -111,6 +113,43 @@ def test_recorded_moments_equal_moments_of_snapshots():
     assert ens.snapshots.shape == (3, 9, 300)
     assert np.array_equal(ens.moments, lattice_moments(ens.snapshots, 4))
     assert min(ens.metadata["events"]) > 200  # many rewrites were exercised
+
+
+def _matching_windows(lattice, patterns, periodic):
+    """Starts of the windows matching each left side, by a scan of the lattice."""
+    n = lattice.size
+    return [[j for j in range(n if periodic else n - len(lhs) + 1)
+             if all(lattice[(j + k) % n] == c for k, c in enumerate(lhs))]
+            for lhs in patterns]
+
+
+THREE_SITE = LatticeMotif(["A"], {"fill": ["A _ A -> A A A"], "death": ["A -> _"],
+                                  "diffusion": ["A _ -> _ A", "_ A -> A _"]})
+
+
+@pytest.mark.parametrize("motif", [LatticeMotif.builtin("barw"),
+                                   LatticeMotif.builtin("sep"), THREE_SITE],
+                         ids=["barw", "sep", "widths-1-2-3"])
+@pytest.mark.parametrize("periodic", [True, False], ids=["ring", "open"])
+def test_window_lists_equal_a_scan_of_the_lattice(motif, periodic):
+    # The engine's per-pattern window lists (and the list positions each window
+    # records) after many local rewrites, against a full scan of the final lattice;
+    # rings as short as 2 x widest window make a rewrite's neighbourhood wrap onto
+    # itself.
+    n_species = len(motif.species)
+    rng = np.random.default_rng(3)
+    rules = flat_rules(motif.rule_table(), 0.5 + rng.random(len(motif.process_names)))
+    patterns = list(dict.fromkeys(lhs for lhs, _, _ in rules))
+    widest = max(len(lhs) for lhs in patterns)
+    size = n_species + n_species * (n_species + 1) // 2
+    for n_sites in (2 * widest, 2 * widest + 1, 150):
+        lattice = rng.integers(0, n_species + 1, n_sites).astype(np.int8)
+        engine = LatticeEngine(lattice, n_species, periodic, **rule_tables(rules, n_species))
+        assert engine.windows() == _matching_windows(lattice, patterns, periodic)
+        events = engine.run_exact(np.array([20.0]), stream_words(5), 0,
+                                  np.empty((1, size)), np.empty((0, n_sites), np.int8))
+        assert events > 0
+        assert engine.windows() == _matching_windows(lattice, patterns, periodic)
 
 
 def test_open_chain_keeps_windows_inside():
