@@ -7,6 +7,7 @@ leaves the previous checkpoint intact, and read back only when its
 fingerprint matches the run that wants to resume.
 """
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -64,9 +65,10 @@ def load_checkpoint(path, fingerprint, function):
         with np.load(path, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
         header = json.loads(str(arrays.pop("header_json")))
-    except (OSError, ValueError, KeyError) as error:
-        raise invalid("checkpoint", function, "a checkpoint file written by dynboltz",
-                      f"{path} ({error})") from error
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise invalid("checkpoint", function, "a checkpoint file written by dynboltz "
+                      "(this one is unreadable: delete it or pass resume=False to start "
+                      "over)", f"{path} ({type(error).__name__}: {error})") from error
     if header.get("format") != _FORMAT:
         raise invalid("checkpoint", function, f"a {_FORMAT} file", str(path))
     if header.get("fingerprint") != fingerprint:

@@ -61,6 +61,25 @@ def _named_processes(processes):
     return pairs
 
 
+def _declared_species(species, pairs, reactions):
+    """``species`` as a tuple, checked to cover every species the reactions use."""
+    if isinstance(species, str) or not all(isinstance(name, str) and name.isidentifier()
+                                           for name in species):
+        raise ValueError(f"`species` of `WellMixed` must be `a sequence of species "
+                         f"names`; got `{species!r}`")
+    declared = tuple(species)
+    if len(set(declared)) != len(declared):
+        raise ValueError(f"`species` of `WellMixed` must be `distinct names`; "
+                         f"got `{declared!r}`")
+    for (name, text), reaction in zip(pairs, reactions):
+        unknown = [s for s in reaction.species if s not in declared]
+        if unknown:
+            raise ValueError(f"`processes` of `WellMixed` must be `written in the declared "
+                             f"species {list(declared)}`; got `{name}: {text!r}` using "
+                             f"unknown species {unknown}")
+    return declared
+
+
 class WellMixed:
     """A well-mixed reaction network with mass-action (falling-factorial) kinetics.
 
@@ -70,23 +89,31 @@ class WellMixed:
         Process name -> reaction text (see :func:`parse_reaction`), e.g.
         ``{"birth": "A -> A + A", "death": "A -> 0"}``.  Names are identifiers and
         distinct; their order is the process order everywhere.
+    species : sequence of str, optional
+        The species the reactions may use, in the order to use everywhere.  Declaring
+        them turns a typo (``"A -> A + a"``, ``"A -> O"`` for ``"A -> 0"``) into an
+        error instead of a silent extra species.  Default: every species named by the
+        reactions, in order of first appearance.
 
     Attributes
     ----------
     species : tuple of str
-        Species in order of first appearance (reactants before products).
+        The declared species, or those of the reactions in order of first appearance
+        (reactants before products).
     process_names : tuple of str
     reactions : tuple of Reaction
     rate_symbols : tuple of sympy.Symbol
         ``k_<name>``, positive, in process order.
     """
 
-    def __init__(self, processes):
+    def __init__(self, processes, species=None):
         pairs = _named_processes(processes)
         self.process_names = tuple(name for name, _ in pairs)
         self.reactions = tuple(parse_reaction(text) for _, text in pairs)
-        self.species = tuple(dict.fromkeys(
+        used = tuple(dict.fromkeys(
             name for reaction in self.reactions for name in reaction.species))
+        self.species = used if species is None else _declared_species(species, pairs,
+                                                                      self.reactions)
         self.rate_symbols = tuple(sympy.Symbol(f"k_{name}", positive=True)
                                   for name in self.process_names)
         self._equations = {}

@@ -267,3 +267,21 @@ def test_symbolic_layer_never_imports_runtime_or_codegen():
             "bad = [m for m in sys.modules if m.startswith(('dynboltz.runtime', "
             "'dynboltz.codegen'))]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_declared_species_catch_typos_and_fix_the_order():
+    with pytest.raises(ValueError, match=r"declared species \['A'\].*birth: 'A -> A \+ a'"
+                                         r".*unknown species \['a'\]"):
+        WellMixed({"birth": "A -> A + a"}, species=["A"])
+    with pytest.raises(ValueError, match=r"unknown species \['O'\]"):
+        WellMixed({"death": "A -> O"}, species=["A"])
+    net = WellMixed({"bind": "A + B -> C"}, species=["C", "B", "A"])
+    assert net.species == ("C", "B", "A")
+    reactants, products = net.stoichiometry()
+    assert reactants.tolist() == [[0, 1, 1]] and products.tolist() == [[1, 0, 0]]
+
+
+@pytest.mark.parametrize("species", ["A", ["A", "A"], ["A", "2x"]])
+def test_declared_species_must_be_distinct_names(species):
+    with pytest.raises(ValueError, match="`species` of `WellMixed`"):
+        WellMixed({"death": "A -> 0"}, species=species)
