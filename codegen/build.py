@@ -3,9 +3,9 @@
 Layout: ``cache_dir()/modules/<module>/`` holds ``<module><EXT_SUFFIX>``, its
 ``.pyx`` (kept for reading) and ``entry.json``, a sidecar with the cache key
 and the sha256 of the shared object.  ``<module>`` is ``<name_hint>_<key[:20]>``
-where the key is the sha256 of the sources, the build flags, the dynboltz and
-Cython versions and the Python ABI tag, so two different modules never share a
-name, and changing any of these rebuilds.
+where the key is the sha256 of the sources, the build flags, the dynboltz,
+Cython and numpy versions and the Python ABI tag, so two different modules
+never share a name, and changing any of these rebuilds.
 
 Concurrency: a build takes an ``fcntl`` lock per module, compiles in a private
 temporary directory inside the cache and renames it into place, so readers see
@@ -121,6 +121,11 @@ def clear_cache():
 def write_sources(sources, directory):
     """Write ``{filename: text}`` into ``directory`` atomically, one file at a time.
 
+    Each file is written to a temporary file in ``directory``, synced and
+    renamed onto its name with the permissions a plain ``open`` gives under
+    the current umask; on failure the temporary file is removed and the
+    previous content stays.
+
     Parameters
     ----------
     sources : dict of str to str
@@ -137,12 +142,32 @@ def write_sources(sources, directory):
     written = []
     for filename in sorted(sources):
         target = directory / filename
-        handle, temporary = tempfile.mkstemp(prefix=f".{filename}.", dir=directory)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(sources[filename])
-        os.replace(temporary, target)
+        _write_text_atomically(target, sources[filename])
         written.append(target)
     return written
+
+
+def _write_text_atomically(target, text):
+    """Replace ``target`` by ``text`` whole, or leave it as it was on any failure."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        # mkstemp creates 0600; give the mode a plain open() would.
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def load_module(sources, name_hint):
@@ -188,7 +213,7 @@ def load_module(sources, name_hint):
 
 
 def cache_key(sources, name_hint):
-    """sha256 hex key of sources + build flags + dynboltz/Cython versions + ABI tag.
+    """sha256 hex key of sources + build flags + dynboltz/Cython/numpy versions + ABI tag.
 
     Parameters
     ----------
@@ -211,8 +236,9 @@ def cache_key(sources, name_hint):
 
 @functools.cache
 def _versions():
+    # numpy: generated expression modules read its array struct layout and a C-API slot.
     return {package: importlib.metadata.version(package)
-            for package in ("dynboltz", "Cython")}
+            for package in ("dynboltz", "Cython", "numpy")}
 
 
 def _check_sources(sources, name_hint):

@@ -164,15 +164,21 @@ def integrate_reduced(F, grid, eta, T, n_steps=200, n_record=51, delta="hat",
     if eta.shape != (K,) or not np.all(np.isfinite(eta)):
         raise invalid("eta", function, f"a finite array of shape ({K},)", eta)
     T = check_real(T, "T", function, 0.0, low_open=True)
+    n_steps, n_record = _check_steps(n_steps, n_record, function)
+    if delta not in _DELTAS:
+        raise invalid("delta", function, f"one of {_DELTAS}", delta)
+    variance = check_real(delta_variance, "delta_variance", function, 0.0, low_open=True)
+    return _integrate(F, axes, eta, T, n_steps, n_record, delta == "gaussian", variance)
+
+
+def _check_steps(n_steps, n_record, function):
+    """RK4 steps >= 1 and recorded times >= 2, with (n_record − 1) dividing n_steps."""
     n_steps = check_integer(n_steps, "n_steps", function, 1)
     n_record = check_integer(n_record, "n_record", function, 2)
     if n_steps % (n_record - 1):
         raise invalid("n_record", function, f"such that n_record - 1 divides n_steps = "
                       f"{n_steps}", n_record)
-    if delta not in _DELTAS:
-        raise invalid("delta", function, f"one of {_DELTAS}", delta)
-    variance = check_real(delta_variance, "delta_variance", function, 0.0, low_open=True)
-    return _integrate(F, axes, eta, T, n_steps, n_record, delta == "gaussian", variance)
+    return n_steps, n_record
 
 
 def _integrate(F, axes, eta, T, n_steps, n_record, gaussian, variance):
@@ -384,6 +390,25 @@ class BasisLearningResult:
 
 
 @dataclass(frozen=True)
+class _Problem:
+    """The checked arguments of :func:`learn_basis` that define what is learned."""
+
+    net: object
+    K: int
+    axes: tuple
+    rate_values: np.ndarray
+    T: float
+    truth: str
+    n_trajectories: object
+    n_steps: int
+    n_record: int
+    gaussian: bool
+    variance: float
+    eta_low: np.ndarray
+    eta_high: np.ndarray
+
+
+@dataclass(frozen=True)
 class _Setup:
     axes: tuple
     T: float
@@ -420,8 +445,9 @@ def _trapezoid_weights(times):
     return weights
 
 
-def _build_setup(net, rates, K, grid, T, truth, n_trajectories, eta_range, n_steps,
-                 n_record, delta, delta_variance):
+def _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range, n_steps,
+                   n_record, delta, delta_variance):
+    """Validate the arguments that define the learning problem; no compilation."""
     function = "learn_basis"
     if not all(hasattr(net, name) for name in ("maxent_moments", "moment_system",
                                                 "process_names", "nu", "rate_symbols")):
@@ -433,30 +459,47 @@ def _build_setup(net, rates, K, grid, T, truth, n_trajectories, eta_range, n_ste
         raise invalid("grid", function, f"positive on axis nu{K} (p̃ normalisable)", grid)
     rate_values = rate_vector(rates, net.process_names, function)
     T = check_real(T, "T", function, 0.0, low_open=True)
-    n_steps = check_integer(n_steps, "n_steps", function, 1)
-    n_record = check_integer(n_record, "n_record", function, 2)
-    if n_steps % (n_record - 1):
-        raise invalid("n_record", function, f"such that n_record - 1 divides n_steps = "
-                      f"{n_steps}", n_record)
+    n_steps, n_record = _check_steps(n_steps, n_record, function)
     check_choice(truth, "truth", _TRUTHS, function)
     check_choice(delta, "delta", _DELTAS, function)
     variance = check_real(delta_variance, "delta_variance", function, 0.0, low_open=True)
     eta_low, eta_high = _eta_box(eta_range, axes, function)
+    if truth == "ssa":
+        n_trajectories = check_integer(n_trajectories, "n_trajectories", function, 1)
+    return _Problem(net, K, axes, rate_values, T, truth, n_trajectories, n_steps,
+                    n_record, delta == "gaussian", variance, eta_low, eta_high)
+
+
+def _build_setup(problem):
+    """Compile the MaxEnt moments and the truth of a checked problem."""
+    net, K, rate_values = problem.net, problem.K, problem.rate_values
     compiled = _compile(net.maxent_moments(K), net.nu(K), net.rate_symbols)
 
     def maxent_moments(nu):
         return compiled(np.ascontiguousarray(nu, dtype=np.float64), rate_values)
 
-    times = np.linspace(0.0, T, n_record)
-    if truth == "analytic":
+    times = np.linspace(0.0, problem.T, problem.n_record)
+    if problem.truth == "analytic":
         truth_moments = _AnalyticTruth(net, rate_values, K, maxent_moments, times)
     else:
-        n = check_integer(n_trajectories, "n_trajectories", function, 1)
-        truth_moments = _SsaTruth(net, dict(zip(net.process_names, rate_values)), K, n,
-                                  times)
-    return _Setup(axes, T, n_steps, n_record, delta == "gaussian", variance, eta_low,
-                  eta_high, maxent_moments, truth_moments, _MOMENT_MATCHED_KL[K],
+        truth_moments = _SsaTruth(net, dict(zip(net.process_names, rate_values)), K,
+                                  problem.n_trajectories, times)
+    return _Setup(problem.axes, problem.T, problem.n_steps, problem.n_record,
+                  problem.gaussian, problem.variance, problem.eta_low, problem.eta_high,
+                  maxent_moments, truth_moments, _MOMENT_MATCHED_KL[K],
                   _trapezoid_weights(times))
+
+
+def _initial_values(initial_F, shape, function):
+    """A writable finite copy of ``initial_F`` broadcast to ``shape``."""
+    try:
+        F = np.array(np.broadcast_to(np.asarray(initial_F, dtype=np.float64), shape))
+    except (TypeError, ValueError):
+        F = None
+    if F is None or not np.all(np.isfinite(F)):
+        raise invalid("initial_F", function, f"finite, broadcastable to {shape}",
+                       initial_F)
+    return F
 
 
 def _iteration(setup, F, eta, seed):
@@ -537,8 +580,8 @@ def learn_basis(net, rates, K, grid, T, iterations, seed=None, *, truth="analyti
         If an argument breaks the constraints above (the message names it).
     """
     function = "learn_basis"
-    setup = _build_setup(net, rates, K, grid, T, truth, n_trajectories, eta_range,
-                         n_steps, n_record, delta, delta_variance)
+    problem = _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range,
+                             n_steps, n_record, delta, delta_variance)
     iterations = check_integer(iterations, "iterations", function, 1)
     n_initial = check_integer(n_initial, "n_initial", function, 1)
     learning_rate = check_real(learning_rate, "learning_rate", function, 0.0, low_open=True)
@@ -546,13 +589,11 @@ def learn_basis(net, rates, K, grid, T, iterations, seed=None, *, truth="analyti
     if decay > 1:
         raise invalid("decay", function, "in (0, 1]", decay)
     check_choice(step_rule, "step_rule", _STEP_RULES, function)
-    shape = tuple(axis.size for axis in setup.axes)
-    F = np.array(np.broadcast_to(np.asarray(initial_F, dtype=np.float64), shape + (K,)))
-    if not np.all(np.isfinite(F)):
-        raise invalid("initial_F", function, f"finite, broadcastable to {shape + (K,)}",
-                       initial_F)
-    step = _STEP_RULES[step_rule](F.shape)
+    shape = tuple(axis.size for axis in problem.axes)
+    F = _initial_values(initial_F, shape + (K,), function)
     eta_seed, truth_seed = np.random.SeedSequence(seed).spawn(2)
+    setup = _build_setup(problem)
+    step = _STEP_RULES[step_rule](F.shape)
     eta_rng = np.random.default_rng(eta_seed)
     eta = eta_rng.uniform(setup.eta_low, setup.eta_high, size=(n_initial, K))
     learning_rates = learning_rate * decay ** np.arange(iterations)

@@ -1,28 +1,39 @@
-"""Writing matplotlib figures: headless backend and atomic PNG files.
+"""Writing matplotlib figures without pyplot: no backend switch, atomic PNG files.
 
-All figure modules (``figures``, ``lattice_figures``, ``learning_figures``) draw
-with :func:`pyplot` and write with :func:`save_png`, so every figure is rendered
-without a display and lands on disk whole or not at all.
+All figure modules (``figures``, ``lattice_figures``, ``learning_figures``) draw on
+a :func:`new_figure` and write it with :func:`save_png`.  The figure is a bare
+``matplotlib.figure.Figure``, which ``savefig`` renders with the Agg canvas for
+PNG, so no display is needed, the user's backend (``matplotlib.get_backend()``)
+is left as it was, and pyplot's list of open figures is never touched.
 """
 from pathlib import Path
 
 from dynboltz.runtime.atomic_files import atomic_writer
 
-__all__ = ["pyplot", "save_png"]
+__all__ = ["new_figure", "save_png"]
 
 
-def pyplot():
-    """``matplotlib.pyplot`` on the non-interactive Agg backend (imported on first use)."""
-    import matplotlib
+def new_figure(**kwargs):
+    """A new ``matplotlib.figure.Figure`` not registered with pyplot.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Parameters
+    ----------
+    **kwargs
+        Passed to ``matplotlib.figure.Figure`` (e.g. ``figsize``).
 
-    return plt
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Draw with ``fig.subplots``, ``fig.colorbar``, ...; it is garbage
+        collected like any object, no ``close`` is needed.
+    """
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
 
 
 def save_png(fig, path, dpi=120):
-    """Write ``fig`` to ``path`` as PNG atomically and close it.
+    """Write ``fig`` to ``path`` as PNG atomically.
 
     Parameters
     ----------
@@ -37,9 +48,6 @@ def save_png(fig, path, dpi=120):
     pathlib.Path
         ``path``.
     """
-    try:
-        with atomic_writer(path) as stream:
-            fig.savefig(stream, format="png", dpi=dpi)
-    finally:
-        pyplot().close(fig)
+    with atomic_writer(path) as stream:
+        fig.savefig(stream, format="png", dpi=dpi)
     return Path(path)

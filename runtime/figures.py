@@ -2,15 +2,16 @@
 
 Every ``figN(out_dir, seed)`` computes what the paper's caption describes and writes
 ``out_dir/figN.png`` atomically (temporary file in the same folder, then
-``os.replace``); the Agg backend is used, so no display is needed.  The paper
-setting is kb = 1, kd = 1.5 (kd = 3kb/2), grid ν ∈ (0, 3] with Δν = 0.1, T = 1.
+``os.replace``) from a bare matplotlib Figure rendered by Agg: no display is
+needed and the user's matplotlib backend is left alone.  The paper setting is
+kb = 1, kd = 1.5 (kd = 3kb/2), grid ν ∈ (0, 3] with Δν = 0.1, T = 1.
 """
 from pathlib import Path
 
 import numpy as np
 
 from dynboltz.runtime.basis_learning import basis_on_grid, integrate_reduced, learn_basis
-from dynboltz.runtime.figure_files import pyplot, save_png
+from dynboltz.runtime.figure_files import new_figure, save_png
 
 __all__ = ["galton_watson", "K1_GRID", "K2_AXES", "plot_learned_basis", "fig1", "fig2",
            "fig3", "fig4", "fig5", "FIGURES"]
@@ -48,9 +49,9 @@ def plot_learned_basis(result, true_F, path):
     -------
     pathlib.Path
     """
-    plt = pyplot()
     nu = result.grid[:, 0]
-    fig, ax = plt.subplots(figsize=(5, 3.6))
+    fig = new_figure(figsize=(5, 3.6))
+    ax = fig.subplots()
     ax.plot(nu, true_F[:, 0], "k-", label="analytic (26)")
     ax.plot(nu, result.F[:, 0], "o", color="tab:red", ms=4,
             label=f"learned, {len(result.action)} iterations")
@@ -72,13 +73,13 @@ def fig1(out_dir, seed=0, iterations=40):
 
 def fig2(out_dir, seed=0, iterations=40):
     """Fig. 2: convergence of the action per η and of |δS/δF(ν)| per grid point."""
-    plt = pyplot()
     net, rates = galton_watson()
     result = learn_basis(net, rates, 1, K1_GRID, 1.0, iterations, seed=seed,
                          n_initial=16, resample_initial=False)
     per_eta = result.action_per_initial
     scaled = (per_eta - per_eta[-1]) / (per_eta[0] - per_eta[-1])
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+    fig = new_figure(figsize=(9, 3.6))
+    left, right = fig.subplots(1, 2)
     step = np.arange(1, iterations + 1)
     left.plot(step, scaled, color="0.7", lw=0.8)
     left.plot(step, scaled.mean(axis=1), "k-", lw=2)
@@ -98,11 +99,11 @@ def fig3(out_dir, seed=0, T=2.0):
 
     T = 2 so that every trajectory crosses ν = 2; ``seed`` is unused (deterministic).
     """
-    plt = pyplot()
     net, rates = galton_watson()
     F = basis_on_grid(net, rates, 1, K1_GRID)
     node = int(np.argmin(np.abs(K1_GRID - 2.0)))
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(5, 5.5), sharex=True)
+    fig = new_figure(figsize=(5, 5.5))
+    top, bottom = fig.subplots(2, 1, sharex=True)
     for eta in (1.5, 1.6, 1.7, 1.8, 1.9):
         trajectory = integrate_reduced(F, K1_GRID, [eta], T, n_steps=400, n_record=201)
         top.plot(trajectory.times, trajectory.sensitivity[:, 0, node, 0],
@@ -117,9 +118,9 @@ def fig3(out_dir, seed=0, T=2.0):
     return save_png(fig, Path(out_dir) / "fig3.png")
 
 
-def _map(ax, axes, values, title, plt):
+def _map(ax, axes, values, title):
     mesh = ax.pcolormesh(axes[0], axes[1], values.T, shading="auto", cmap="viridis")
-    plt.colorbar(mesh, ax=ax)
+    ax.figure.colorbar(mesh, ax=ax)
     ax.set_xlabel(r"$\nu_1$")
     ax.set_ylabel(r"$\nu_2$")
     ax.set_title(title)
@@ -127,12 +128,12 @@ def _map(ax, axes, values, title, plt):
 
 def fig4(out_dir, seed=0):
     """Fig. 4: the true K = 2 basis functions eq. 29 (kd = 3kb/2 = 1.5) as 2-D maps."""
-    plt = pyplot()
     net, rates = galton_watson()
     F = basis_on_grid(net, rates, 2, K2_AXES)
-    fig, axs = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig = new_figure(figsize=(10, 3.8))
+    axs = fig.subplots(1, 2)
     for k, ax in enumerate(axs):
-        _map(ax, K2_AXES, F[..., k], rf"$F_{k + 1}(\nu_1, \nu_2)$", plt)
+        _map(ax, K2_AXES, F[..., k], rf"$F_{k + 1}(\nu_1, \nu_2)$")
     fig.tight_layout()
     return save_png(fig, Path(out_dir) / "fig4.png")
 
@@ -143,15 +144,15 @@ def fig5(out_dir, seed=0, T=1.0):
     F = eq. 29 on the grid; eq. 22 forced by the normalised Gaussian of variance 0.1
     (the paper's choice); the trajectory is dashed.
     """
-    plt = pyplot()
     net, rates = galton_watson()
     F = basis_on_grid(net, rates, 2, K2_AXES)
     trajectory = integrate_reduced(F, K2_AXES, [-2.5, 2.0], T, n_steps=400,
                                    n_record=101, delta="gaussian", delta_variance=0.1)
-    fig, axs = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig = new_figure(figsize=(10, 3.8))
+    axs = fig.subplots(1, 2)
     for k_prime, ax in enumerate(axs):
         _map(ax, K2_AXES, trajectory.sensitivity[-1, k_prime, :, :, 0],
-             rf"$\delta\nu_{k_prime + 1}(T)/\delta F_1(\nu_1,\nu_2)$, T = {T:g}", plt)
+             rf"$\delta\nu_{k_prime + 1}(T)/\delta F_1(\nu_1,\nu_2)$, T = {T:g}")
         ax.plot(trajectory.nu[:, 0], trajectory.nu[:, 1], "k--", lw=1.5)
     fig.tight_layout()
     return save_png(fig, Path(out_dir) / "fig5.png")

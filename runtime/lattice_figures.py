@@ -2,7 +2,8 @@
 
 ``fig7(out_dir)`` and ``fig8(out_dir)`` evaluate the compiled built-in motif
 libraries of ``dynboltz.generated.library`` (no sympy at run time) and write
-``out_dir/fig7.png`` / ``out_dir/fig8.png`` atomically with the Agg backend.
+``out_dir/fig7.png`` / ``out_dir/fig8.png`` atomically (rendered by Agg, the
+user's matplotlib backend is left alone).
 The data behind each figure comes from a separate function
 (`single_species_basis_maps`, `trivalent_slices`) so that it can be checked
 without plotting.
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from dynboltz.generated import library
-from dynboltz.runtime.figure_files import pyplot, save_png
+from dynboltz.runtime.figure_files import new_figure, save_png
 
 __all__ = ["SINGLE_SPECIES_LIBRARIES", "single_species_basis_maps", "trivalent_slices",
            "scaled_to_unit", "fig7", "fig8", "LATTICE_FIGURES"]
@@ -121,11 +122,11 @@ def scaled_to_unit(values):
     return np.sign(unit) * np.log1p(np.abs(unit) / _KNEE) / np.log1p(1.0 / _KNEE)
 
 
-def _panel(ax, axis, values, title, cmap, labels, plt, limits=None):
+def _panel(ax, axis, values, title, cmap, labels, limits=None):
     vmin, vmax = limits if limits else (values.min(), values.max())
     image = ax.imshow(values, origin="lower", extent=(axis[0], axis[-1], axis[0], axis[-1]),
                       cmap=cmap, vmin=vmin, vmax=vmax, aspect="equal")
-    plt.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
@@ -154,16 +155,16 @@ def fig7(out_dir, seed=0):
     """
     from matplotlib.colors import LinearSegmentedColormap
 
-    plt = pyplot()
     axis, maps = single_species_basis_maps()
     cmap = LinearSegmentedColormap.from_list("blue_manila", _BLUE_TO_MANILA)
-    fig, axs = plt.subplots(2, len(maps), figsize=(3.1 * len(maps), 5.6))
+    fig = new_figure(figsize=(3.1 * len(maps), 5.6))
+    axs = fig.subplots(2, len(maps))
     for column, (name, values) in enumerate(maps.items()):
         process = name.removesuffix("_A")
         for row, symbol in enumerate(("h", "J")):
             ax = axs[row, column]
             _panel(ax, axis, scaled_to_unit(values[row]), rf"{process}: $\tilde F_{symbol}$",
-                   cmap, ("$h$", "$J$"), plt, limits=(-1.0, 1.0))
+                   cmap, ("$h$", "$J$"), limits=(-1.0, 1.0))
             if values[row].min() < 0 < values[row].max():
                 ax.contour(axis, axis, values[row], levels=[0.0], colors="k",
                            linewidths=0.8)
@@ -189,13 +190,13 @@ def fig8(out_dir, seed=0):
     -------
     pathlib.Path
     """
-    plt = pyplot()
     axis, panels = trivalent_slices()
     titles = {"F_hA": r"$\tilde F_{h_A}$", "F_JAC": r"$\tilde F_{J_{AC}}$",
               "mu_A": r"$\mu_A$", "Delta_AC": r"$\Delta_{AC}$"}
-    fig, axs = plt.subplots(2, 2, figsize=(8.4, 7.2))
+    fig = new_figure(figsize=(8.4, 7.2))
+    axs = fig.subplots(2, 2)
     for ax, key in zip(axs.ravel(), ("F_hA", "F_JAC", "mu_A", "Delta_AC")):
-        _panel(ax, axis, panels[key], titles[key], "viridis", ("$h_A$", "$J_{AC}$"), plt)
+        _panel(ax, axis, panels[key], titles[key], "viridis", ("$h_A$", "$J_{AC}$"))
     fig.suptitle("A + B → C, rate 1; other parameters 0")
     fig.tight_layout()
     return save_png(fig, Path(out_dir) / "fig8.png", dpi=110)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dynboltz.runtime.figure_files import pyplot, save_png
+from dynboltz.runtime.figure_files import new_figure, save_png
 
 __all__ = ["plot_moments", "plot_coefficients", "fig9", "fig10", "LEARNING_FIGURES"]
 
@@ -43,9 +43,9 @@ def plot_moments(run, path):
     -------
     pathlib.Path
     """
-    plt = pyplot()
     summary = run.summary
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    fig = new_figure(figsize=(9, 3.6))
+    left, right = fig.subplots(1, 2, sharey=True)
     theta0 = ", ".join(f"{v:.3g}" for v in summary["theta0"].values())
     theta = ", ".join(f"{v:.3g}" for v in summary["theta"].values())
     _moment_panel(left, run.times, run.data_moments, run.result.initial_moments,
@@ -76,9 +76,9 @@ def plot_coefficients(run, path):
     -------
     pathlib.Path
     """
-    plt = pyplot()
     history = np.asarray(run.result.theta_history)
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    fig = new_figure(figsize=(5.5, 3.8))
+    ax = fig.subplots()
     steps = np.arange(history.shape[0])
     simulated = run.summary.get("simulated_rates")
     for k, (name, colour) in enumerate(_PROCESSES):

@@ -216,13 +216,31 @@ def test_learn_k2_decreases_action_and_error(net):
     truth = eq29_grid()
     before = np.sum(weight * np.abs(result.F_history[0] - truth))
     after = np.sum(weight * np.abs(result.F - truth))
+    # Deterministic run (0.77 measured): the gradient fixes F only along trajectories,
+    # so the property asserted is a clear move towards eq. 29, not convergence to it.
     assert after < 0.85 * before
 
 
-def test_learn_k1_ssa_runs_and_reduces_action(net):
+def test_learn_k1_ssa_reduces_action_to_that_of_eq26(net):
     result = learn_basis(net, RATES, 1, GRID, 1.0, 30, seed=5, truth="ssa",
                          n_initial=8, n_trajectories=300)
-    assert result.action[-5:].mean() < 0.5 * result.action[:3].mean()
+    # Score the initial, the learned and the exact F (eq. 26) on the same fresh eta and
+    # the same SSA data (common random numbers); SEs come from the per-eta differences.
+    problem = bl._check_problem(net, RATES, 1, GRID, 1.0, "ssa", 300, None, 200, 51,
+                                "hat", 0.1)
+    setup = bl._build_setup(problem)
+    eta = np.random.default_rng(9).uniform(GRID[0], GRID[-1], size=(64, 1))
+    before, after, exact = (
+        bl._iteration(setup, F, eta, np.random.SeedSequence(10))[1]
+        for F in (result.F_history[0], result.F, eq26(GRID)[:, None]))
+
+    def mean_and_se(values):
+        return values.mean(), values.std(ddof=1) / math.sqrt(values.size)
+
+    gain, gain_se = mean_and_se(before - after)
+    excess, excess_se = mean_and_se(after - exact)
+    assert gain > 4 * gain_se
+    assert excess < 4 * excess_se
 
 
 @pytest.mark.slow
@@ -245,8 +263,17 @@ def test_learn_k1_ssa_converges_where_data_is_informative(net):
     ({"eta_range": [2.0, 1.0]}, "`eta_range` of `learn_basis` must be"),
     ({"n_record": 7}, "`n_record` of `learn_basis` must be"),
     ({"step_rule": "adam"}, "`step_rule` of `learn_basis` must be one of"),
+    ({"n_initial": 0}, "`n_initial` of `learn_basis` must be"),
+    ({"learning_rate": 0.0}, "`learning_rate` of `learn_basis` must be"),
+    ({"decay": 1.5}, "`decay` of `learn_basis` must be in"),
+    ({"initial_F": np.ones(7)}, "`initial_F` of `learn_basis` must be finite"),
+    ({"initial_F": np.nan}, "`initial_F` of `learn_basis` must be finite"),
 ])
-def test_learn_validates_arguments(net, kwargs, match):
+def test_learn_validates_arguments_before_compiling(net, kwargs, match, monkeypatch):
+    def no_compiling(*args):
+        raise AssertionError("learn_basis compiled before validating its arguments")
+
+    monkeypatch.setattr(bl, "_compile", no_compiling)
     arguments = dict(rates=RATES, K=1, grid=GRID, T=1.0, iterations=2)
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=match):

@@ -191,3 +191,42 @@ def test_broken_source_raises_compile_error_with_cython_output(tmp_path, monkeyp
 def test_load_module_validates_its_arguments(sources, hint, error):
     with pytest.raises(error):
         load_module(sources, hint)
+
+
+def test_cache_key_changes_with_the_numpy_version(monkeypatch):
+    """Generated modules read numpy's array struct and C-API, so numpy is in the key."""
+    sources = {"m.pyx": "x = 1\n"}
+    key = build.cache_key(sources, "m")
+    real_version = build.importlib.metadata.version
+    monkeypatch.setattr(build.importlib.metadata, "version",
+                        lambda package: "0.0.fake" if package == "numpy"
+                        else real_version(package))
+    build._versions.cache_clear()
+    try:
+        assert build._versions()["numpy"] == "0.0.fake"
+        assert key != build.cache_key(sources, "m")
+    finally:
+        monkeypatch.undo()
+        build._versions.cache_clear()
+    assert key == build.cache_key(sources, "m")
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_written_sources_get_the_mode_the_umask_gives(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        (path,) = build.write_sources({"m.pyx": "x = 1\n"}, tmp_path)
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert path.read_text() == "x = 1\n"
+
+
+def test_failed_write_leaves_old_content_and_no_temporary_file(tmp_path):
+    build.write_sources({"a.pyx": "old a\n", "b.pyx": "old b\n"}, tmp_path)
+    # A lone surrogate cannot be encoded as UTF-8: the write of b.pyx fails midway.
+    with pytest.raises(UnicodeEncodeError):
+        build.write_sources({"a.pyx": "new a\n", "b.pyx": "new b \udc80\n"}, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pyx", "b.pyx"]
+    assert (tmp_path / "a.pyx").read_text() == "new a\n"
+    assert (tmp_path / "b.pyx").read_text() == "old b\n"
