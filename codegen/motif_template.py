@@ -8,8 +8,9 @@ eigenpairs, Perron vector refined by positive power steps), the centred bond
 statistics, then moments, the Hessian (eq. B2), the basis (closed-form inverse
 Ising map: F̃ = M ρ with ρ_t = d ln p_t/dt, eq. 49) and its Jacobian (eq. 54,
 forward mode through ln u, which solves the chain's Poisson equation by
-subtraction-free GTH elimination), then the C-level point kernel exported
-as a PyCapsule for compiled integrators (eq. 52, 54), and last the row loop
+subtraction-free GTH elimination), then the C-level point kernels exported
+as PyCapsules for compiled integrators (eq. 52, 54) and learning (eq. 53),
+and last the row loop
 and Python entry points.
 """
 from string import Template
@@ -25,7 +26,10 @@ Functions ``log_eigenvalue``, ``moments``, ``hessian``, ``basis``,
 ``POINT_KERNEL`` is a PyCapsule (name ``KERNEL_CAPSULE_NAME``) holding
 ``void kernel(const double* x, double* basis, double* jacobian) noexcept nogil``
 that writes basis (P, L) and, unless ``jacobian`` is NULL, basis_jacobian
-(P, L, L) at one finite x; ``library()`` wraps all of them in a
+(P, L, L) at one finite x; ``MOMENTS_KERNEL`` (name
+``MOMENTS_CAPSULE_NAME``) holds ``void kernel(const double* x, double* moments,
+double* log_eigenvalue) noexcept nogil`` writing the moments (L,) and
+ln lambda_+ (1,) at one finite x; ``library()`` wraps all of them in a
 ``dynboltz.generated.motif_library.MotifLibrary``.
 """
 from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE
@@ -61,6 +65,7 @@ MOTIF_HASH = "${motif_hash}"
 SYMBOLIC_SHA256 = "${symbolic_sha256}"
 GENERATOR_VERSION = "${generator_version}"
 KERNEL_CAPSULE_NAME = "dynboltz.motif.basis_and_jacobian"
+MOMENTS_CAPSULE_NAME = "dynboltz.motif.moments_and_log_eigenvalue"
 
 
 cdef struct _Chain:
@@ -445,6 +450,24 @@ POINT_KERNEL = PyCapsule_New(<void*>_point_kernel, "dynboltz.motif.basis_and_jac
                              NULL)
 
 
+cdef void _moments_kernel(const double* x, double* moments,
+                          double* log_eigenvalue) noexcept nogil:
+    # The capsule's entry: the asleep phase of learning (eq. 53) needs the
+    # moments and ln lambda_+ at every data time, both from one chain.
+    cdef _Chain c
+    cdef int l, ab
+    _chain(x, &c)
+    log_eigenvalue[0] = log(c.lam) + c.shift
+    for l in range(_L):
+        moments[l] = 0.0
+        for ab in range(_NN):
+            moments[l] += 0.5 * _G2[l * _NN + ab] * c.pair[ab]
+
+
+MOMENTS_KERNEL = PyCapsule_New(<void*>_moments_kernel,
+                               "dynboltz.motif.moments_and_log_eigenvalue", NULL)
+
+
 cdef enum:
     _MOMENTS = 0
     _HESSIAN = 1
@@ -603,5 +626,5 @@ def library():
                         rules=RULES, motif_hash=MOTIF_HASH,
                         log_eigenvalue=log_eigenvalue, moments=moments,
                         hessian=hessian, basis=basis, basis_jacobian=basis_jacobian,
-                        point_kernel=POINT_KERNEL)
+                        point_kernel=POINT_KERNEL, moments_kernel=MOMENTS_KERNEL)
 ''')

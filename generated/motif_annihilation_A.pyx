@@ -12,7 +12,10 @@ Functions ``log_eigenvalue``, ``moments``, ``hessian``, ``basis``,
 ``POINT_KERNEL`` is a PyCapsule (name ``KERNEL_CAPSULE_NAME``) holding
 ``void kernel(const double* x, double* basis, double* jacobian) noexcept nogil``
 that writes basis (P, L) and, unless ``jacobian`` is NULL, basis_jacobian
-(P, L, L) at one finite x; ``library()`` wraps all of them in a
+(P, L, L) at one finite x; ``MOMENTS_KERNEL`` (name
+``MOMENTS_CAPSULE_NAME``) holds ``void kernel(const double* x, double* moments,
+double* log_eigenvalue) noexcept nogil`` writing the moments (L,) and
+ln lambda_+ (1,) at one finite x; ``library()`` wraps all of them in a
 ``dynboltz.generated.motif_library.MotifLibrary``.
 """
 from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE
@@ -78,6 +81,7 @@ MOTIF_HASH = "2f2312319b5adf559264260212d7bf2ad91affaf630411031960fec9f09624d3"
 SYMBOLIC_SHA256 = "a15d1cfa5c1bed6f3b9b850620d70c1c5d204fcf4d0e91b03cdd9e4935283ef4"
 GENERATOR_VERSION = "2"
 KERNEL_CAPSULE_NAME = "dynboltz.motif.basis_and_jacobian"
+MOMENTS_CAPSULE_NAME = "dynboltz.motif.moments_and_log_eigenvalue"
 
 
 cdef struct _Chain:
@@ -462,6 +466,24 @@ POINT_KERNEL = PyCapsule_New(<void*>_point_kernel, "dynboltz.motif.basis_and_jac
                              NULL)
 
 
+cdef void _moments_kernel(const double* x, double* moments,
+                          double* log_eigenvalue) noexcept nogil:
+    # The capsule's entry: the asleep phase of learning (eq. 53) needs the
+    # moments and ln lambda_+ at every data time, both from one chain.
+    cdef _Chain c
+    cdef int l, ab
+    _chain(x, &c)
+    log_eigenvalue[0] = log(c.lam) + c.shift
+    for l in range(_L):
+        moments[l] = 0.0
+        for ab in range(_NN):
+            moments[l] += 0.5 * _G2[l * _NN + ab] * c.pair[ab]
+
+
+MOMENTS_KERNEL = PyCapsule_New(<void*>_moments_kernel,
+                               "dynboltz.motif.moments_and_log_eigenvalue", NULL)
+
+
 cdef enum:
     _MOMENTS = 0
     _HESSIAN = 1
@@ -620,4 +642,4 @@ def library():
                         rules=RULES, motif_hash=MOTIF_HASH,
                         log_eigenvalue=log_eigenvalue, moments=moments,
                         hessian=hessian, basis=basis, basis_jacobian=basis_jacobian,
-                        point_kernel=POINT_KERNEL)
+                        point_kernel=POINT_KERNEL, moments_kernel=MOMENTS_KERNEL)

@@ -12,7 +12,10 @@ Functions ``log_eigenvalue``, ``moments``, ``hessian``, ``basis``,
 ``POINT_KERNEL`` is a PyCapsule (name ``KERNEL_CAPSULE_NAME``) holding
 ``void kernel(const double* x, double* basis, double* jacobian) noexcept nogil``
 that writes basis (P, L) and, unless ``jacobian`` is NULL, basis_jacobian
-(P, L, L) at one finite x; ``library()`` wraps all of them in a
+(P, L, L) at one finite x; ``MOMENTS_KERNEL`` (name
+``MOMENTS_CAPSULE_NAME``) holds ``void kernel(const double* x, double* moments,
+double* log_eigenvalue) noexcept nogil`` writing the moments (L,) and
+ln lambda_+ (1,) at one finite x; ``library()`` wraps all of them in a
 ``dynboltz.generated.motif_library.MotifLibrary``.
 """
 from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE
@@ -130,6 +133,7 @@ MOTIF_HASH = "740db5484fae8c10665e9a686cee23323fca6940ce2bf917777d654f3c3ed81c"
 SYMBOLIC_SHA256 = "dfb162dbd44841f0f6690f748d29f0c77cfa8d2cc2f07bfb629588901ca42827"
 GENERATOR_VERSION = "2"
 KERNEL_CAPSULE_NAME = "dynboltz.motif.basis_and_jacobian"
+MOMENTS_CAPSULE_NAME = "dynboltz.motif.moments_and_log_eigenvalue"
 
 
 cdef struct _Chain:
@@ -514,6 +518,24 @@ POINT_KERNEL = PyCapsule_New(<void*>_point_kernel, "dynboltz.motif.basis_and_jac
                              NULL)
 
 
+cdef void _moments_kernel(const double* x, double* moments,
+                          double* log_eigenvalue) noexcept nogil:
+    # The capsule's entry: the asleep phase of learning (eq. 53) needs the
+    # moments and ln lambda_+ at every data time, both from one chain.
+    cdef _Chain c
+    cdef int l, ab
+    _chain(x, &c)
+    log_eigenvalue[0] = log(c.lam) + c.shift
+    for l in range(_L):
+        moments[l] = 0.0
+        for ab in range(_NN):
+            moments[l] += 0.5 * _G2[l * _NN + ab] * c.pair[ab]
+
+
+MOMENTS_KERNEL = PyCapsule_New(<void*>_moments_kernel,
+                               "dynboltz.motif.moments_and_log_eigenvalue", NULL)
+
+
 cdef enum:
     _MOMENTS = 0
     _HESSIAN = 1
@@ -672,4 +694,4 @@ def library():
                         rules=RULES, motif_hash=MOTIF_HASH,
                         log_eigenvalue=log_eigenvalue, moments=moments,
                         hessian=hessian, basis=basis, basis_jacobian=basis_jacobian,
-                        point_kernel=POINT_KERNEL)
+                        point_kernel=POINT_KERNEL, moments_kernel=MOMENTS_KERNEL)

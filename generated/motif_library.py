@@ -36,11 +36,16 @@ class MotifLibrary:
         noexcept nogil`` writing basis (P, L) and, unless ``jacobian`` is
         NULL, basis_jacobian (P, L, L) at one finite x, for compiled
         integrators of eq. 52 and 54 (``dynboltz.runtime.learning``).
+    moments_kernel : PyCapsule
+        Named ``"dynboltz.motif.moments_and_log_eigenvalue"``; holds
+        ``void kernel(const double* x, double* moments, double* log_eigenvalue)
+        noexcept nogil`` writing the moments (L,) and ln λ₊ (1,) at one finite
+        x, for the compiled gradient of eq. 53.
     """
 
     def __init__(self, *, name, species, param_names, moment_names, process_names,
                  rules, motif_hash, log_eigenvalue, moments, hessian, basis,
-                 basis_jacobian, point_kernel):
+                 basis_jacobian, point_kernel, moments_kernel):
         self.name = name
         self.species = tuple(species)
         self.param_names = tuple(param_names)
@@ -58,6 +63,7 @@ class MotifLibrary:
         self.basis = basis
         self.basis_jacobian = basis_jacobian
         self.point_kernel = point_kernel
+        self.moments_kernel = moments_kernel
 
     def rule_table(self):
         """The rules as plain data, as ``LatticeMotif.rule_table()`` gives them.

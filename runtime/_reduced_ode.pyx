@@ -10,17 +10,23 @@ F_r (basis) and dF_r/dx (basis_jacobian) come from a motif's C point kernel
 (the PyCapsule ``MotifLibrary.point_kernel``), so the step loops run without
 the GIL and never call Python.  One explicit Runge-Kutta routine serves every
 Butcher tableau (classical RK4 at fixed steps, Dormand-Prince 5(4) with error
-control); ``adjoint_gradient`` is the exact reverse-mode derivative of the same
-discrete steps (the discrete adjoint ODE, d lambda/dt = -A^T lambda,
-integrated backward with jumps at the data times).
+control), held by an ``Integration`` that a learning run builds once and
+reruns in place at every theta; ``adjoint_gradient`` is the exact reverse-mode
+derivative of the same discrete steps (the discrete adjoint ODE,
+d lambda/dt = -A^T lambda, integrated backward with jumps at the data times),
+and ``trapezoid_action`` / ``trapezoid_gradient`` the action and the
+forward contraction of eq. 53 (``exact_action_gradient``: both, with the
+exact asleep moments from the motif's moments kernel).
 """
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_IsValid
 from libc.math cimport fabs, fmax, fmin, isfinite, pow, sqrt
 from libc.stdlib cimport free, malloc
 
 ctypedef void (*point_kernel_t)(const double*, double*, double*) noexcept nogil
+ctypedef void (*moments_kernel_t)(const double*, double*, double*) noexcept nogil
 
 KERNEL_CAPSULE_NAME = "dynboltz.motif.basis_and_jacobian"
+MOMENTS_CAPSULE_NAME = "dynboltz.motif.moments_and_log_eigenvalue"
 
 cdef enum:
     _OK = 0
@@ -49,6 +55,14 @@ cdef point_kernel_t _kernel_of(object capsule) except NULL:
         raise TypeError("`capsule` must be a MotifLibrary.point_kernel PyCapsule named "
                         f"{KERNEL_CAPSULE_NAME!r}; got {capsule!r}")
     return <point_kernel_t>PyCapsule_GetPointer(capsule, "dynboltz.motif.basis_and_jacobian")
+
+
+cdef moments_kernel_t _moments_kernel_of(object capsule) except NULL:
+    if not PyCapsule_IsValid(capsule, "dynboltz.motif.moments_and_log_eigenvalue"):
+        raise TypeError("`capsule` must be a MotifLibrary.moments_kernel PyCapsule named "
+                        f"{MOMENTS_CAPSULE_NAME!r}; got {capsule!r}")
+    return <moments_kernel_t>PyCapsule_GetPointer(
+        capsule, "dynboltz.motif.moments_and_log_eigenvalue")
 
 
 cdef int _rhs(_System* s, const double* y, double* dy) noexcept nogil:
@@ -193,45 +207,99 @@ cdef void _dense_weights(const double* dense, int n_stages, int degree, double s
             weights[i] += dense[i * degree + j] * power
 
 
-def integrate_fixed(object capsule, int P, int L, const double[::1] theta,
-                    const double[::1] x0, const double[::1] times, const double[::1] a,
-                    const double[::1] b, int substeps, bint sensitivities,
-                    double[:, ::1] x_out, double[:, :, ::1] s_out, double[:, ::1] step_x,
-                    double[::1] step_h, int[::1] out_step, double[::1] out_sigma):
-    """Explicit RK with ``substeps`` equal steps per output interval.
+cdef class Integration:
+    """Eq. 52 (and 54) on fixed output times, rerun in place for every theta.
 
-    Writes x (T, L), S (T, P, L) and, if ``step_h`` has room, every step's
-    start x and size, and for each output k the step it ends
-    (``out_step[k]``, ``out_sigma[k]`` = 1).  Returns ``(status, steps, 0)``;
-    status is a key of STATUS.
+    Built once per problem (validated by the caller); every array belongs to
+    the caller and is reused (write the next theta into ``theta``, never
+    replace it): `run` reads ``theta`` (P,) and writes x (T, L),
+    S (T, P, L) if ``sensitivities``, and, if ``step_h`` has room, every
+    step's start x and size, and for each output k the step it falls in
+    (``out_step[k]``) at fraction ``out_sigma[k]`` of it.  ``adaptive``
+    selects the embedded pair (``e`` = b - b_hat, ``dense`` (stages, degree)
+    its continuous extension, ``fsal``, tolerances, ``max_steps``) over
+    ``substeps`` equal steps per output interval.
     """
-    cdef int n_stages = b.shape[0]
-    cdef _Workspace w = _Workspace(capsule, P, L, theta, sensitivities, False, n_stages)
-    cdef int n = w.system.n, T = times.shape[0], step = 0, status = _OK
-    cdef int interval, sub, m
+    cdef _Workspace w
+    cdef const double[::1] theta, x0, times, a, b, e
+    cdef const double[:, ::1] dense
+    cdef double[:, ::1] x_out, step_x
+    cdef double[:, :, ::1] s_out
+    cdef double[::1] step_h, out_sigma
+    cdef int[::1] out_step
+    cdef bint adaptive, fsal
+    cdef int substeps, order, max_steps
+    cdef double rtol, atol, first_step
+    cdef readonly int accepted, rejected
+
+    def __init__(self, object capsule, int P, int L, const double[::1] theta,
+                 const double[::1] x0, const double[::1] times, const double[::1] a,
+                 const double[::1] b, const double[::1] e, const double[:, ::1] dense,
+                 int order, bint fsal, bint adaptive, int substeps, double rtol,
+                 double atol, double first_step, int max_steps, bint sensitivities,
+                 double[:, ::1] x_out, double[:, :, ::1] s_out, double[:, ::1] step_x,
+                 double[::1] step_h, int[::1] out_step, double[::1] out_sigma):
+        if b.shape[0] > 16:
+            raise ValueError("at most 16 stages")
+        self.w = _Workspace(capsule, P, L, theta, sensitivities, False, b.shape[0])
+        self.theta, self.x0, self.times, self.a, self.b, self.e = theta, x0, times, a, b, e
+        self.dense, self.order, self.fsal, self.adaptive = dense, order, fsal, adaptive
+        self.substeps, self.rtol, self.atol = substeps, rtol, atol
+        self.first_step, self.max_steps = first_step, max_steps
+        self.x_out, self.s_out, self.step_x, self.step_h = x_out, s_out, step_x, step_h
+        self.out_step, self.out_sigma = out_step, out_sigma
+
+    def run(self):
+        """Integrate at the current ``theta``; returns a key of STATUS.
+
+        Sets ``accepted`` (steps taken) and ``rejected`` (adaptive only).
+        """
+        cdef int status
+        with nogil:
+            _start(self.w, self.x0)
+            _record(&self.w.system, self.w.y, 0, self.x_out, self.s_out)
+            self.out_step[0] = -1
+            self.out_sigma[0] = 0.0
+            status = _run_adaptive(self) if self.adaptive else _run_fixed(self)
+            if status == _OK and not _all_finite(self.x_out):
+                # Every step start is checked; this catches the last output.
+                status = _NOT_FINITE
+        return status
+
+
+cdef bint _all_finite(const double[:, ::1] x) noexcept nogil:
+    cdef int k, i
+    for k in range(x.shape[0]):
+        for i in range(x.shape[1]):
+            if not isfinite(x[k, i]):
+                return False
+    return True
+
+
+cdef int _run_fixed(Integration it) noexcept nogil:
+    # Explicit RK with ``substeps`` equal steps per output interval.
+    cdef int n_stages = it.b.shape[0], n = it.w.system.n, T = it.times.shape[0]
+    cdef int step = 0, status = _OK, interval, sub, m
     cdef double h
-    with nogil:
-        _start(w, x0)
-        _record(&w.system, w.y, 0, x_out, s_out)
-        out_step[0] = -1
-        out_sigma[0] = 0.0
-        for interval in range(T - 1):
-            h = (times[interval + 1] - times[interval]) / substeps
-            for sub in range(substeps):
-                _save_step(w, step, h, step_x, step_h)
-                step += 1
-                if _stages(&w.system, w.y, h, &a[0], n_stages, 0, w.k, w.z):
-                    status = _NOT_FINITE
-                    break
-                _combine(n, w.y, h, &b[0], n_stages, w.k, w.y_new)
-                for m in range(n):
-                    w.y[m] = w.y_new[m]
-            if status != _OK:
+    for interval in range(T - 1):
+        h = (it.times[interval + 1] - it.times[interval]) / it.substeps
+        for sub in range(it.substeps):
+            _save_step(it.w, step, h, it.step_x, it.step_h)
+            step += 1
+            if _stages(&it.w.system, it.w.y, h, &it.a[0], n_stages, 0, it.w.k, it.w.z):
+                status = _NOT_FINITE
                 break
-            _record(&w.system, w.y, interval + 1, x_out, s_out)
-            out_step[interval + 1] = step - 1
-            out_sigma[interval + 1] = 1.0
-    return status, step, 0
+            _combine(n, it.w.y, h, &it.b[0], n_stages, it.w.k, it.w.y_new)
+            for m in range(n):
+                it.w.y[m] = it.w.y_new[m]
+        if status != _OK:
+            break
+        _record(&it.w.system, it.w.y, interval + 1, it.x_out, it.s_out)
+        it.out_step[interval + 1] = step - 1
+        it.out_sigma[interval + 1] = 1.0
+    it.accepted = step
+    it.rejected = 0
+    return status
 
 
 cdef double _error_norm(int n, const double* y, const double* y_new, double h,
@@ -286,77 +354,61 @@ cdef int _dense_outputs(_Workspace w, const double[::1] times, int k_out, double
     return k_out
 
 
-def integrate_adaptive(object capsule, int P, int L, const double[::1] theta,
-                       const double[::1] x0, const double[::1] times, const double[::1] a,
-                       const double[::1] b, const double[::1] e,
-                       const double[:, ::1] dense, int order, bint fsal, double rtol,
-                       double atol, double first_step, int max_steps, bint sensitivities,
-                       double[:, ::1] x_out, double[:, :, ::1] s_out,
-                       double[:, ::1] step_x, double[::1] step_h, int[::1] out_step,
-                       double[::1] out_sigma):
-    """Embedded RK with error control on y = (x, S) and dense output.
-
-    ``e`` = b - b_hat gives the error estimate; ``dense`` (stages, degree)
-    the continuous extension used for every output time; ``fsal``: the last
-    stage is f(y_new) and becomes the next step's first.  Returns
-    ``(status, accepted, rejected)``; status is a key of STATUS.
-    """
-    cdef int n_stages = b.shape[0]
-    cdef _Workspace w = _Workspace(capsule, P, L, theta, sensitivities, False, n_stages)
-    cdef int n = w.system.n, T = times.shape[0], status = _OK
-    cdef int accepted = 0, rejected = 0, m, first = 0, k_out = 1
-    cdef double t = times[0], h, h_used, norm, factor, t_end = times[T - 1]
-    cdef double exponent = -1.0 / order
+cdef int _run_adaptive(Integration it) noexcept nogil:
+    # Embedded RK with error control on y = (x, S) and dense output at every
+    # output time; with ``fsal`` the last stage is f(y_new) and becomes the
+    # next step's first.
+    cdef int n_stages = it.b.shape[0], n = it.w.system.n, T = it.times.shape[0]
+    cdef int status = _OK, accepted = 0, rejected = 0, m, first = 0, k_out = 1
+    cdef double t = it.times[0], h, h_used, norm, factor, t_end = it.times[T - 1]
+    cdef double exponent = -1.0 / it.order
     cdef bint last, bad
-    if n_stages > 16:
-        raise ValueError("at most 16 stages")
-    with nogil:
-        _start(w, x0)
-        _record(&w.system, w.y, 0, x_out, s_out)
-        out_step[0] = -1
-        out_sigma[0] = 0.0
-        h = first_step if first_step > 0.0 else _first_step(w, rtol, atol, t_end - t)
-        while k_out < T:
-            if accepted + rejected >= max_steps:
-                status = _TOO_MANY_STEPS
-                break
-            last = t + h >= t_end
-            h_used = t_end - t if last else h
-            if h_used <= 1e-14 * fmax(fabs(t), t_end - times[0]):
-                status = _STEP_UNDERFLOW
-                break
-            bad = _stages(&w.system, w.y, h_used, &a[0], n_stages, first, w.k, w.z)
-            if not bad:
-                _combine(n, w.y, h_used, &b[0], n_stages, w.k, w.y_new)
-                norm = _error_norm(n, w.y, w.y_new, h_used, &e[0], n_stages, w.k,
-                                   rtol, atol)
-                bad = not isfinite(norm)
-            if bad:
-                rejected += 1
-                first = 0
-                h = 0.2 * h_used
-                continue
-            factor = 5.0 if norm == 0.0 else fmin(5.0, fmax(0.2, 0.9 * pow(norm, exponent)))
-            if norm > 1.0:
-                # y is unchanged, so k[0] = f(y) stays valid.
-                rejected += 1
-                first = 1
-                h = h_used * fmin(1.0, factor)
-                continue
-            _save_step(w, accepted, h_used, step_x, step_h)
-            k_out = _dense_outputs(w, times, k_out, t, h_used, last, dense, accepted,
-                                   x_out, s_out, out_step, out_sigma)
-            accepted += 1
-            t = t_end if last else t + h_used
-            for m in range(n):
-                w.y[m] = w.y_new[m]
+    h = it.first_step if it.first_step > 0.0 else \
+        _first_step(it.w, it.rtol, it.atol, t_end - t)
+    while k_out < T:
+        if accepted + rejected >= it.max_steps:
+            status = _TOO_MANY_STEPS
+            break
+        last = t + h >= t_end
+        h_used = t_end - t if last else h
+        if h_used <= 1e-14 * fmax(fabs(t), t_end - it.times[0]):
+            status = _STEP_UNDERFLOW
+            break
+        bad = _stages(&it.w.system, it.w.y, h_used, &it.a[0], n_stages, first, it.w.k,
+                      it.w.z)
+        if not bad:
+            _combine(n, it.w.y, h_used, &it.b[0], n_stages, it.w.k, it.w.y_new)
+            norm = _error_norm(n, it.w.y, it.w.y_new, h_used, &it.e[0], n_stages, it.w.k,
+                               it.rtol, it.atol)
+            bad = not isfinite(norm)
+        if bad:
+            rejected += 1
             first = 0
-            if fsal:
-                for m in range(n):
-                    w.k[m] = w.k[(n_stages - 1) * n + m]
-                first = 1
-            h = h_used * factor
-    return status, accepted, rejected
+            h = 0.2 * h_used
+            continue
+        factor = 5.0 if norm == 0.0 else fmin(5.0, fmax(0.2, 0.9 * pow(norm, exponent)))
+        if norm > 1.0:
+            # y is unchanged, so k[0] = f(y) stays valid.
+            rejected += 1
+            first = 1
+            h = h_used * fmin(1.0, factor)
+            continue
+        _save_step(it.w, accepted, h_used, it.step_x, it.step_h)
+        k_out = _dense_outputs(it.w, it.times, k_out, t, h_used, last, it.dense, accepted,
+                               it.x_out, it.s_out, it.out_step, it.out_sigma)
+        accepted += 1
+        t = t_end if last else t + h_used
+        for m in range(n):
+            it.w.y[m] = it.w.y_new[m]
+        first = 0
+        if it.fsal:
+            for m in range(n):
+                it.w.k[m] = it.w.k[(n_stages - 1) * n + m]
+            first = 1
+        h = h_used * factor
+    it.accepted = accepted
+    it.rejected = rejected
+    return status
 
 
 cdef void _reverse_step(_Workspace w, double* Fs, double* As, double* lk, double* mu,
@@ -482,3 +534,73 @@ def adjoint_gradient(object capsule, int P, int L, const double[::1] theta,
                     lam[p] += mu[r * L + p]
     free(Fs); free(As); free(mu); free(extra); free(lk); free(lam); free(jump)
     return status
+
+
+cdef double _action(const double[::1] weights, const double[:, ::1] data,
+                    const double[:, ::1] x, const double[::1] log_eigenvalue) noexcept nogil:
+    cdef int T = x.shape[0], L = x.shape[1], k, i
+    cdef double action = 0.0, inner
+    for k in range(T):
+        inner = 0.0
+        for i in range(L):
+            inner += x[k, i] * data[k, i]
+        action += weights[k] * (log_eigenvalue[k] - inner)
+    return action
+
+
+cdef void _gradient(const double[::1] weights, const double[:, ::1] data,
+                    const double[:, ::1] asleep, const double[:, :, ::1] s,
+                    double[::1] grad) noexcept nogil:
+    cdef int T = s.shape[0], P = s.shape[1], L = s.shape[2], k, r, i
+    cdef double forcing
+    for r in range(P):
+        grad[r] = 0.0
+    for k in range(T):
+        for i in range(L):
+            forcing = weights[k] * (asleep[k, i] - data[k, i])
+            for r in range(P):
+                grad[r] += forcing * s[k, r, i]
+
+
+def trapezoid_action(const double[::1] weights, const double[:, ::1] data,
+                     const double[:, ::1] x, const double[::1] log_eigenvalue):
+    """A = sum_k w_k (ln lambda_k - x_k . mu_k): the action on the trapezoid grid.
+
+    ``weights``, ``log_eigenvalue`` (T,); moments ``data`` and ``x`` (T, L).
+    """
+    cdef double action
+    with nogil:
+        action = _action(weights, data, x, log_eigenvalue)
+    return action
+
+
+def trapezoid_gradient(const double[::1] weights, const double[:, ::1] data,
+                       const double[:, ::1] asleep, const double[:, :, ::1] s,
+                       double[::1] grad):
+    """grad_r = sum_k w_k (asleep_k - mu_k) . S_k[r] (eq. 53 on the trapezoid grid).
+
+    ``weights`` (T,); moments ``data``, ``asleep`` (T, L); S (T, P, L); grad (P,).
+    """
+    with nogil:
+        _gradient(weights, data, asleep, s, grad)
+
+
+def exact_action_gradient(object moments_capsule, const double[::1] weights,
+                          const double[:, ::1] data, const double[:, ::1] x,
+                          const double[:, :, ::1] s, double[:, ::1] asleep,
+                          double[::1] log_eigenvalue, double[::1] grad):
+    """Action and eq. 53 with exact asleep moments, in one pass over a trajectory.
+
+    The motif's moments kernel (``MotifLibrary.moments_kernel``) writes the
+    asleep moments (T, L) and ln lambda_+ (T,) at every x (T, L); then as
+    `trapezoid_action` (returned) and `trapezoid_gradient` (into ``grad``).
+    """
+    cdef moments_kernel_t kernel = _moments_kernel_of(moments_capsule)
+    cdef int T = x.shape[0], k
+    cdef double action
+    with nogil:
+        for k in range(T):
+            kernel(&x[k, 0], &asleep[k, 0], &log_eigenvalue[k])
+        action = _action(weights, data, x, log_eigenvalue)
+        _gradient(weights, data, asleep, s, grad)
+    return action

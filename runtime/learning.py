@@ -18,11 +18,12 @@ from tqdm.auto import tqdm
 from dynboltz.runtime.checkpoint import load_checkpoint, save_checkpoint
 from dynboltz.runtime.ensemble import fingerprint
 from dynboltz.runtime.optimizers import OPTIMIZERS, make_optimizer
-from dynboltz.runtime.rate_learning import (ASLEEP, GRADIENTS, LearningResult, asleep_options,
-                                            check_learning_inputs, moment_error,
-                                            rate_gradient)
+from dynboltz.runtime.rate_learning import (ASLEEP, GRADIENTS, GradientProblem,
+                                            LearningResult, asleep_options,
+                                            check_learning_inputs, moment_error)
 from dynboltz.runtime.reduced_ode import (METHODS, IntegrationError, Trajectory,
-                                          adjoint_gradient, check_library, integrate)
+                                          adjoint_gradient, check_library, integrate,
+                                          integration_options)
 from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
 
 __all__ = ["integrate", "adjoint_gradient", "learn_rates", "moment_error", "Trajectory",
@@ -99,15 +100,19 @@ def _save(path, key, run, optimizer):
                            "entropy": run["entropy"]}, arrays)
 
 
-def _iterate(lib, run, optimizer, problem, settings, theta0):
-    """One step of Algorithm 2 (lines 8–16) on ``run``, in place."""
+def _gradient_problem(lib, run, problem, settings):
     times, moments, x0 = problem
-    integration = {key: settings[key] for key in ("method", "substeps", "rtol", "atol")}
-    action, grad, _ = rate_gradient(
-        lib, run["theta"], x0, times, moments, asleep=settings["asleep"],
-        gradient=settings["gradient"], asleep_settings=settings["asleep_options"],
-        integration=integration, seed_sequence=np.random.SeedSequence(run["entropy"]),
-        iteration=run["iteration"])
+    method, options = integration_options(
+        "learn_rates", settings["method"], settings["substeps"], settings["rtol"],
+        settings["atol"])
+    return GradientProblem(lib, x0, times, moments, settings["asleep"],
+                           settings["asleep_options"], settings["gradient"], method, options,
+                           np.random.SeedSequence(run["entropy"]))
+
+
+def _iterate(run, optimizer, problem, settings, theta0):
+    """One step of Algorithm 2 (lines 8–16) on ``run``, in place."""
+    action, grad, _ = problem.evaluate(run["theta"], run["iteration"])
     offset = run["theta"] - theta0
     objective = action + 0.5 * settings["l2"] * float(offset @ offset)
     step = optimizer.step(run["theta"], grad + settings["l2"] * offset, run["iteration"])
@@ -122,12 +127,14 @@ def _iterate(lib, run, optimizer, problem, settings, theta0):
 def _loop(lib, run, optimizer, problem, settings, theta0, iterations, saving, progress,
           callback):
     path, every, key = saving
+    gradient_problem = _gradient_problem(lib, run, problem, settings)
     bar = tqdm(total=iterations, initial=run["iteration"], disable=not progress,
                desc="learn_rates", unit="it")
     try:
         while run["iteration"] < iterations:
-            objective = _iterate(lib, run, optimizer, problem, settings, theta0)
-            bar.set_postfix(action=f"{objective:.6g}", refresh=False)
+            objective = _iterate(run, optimizer, gradient_problem, settings, theta0)
+            if progress:
+                bar.set_postfix(action=f"{objective:.6g}", refresh=False)
             bar.update()
             if path is not None and (run["iteration"] % every == 0
                                      or run["iteration"] == iterations):

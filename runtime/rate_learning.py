@@ -22,14 +22,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from dynboltz.runtime import _reduced_ode
 from dynboltz.runtime.chain_sampling import sample
 from dynboltz.runtime.lattice_statistics import lattice_moments
-from dynboltz.runtime.reduced_ode import adjoint_gradient, check_times, check_vector
-from dynboltz.runtime.reduced_ode import integrate
+from dynboltz.runtime.reduced_ode import (PreparedIntegration, check_library, check_times,
+                                          check_vector, integration_options)
 from dynboltz.runtime.validation import check_choice, check_integer, invalid
 
 __all__ = ["trapezoid_weights", "moment_error", "awake_moments", "rate_gradient",
-           "LearningResult", "ASLEEP", "GRADIENTS"]
+           "GradientProblem", "LearningResult", "ASLEEP", "GRADIENTS"]
 
 GRADIENTS = ("forward", "adjoint")
 """``forward``: eq. 54 sensitivities; ``adjoint``: one backward sweep."""
@@ -136,6 +137,74 @@ def _time_seeds(seed_sequence, iteration, n_times):
             for k in range(n_times)]
 
 
+class GradientProblem:
+    """A(θ) and eq. 53 of one validated learning problem, evaluated at any θ.
+
+    Built once per learning run: the integration buffers, trapezoid weights
+    and gradient routine are set up here, so that `evaluate` does only the
+    integration, the asleep moments and the contraction.  Arguments are
+    trusted (validate them as `learn_rates` does).
+
+    Parameters
+    ----------
+    lib : MotifLibrary
+    x0 : ndarray, shape (L,)
+    times : ndarray, shape (T,)
+    data_moments : ndarray, shape (T, L)
+        Awake moments µ(t_k), C-contiguous float64.
+    asleep : {"exact", "gibbs"}
+    asleep_settings : dict
+        Checked options of the asleep estimator (`asleep_options`).
+    gradient : {"forward", "adjoint"}
+    method : {"rk4", "adaptive"}
+    options : dict
+        Checked integration options (``integration_options``).
+    seed_sequence : numpy.random.SeedSequence, optional
+        Root of the Gibbs streams.
+    """
+
+    def __init__(self, lib, x0, times, data_moments, asleep, asleep_settings, gradient,
+                 method, options, seed_sequence=None):
+        self.lib, self.data = lib, data_moments
+        self.forward = gradient == "forward"
+        self.integration = PreparedIntegration(lib, x0, times, method, options,
+                                               sensitivities=self.forward,
+                                               record_steps=not self.forward)
+        self.weights = trapezoid_weights(times)
+        self.estimator = ASLEEP[asleep][0]
+        self.asleep_settings = asleep_settings
+        self.seed_sequence = seed_sequence
+        self._asleep_moments = np.empty((times.size, lib.n_params))
+        self._log_eigenvalue = np.empty(times.size)
+
+    def evaluate(self, theta, iteration=0):
+        """(A(θ), ∂A/∂θ (P,), x (T, L)) at ``theta`` (P,); see `rate_gradient`.
+
+        ``x`` is the integration's buffer, overwritten by the next call.
+        ``iteration`` selects the Gibbs streams.
+        """
+        run, lib = self.integration, self.lib
+        run.run(theta)
+        grad = np.empty(lib.n_processes)
+        if self.forward and self.estimator is _exact_asleep:
+            # The default, in one compiled pass: moments kernel and contraction.
+            action = _reduced_ode.exact_action_gradient(
+                lib.moments_kernel, self.weights, self.data, run.x, run.s,
+                self._asleep_moments, self._log_eigenvalue, grad)
+            return action, grad, run.x
+        asleep_moments = self.estimator(lib, run.x, self.seed_sequence, iteration,
+                                        self.asleep_settings)
+        action = _reduced_ode.trapezoid_action(self.weights, self.data, run.x,
+                                               lib.log_eigenvalue(run.x))
+        if self.forward:
+            _reduced_ode.trapezoid_gradient(self.weights, self.data, asleep_moments, run.s,
+                                            grad)
+        else:
+            forcing = self.weights[:, None] * (asleep_moments - self.data)
+            grad = run.adjoint_gradient(lib, forcing)
+        return action, grad, run.x
+
+
 def rate_gradient(lib, theta, x0, times, data_moments, asleep="exact", gradient="forward",
                   asleep_settings=None, integration=None, seed_sequence=None, iteration=0):
     """Action A(θ) and its gradient eq. 53 at θ (module docstring).
@@ -143,15 +212,15 @@ def rate_gradient(lib, theta, x0, times, data_moments, asleep="exact", gradient=
     Parameters
     ----------
     lib : MotifLibrary
-    theta : ndarray, shape (P,)
-    x0 : ndarray, shape (L,)
-    times : ndarray, shape (T,)
-    data_moments : ndarray, shape (T, L)
+    theta : array_like, shape (P,)
+    x0 : array_like, shape (L,)
+    times : array_like, shape (T,)
+    data_moments : array_like, shape (T, L)
         Awake moments µ(t_k).
     asleep : {"exact", "gibbs"}
     gradient : {"forward", "adjoint"}
     asleep_settings : dict, optional
-        Checked options of the asleep estimator (`asleep_options`).
+        Options of the asleep estimator (`asleep_options`).
     integration : dict, optional
         Keyword arguments of `integrate` (method, substeps, rtol, ...).
     seed_sequence : numpy.random.SeedSequence, optional
@@ -166,21 +235,23 @@ def rate_gradient(lib, theta, x0, times, data_moments, asleep="exact", gradient=
     x : ndarray, shape (T, L)
         Trajectory of eq. 52.
     """
-    forward = gradient == "forward"
-    trajectory = integrate(lib, theta, x0, times, sensitivities=forward,
-                           record_steps=not forward, **(integration or {}))
-    x = trajectory.x
-    estimator = ASLEEP[asleep][0]
-    settings = asleep_settings if asleep_settings is not None else ASLEEP[asleep][1]
-    asleep_moments = estimator(lib, x, seed_sequence, iteration, settings)
-    weights = trapezoid_weights(times)
-    action = float(weights @ (lib.log_eigenvalue(x) - np.sum(x * data_moments, axis=1)))
-    forcing = weights[:, None] * (asleep_moments - data_moments)
-    if forward:
-        grad = np.einsum("kl,ksl->s", forcing, trajectory.sensitivities)
-    else:
-        grad = adjoint_gradient(lib, trajectory, forcing)
-    return action, grad, x
+    function = "rate_gradient"
+    check_library(lib, function)
+    times = check_times(times, function)
+    data_moments = np.ascontiguousarray(data_moments, dtype=np.float64)
+    if data_moments.shape != (times.size, lib.n_params) or \
+            not np.all(np.isfinite(data_moments)):
+        raise invalid("data_moments", function,
+                      f"finite moments of shape ({times.size}, {lib.n_params})",
+                      data_moments.shape)
+    theta = check_vector(theta, lib.n_processes, "theta", function)
+    x0 = check_vector(x0, lib.n_params, "x0", function)
+    check_choice(gradient, "gradient", GRADIENTS, function)
+    method, options = integration_options(function, **(integration or {}))
+    problem = GradientProblem(lib, x0, times, data_moments, asleep,
+                              asleep_options(asleep, asleep_settings, function), gradient,
+                              method, options, seed_sequence)
+    return problem.evaluate(theta, check_integer(iteration, "iteration", function, 0))
 
 
 @dataclass

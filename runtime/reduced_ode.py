@@ -6,6 +6,8 @@ dS_s/dt = F̃⁽ˢ⁾ + (Σ_r θ_r ∂F̃⁽ʳ⁾/∂x) S_s, S(0) = 0, in compil
 (``dynboltz.runtime._reduced_ode``) that calls the motif's C point kernel.
 ``adjoint_gradient`` gives Σ_k c_k · S(t_k) for given c_k by one backward
 sweep over the same discrete steps (reverse mode), without forming S.
+``PreparedIntegration`` is the same integration set up once and rerun in
+place at every θ (what `integrate` does once, a learning loop many times).
 """
 from dataclasses import dataclass, field
 
@@ -138,8 +140,18 @@ def check_times(times, function):
     return array
 
 
-def _options(function, substeps, rtol, atol, first_step, max_steps):
-    return {
+def integration_options(function, method="rk4", substeps=1, rtol=1e-8, atol=1e-10,
+                        first_step=None, max_steps=100_000):
+    """Checked ``method`` and options of `integrate` (``first_step`` 0: estimated).
+
+    Returns
+    -------
+    method : str
+    options : dict
+        ``substeps``, ``rtol``, ``atol``, ``first_step``, ``max_steps``.
+    """
+    check_choice(method, "method", METHODS, function)
+    return method, {
         "substeps": check_integer(substeps, "substeps", function, 1),
         "rtol": check_real(rtol, "rtol", function, 0.0, low_open=True),
         "atol": check_real(atol, "atol", function, 0.0, low_open=True),
@@ -155,6 +167,80 @@ def _step_buffers(record, method, times, options, size):
         return np.empty((0, size)), np.empty(0)
     n = (times.size - 1) * options["substeps"] if method == "rk4" else options["max_steps"]
     return np.empty((n, size)), np.empty(n)
+
+
+class PreparedIntegration:
+    """Integration of eq. 52 (and 54) for one validated problem, rerun per θ.
+
+    Every array (θ, x, S, the recorded steps) is allocated once and
+    overwritten in place by `run`, so that a learning loop pays no set-up
+    per iteration.  Arguments are trusted: validate them as `integrate` does.
+
+    Parameters
+    ----------
+    lib : MotifLibrary
+    x0 : ndarray, shape (L,)
+    times : ndarray, shape (T,)
+    method : {"rk4", "adaptive"}
+    options : dict
+        ``substeps``, ``rtol``, ``atol``, ``first_step`` (0: estimated), ``max_steps``.
+    sensitivities, record_steps : bool
+        As in `integrate`.
+
+    Attributes
+    ----------
+    x : ndarray, shape (T, L)
+    s : ndarray, shape (T, P, L), or shape (0, 0, 0) without sensitivities
+    """
+
+    def __init__(self, lib, x0, times, method, options, sensitivities, record_steps):
+        n_processes, size = lib.n_processes, lib.n_params
+        tableau = METHODS[method]
+        self.method, self.times, self.x0 = method, times, x0
+        self.theta = np.empty(n_processes)
+        self.x = np.empty((times.size, size))
+        self.s = np.empty((times.size, n_processes, size) if sensitivities else (0, 0, 0))
+        self._steps = _step_buffers(record_steps, method, times, options, size)
+        self._outputs = np.empty(times.size, dtype=np.intc), np.empty(times.size)
+        error = tableau.b if tableau.error is None else tableau.error
+        self._compiled = _reduced_ode.Integration(
+            lib.point_kernel, n_processes, size, self.theta, x0, times, tableau.a.ravel(),
+            tableau.b, error, tableau.dense, tableau.order, tableau.fsal,
+            method == "adaptive", options["substeps"], options["rtol"], options["atol"],
+            options["first_step"], options["max_steps"], bool(sensitivities), self.x,
+            self.s, *self._steps, *self._outputs)
+
+    def run(self, theta):
+        """Integrate at ``theta`` (P,) into ``x`` and ``s``.
+
+        Raises
+        ------
+        IntegrationError
+            The state became non-finite or the adaptive step limits were hit.
+        """
+        self.theta[:] = theta
+        status = self._compiled.run()
+        if status:
+            raise IntegrationError(
+                f"integrating eq. 52 at theta={self.theta.tolist()} from "
+                f"x0={self.x0.tolist()} failed: {_reduced_ode.STATUS[status]}")
+
+    @property
+    def info(self):
+        """``steps`` (accepted) and ``rejected`` of the last `run`."""
+        return {"steps": self._compiled.accepted, "rejected": self._compiled.rejected}
+
+    def recorded_steps(self):
+        """(step starts, step sizes, output steps, output fractions) of the last `run`."""
+        accepted = self._compiled.accepted
+        return (*(array[:accepted] for array in self._steps), *self._outputs)
+
+    def adjoint_gradient(self, lib, forcing):
+        """`adjoint_gradient` of the last `run` (``record_steps``), ``forcing`` (T, L).
+
+        ``forcing`` must be a finite C-contiguous float64 array (not checked).
+        """
+        return _adjoint_sweep(lib, self.theta, self.method, self.recorded_steps(), forcing)
 
 
 def integrate(lib, theta, x0, times, method="rk4", sensitivities=True, substeps=1,
@@ -203,29 +289,12 @@ def integrate(lib, theta, x0, times, method="rk4", sensitivities=True, substeps=
     theta = check_vector(theta, n_processes, "theta", "integrate")
     x0 = check_vector(x0, size, "x0", "integrate")
     times = check_times(times, "integrate")
-    check_choice(method, "method", METHODS, "integrate")
-    options = _options("integrate", substeps, rtol, atol, first_step, max_steps)
-    tableau = METHODS[method]
-    x = np.empty((times.size, size))
-    s = np.empty((times.size, n_processes, size) if sensitivities else (0, 0, 0))
-    steps = _step_buffers(record_steps, method, times, options, size)
-    outputs = np.empty(times.size, dtype=np.intc), np.empty(times.size)
-    common = (lib.point_kernel, n_processes, size, theta, x0, times, tableau.a.ravel(),
-              tableau.b)
-    if method == "rk4":
-        status, accepted, rejected = _reduced_ode.integrate_fixed(
-            *common, options["substeps"], bool(sensitivities), x, s, *steps, *outputs)
-    else:
-        status, accepted, rejected = _reduced_ode.integrate_adaptive(
-            *common, tableau.error, tableau.dense, tableau.order, tableau.fsal,
-            options["rtol"], options["atol"], options["first_step"], options["max_steps"],
-            bool(sensitivities), x, s, *steps, *outputs)
-    if status:
-        raise IntegrationError(f"integrating eq. 52 at theta={theta.tolist()} from "
-                               f"x0={x0.tolist()} failed: {_reduced_ode.STATUS[status]}")
-    recorded = (*(array[:accepted] for array in steps), *outputs) if record_steps else None
-    return Trajectory(times, x, s if sensitivities else None, theta, method,
-                      {"steps": accepted, "rejected": rejected}, recorded)
+    method, options = integration_options("integrate", method, substeps, rtol, atol,
+                                          first_step, max_steps)
+    run = PreparedIntegration(lib, x0, times, method, options, sensitivities, record_steps)
+    run.run(theta)
+    return Trajectory(times, run.x, run.s if sensitivities else None, theta, method,
+                      run.info, run.recorded_steps() if record_steps else None)
 
 
 def adjoint_gradient(lib, trajectory, forcing):
@@ -251,7 +320,7 @@ def adjoint_gradient(lib, trajectory, forcing):
     -------
     ndarray, shape (P,)
     """
-    n_processes, size = check_library(lib, "adjoint_gradient")
+    check_library(lib, "adjoint_gradient")
     if not isinstance(trajectory, Trajectory) or trajectory._steps is None:
         raise invalid("trajectory", "adjoint_gradient",
                       "a Trajectory from integrate(..., record_steps=True)", trajectory,
@@ -260,11 +329,16 @@ def adjoint_gradient(lib, trajectory, forcing):
     if forcing.shape != trajectory.x.shape or not np.all(np.isfinite(forcing)):
         raise invalid("forcing", "adjoint_gradient",
                       f"a finite array of shape {trajectory.x.shape}", forcing)
-    tableau = METHODS[trajectory.method]
-    grad = np.empty(n_processes)
+    return _adjoint_sweep(lib, trajectory.theta, trajectory.method, trajectory._steps,
+                          np.ascontiguousarray(forcing))
+
+
+def _adjoint_sweep(lib, theta, method, recorded_steps, forcing):
+    tableau = METHODS[method]
+    grad = np.empty(lib.n_processes)
     status = _reduced_ode.adjoint_gradient(
-        lib.point_kernel, n_processes, size, trajectory.theta, tableau.a.ravel(), tableau.b,
-        tableau.dense, *trajectory._steps, np.ascontiguousarray(forcing), grad)
+        lib.point_kernel, lib.n_processes, lib.n_params, theta, tableau.a.ravel(),
+        tableau.b, tableau.dense, *recorded_steps, forcing, grad)
     if status:
         raise IntegrationError(f"adjoint sweep failed: {_reduced_ode.STATUS[status]}")
     return grad

@@ -1,7 +1,8 @@
 """Learning rates (Algorithm 2): gradient, optimisers, recovery, checkpoints.
 
 Independent routes: central finite differences of the action for eq. 53;
-forward sensitivities for the adjoint; the exact transfer-matrix moments
+the numpy trapezoid contraction on `integrate`'s output for the compiled
+default path; forward sensitivities for the adjoint; the exact transfer-matrix moments
 (with standard errors from repeated independent Gibbs streams) for the
 Gibbs asleep phase; rates used to simulate creation + death from a product
 measure (where the Boltzmann family is exact), with standard errors from
@@ -60,6 +61,26 @@ def test_gradient_is_the_derivative_of_the_action(name, two_species):
             fd.append((rate_gradient(lib, theta + step, x0, TIMES, data)[0]
                        - rate_gradient(lib, theta - step, x0, TIMES, data)[0]) / (2 * eps))
         np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["rk4", "adaptive"])
+@pytest.mark.parametrize("name", ["barw", "two_species"])
+def test_compiled_gradient_equals_the_numpy_contraction(name, method, two_species):
+    # The default path (moments kernel + contraction in one compiled pass)
+    # against the module docstring's formulas on integrate's output.
+    lib, theta, x0, data = _problem(name, two_species)
+    action, grad, x = rate_gradient(lib, theta, x0, TIMES, data,
+                                    integration={"method": method})
+    trajectory = integrate(lib, theta, x0, TIMES, method=method)
+    weights = trapezoid_weights(TIMES)
+    expected_action = weights @ (lib.log_eigenvalue(trajectory.x)
+                                 - np.sum(trajectory.x * data, axis=1))
+    expected_grad = np.einsum("kl,ksl->s", weights[:, None] * (lib.moments(trajectory.x)
+                                                                - data),
+                              trajectory.sensitivities)
+    np.testing.assert_array_equal(x, trajectory.x)
+    assert action == pytest.approx(expected_action, rel=1e-13, abs=1e-15)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-12, atol=1e-16)
 
 
 @pytest.mark.parametrize("method", ["rk4", "adaptive"])
@@ -242,4 +263,6 @@ def test_validation_messages():
             learn_rates(**{**good, **change})
     with pytest.raises(TypeError, match="`data` of `learn_rates` must be an Ensemble"):
         learn_rates(**{**good, "data": np.zeros((3, 2))})
+    with pytest.raises(ValueError, match="`data_moments` of `rate_gradient` must be finite"):
+        rate_gradient(lib, [1.0, 1.0, 1.0], x0, TIMES, np.zeros((3, 2)))
     assert learning_module.DEFAULT_LEARNING_RATES.keys() == learning_module.OPTIMIZERS.keys()

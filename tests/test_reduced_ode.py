@@ -4,7 +4,8 @@ Independent routes: scipy's DOP853 at tight tolerances on a numpy right-hand
 side (lib.basis) for the trajectory; central finite differences of
 ``integrate`` in θ for the sensitivities; forward sensitivities for the
 adjoint sweep; the numpy LatticeReference and finite differences of
-ln λ₊ (whose gradient is the moments, eq. 47) for the new log_eigenvalue.
+ln λ₊ (whose gradient is the moments, eq. 47) for the new log_eigenvalue;
+a fresh `integrate` for every rerun of a reused PreparedIntegration.
 """
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from scipy.integrate import solve_ivp
 from dynboltz.generated import library
 from dynboltz.runtime.lattice_reference import LatticeReference
 from dynboltz.runtime.learning import IntegrationError, adjoint_gradient, integrate
+from dynboltz.runtime.reduced_ode import PreparedIntegration, integration_options
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 CASES = {
@@ -49,8 +51,30 @@ def test_log_eigenvalue_matches_reference_and_its_gradient_is_the_moments(name):
     np.testing.assert_allclose(slope, lib.moments(xs[0]), atol=1e-8)
 
 
-def test_point_kernel_is_a_named_capsule():
+def test_point_kernels_are_named_capsules():
     assert "dynboltz.motif.basis_and_jacobian" in repr(library.barw.point_kernel)
+    assert "dynboltz.motif.moments_and_log_eigenvalue" in repr(library.barw.moments_kernel)
+
+
+@pytest.mark.parametrize("method", ["rk4", "adaptive"])
+def test_prepared_integration_reruns_in_place_like_fresh_integrations(method):
+    # A learning run reuses one PreparedIntegration: nothing of one theta may
+    # leak into the next (the workspace, FSAL stage, recorded steps).
+    lib, theta, x0 = _case("barw")
+    method, options = integration_options("test", method, substeps=2)
+    prepared = PreparedIntegration(lib, x0, TIMES, method, options, sensitivities=True,
+                                   record_steps=True)
+    buffers = prepared.x, prepared.s
+    for scale in (1.0, 0.3, 1.0):
+        prepared.run(theta * scale)
+        fresh = integrate(lib, theta * scale, x0, TIMES, method=method, substeps=2,
+                          record_steps=True)
+        assert prepared.x is buffers[0] and prepared.s is buffers[1]
+        np.testing.assert_array_equal(prepared.x, fresh.x)
+        np.testing.assert_array_equal(prepared.s, fresh.sensitivities)
+        assert prepared.info == fresh.info
+        for mine, theirs in zip(prepared.recorded_steps(), fresh._steps):
+            np.testing.assert_array_equal(mine, theirs)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
