@@ -34,6 +34,7 @@ import numpy as np
 
 from dynboltz.runtime.atomic_files import atomic_writer
 from dynboltz.runtime.learning import integrate, learn_rates, moment_error
+from dynboltz.runtime.rate_learning import trapezoid_weights
 from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
 
 __all__ = ["BarwSettings", "BarwRun", "barw_settings", "barw_data", "run_barw",
@@ -65,7 +66,7 @@ class BarwSettings:
     rates : dict of str -> float
         Simulation inputs of ``scheme`` (``PAPER_RATES`` or ``EXACT_RATES``).
     theta0 : tuple of float
-        Initial coefficients (branching, annihilation, diffusion) of eq. 52.
+        Initial coefficients of eq. 52, in ``library.barw.process_names`` order.
     N, T, dt : int, float, float
         Sites, final time, recording interval (and paper-scheme step).
     x0 : tuple of float
@@ -172,11 +173,13 @@ def barw_settings(scheme="paper", iterations=400, replicates=FULL_REPLICATES, se
                       TypeError)
     if scheme == "paper":
         rates = dict(PAPER_RATES)
-        theta0 = (rates["branching"], rates["annihilation"] / dt, PAPER_DIFFUSION_THETA0)
+        initial = {"branching": rates["branching"],
+                   "annihilation": rates["annihilation"] / dt,
+                   "diffusion": PAPER_DIFFUSION_THETA0}
     else:
         rates = dict(EXACT_RATES)
-        theta0 = tuple(0.5 * rates[name] for name in ("branching", "annihilation",
-                                                       "diffusion"))
+        initial = {name: 0.5 * rate for name, rate in rates.items()}
+    theta0 = tuple(initial[name] for name in _library().process_names)
     return BarwSettings(scheme=scheme, rates=rates, theta0=theta0,
                         N=check_integer(N, "N", function, 4), T=T, dt=dt,
                         replicates=check_integer(replicates, "replicates", function, 2),
@@ -216,12 +219,12 @@ def barw_data(settings, workers=None):
 
 def _directions(theta0, theta):
     return {name: ("up" if b > a else "down" if b < a else "unchanged")
-            for name, a, b in zip(PAPER_DIRECTION, theta0, theta)}
+            for name, a, b in zip(_library().process_names, theta0, theta)}
 
 
 def _exact_comparison(settings, theta0, theta, times, data_moments):
     """Learned θ against the simulated rates: the closure error (exact scheme)."""
-    names = tuple(PAPER_DIRECTION)
+    names = _library().process_names
     simulated = np.array([settings.rates[name] for name in names])
     integration = {key: settings.learning[key] for key in ("method", "substeps", "rtol",
                                                             "atol") if key in settings.learning}
@@ -270,7 +273,7 @@ def barw_summary(settings, times, data_moments, data_standard_error, result):
         ``closure_distance`` = |θ − θ_sim| / |θ_sim|, ``relative_deviation`` per process,
         ``initial_distance`` (the same for θ₀).
     """
-    names = list(PAPER_DIRECTION)
+    names = list(_library().process_names)
     theta0 = np.asarray(settings.theta0, dtype=float)
     theta = np.asarray(result.theta, dtype=float)
     initial = moment_error(result.initial_moments, data_moments, times)
@@ -284,8 +287,8 @@ def barw_summary(settings, times, data_moments, data_standard_error, result):
         "moment_error_initial": float(initial),
         "moment_error_learned": float(learned),
         "error_ratio": float(initial / learned) if learned > 0 else float("inf"),
-        "noise_floor": float(np.trapezoid(np.sum(np.asarray(data_standard_error) ** 2,
-                                                 axis=-1), times)),
+        "noise_floor": float(trapezoid_weights(times)
+                             @ np.sum(np.asarray(data_standard_error) ** 2, axis=-1)),
     }
     summary.update(_scheme_comparison(settings, theta0, theta, times, data_moments))
     return summary

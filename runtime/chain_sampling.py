@@ -19,54 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import _chain_sampling
+from dynboltz.runtime import _chain_sampling
+from dynboltz.runtime.boltzmann_chain import BoltzmannChain, n_params, n_species_of
 
 _MAX_STATES = 32  # MAX_STATES of the kernel
-
-
-def log_transfer_matrix(x, n_species):
-    """ln T(a, b) = (h_a + h_b)/2 + J_ab (eq. 50), h_0 = J_0· = 0.
-
-    Parameters
-    ----------
-    x : array_like, shape (L,)
-        Parameters in SPEC §4 order ``[h_1..h_S, J_11, J_12, .., J_SS]``.
-    n_species : int
-        S.
-
-    Returns
-    -------
-    ndarray, shape (S+1, S+1)
-        Symmetric; site code 0 = empty.
-    """
-    x = np.asarray(x, dtype=float)
-    n = n_species + 1
-    h = np.concatenate([[0.0], x[:n_species]])
-    coupling = np.zeros((n, n))
-    rows, cols = np.triu_indices(n_species)
-    coupling[rows + 1, cols + 1] = x[n_species:]
-    coupling[cols + 1, rows + 1] = x[n_species:]
-    return 0.5 * (h[:, None] + h[None, :]) + coupling
-
-
-def transfer_matrix(x, n_species):
-    """T = exp(ln T) (``log_transfer_matrix``) divided by its largest entry."""
-    log_t = log_transfer_matrix(x, n_species)
-    return np.exp(log_t - log_t.max())
-
-
-def perron_vector(t):
-    """Normalised positive Perron vector u and eigenvalue λ₊ of a positive symmetric T.
-
-    Refined by positive power steps after ``eigh`` so that tiny components keep their
-    relative accuracy (they set the probabilities of rare site types, π = u²).
-    """
-    eigenvalues, eigenvectors = np.linalg.eigh(t)
-    u = np.abs(eigenvectors[:, -1])
-    for _ in range(4):
-        u = t @ u
-        u /= np.sqrt(u @ u)
-    return u, float(u @ t @ u)
 
 
 def _cumulative(weights):
@@ -79,7 +35,7 @@ def _cumulative(weights):
                                          uniform))
 
 
-def ring_powers(t, n_sites):
+def _ring_powers(t, n_sites):
     """Max-normalised powers of T needed by the bisection ring sampler.
 
     Entry ``2 j + r`` is T^k / max(T^k) with k = ⌊N/2^j⌋ + r (r = 0, 1), for the
@@ -112,7 +68,7 @@ def ring_powers(t, n_sites):
     return np.stack([power(k) for k in lengths]), lengths
 
 
-def ring_tables(t, n_sites):
+def _ring_tables(t, n_sites):
     """Cumulative laws of the bisection ring sampler (``_chain_sampling.ring_rows``).
 
     Returns
@@ -123,7 +79,7 @@ def ring_tables(t, n_sites):
         ``[2 j + r, a, b, c]``: P(midpoint = c | ends a, b) ∝ T^h(a, c) T^(k−h)(c, b)
         for a segment of length k = ⌊N/2^j⌋ + r, h = ⌊k/2⌋ (unused where k < 2).
     """
-    powers, lengths = ring_powers(t, n_sites)
+    powers, lengths = _ring_powers(t, n_sites)
     index = {k: i for i, k in enumerate(lengths)}
     n = len(t)
     midpoint = np.ones((len(lengths), n, n, n))
@@ -134,19 +90,19 @@ def ring_tables(t, n_sites):
     return _cumulative(np.diag(powers[0]).copy()), _cumulative(midpoint)
 
 
-def _exact_kernel(t, ring, sweeps, out, words):
+def _exact_kernel(chain, ring, sweeps, out, words):
+    t, u = chain.t, chain.u
     if ring:
-        first_cdf, midpoint_cdf = ring_tables(t, out.shape[1])
+        first_cdf, midpoint_cdf = _ring_tables(t, out.shape[1])
         return lambda first, stop: _chain_sampling.ring_rows(out, first_cdf, midpoint_cdf,
                                                              words, first, stop)
-    u, _ = perron_vector(t)
     initial, transition = _cumulative(u ** 2), _cumulative(t * u[None, :])
     return lambda first, stop: _chain_sampling.markov_rows(out, initial, transition, words,
                                                            first, stop)
 
 
-def _gibbs_kernel(t, ring, sweeps, out, words):
-    u, _ = perron_vector(t)
+def _gibbs_kernel(chain, ring, sweeps, out, words):
+    t, u = chain.t, chain.u
     # [a, b, c] = T(a, c) T(c, b): site c between neighbours a and b
     conditional = _cumulative(t[:, None, :] * t.T[None, :, :])
     initial = _cumulative(u ** 2)
@@ -158,13 +114,6 @@ def _gibbs_kernel(t, ring, sweeps, out, words):
 _METHODS = {"exact": _exact_kernel, "gibbs": _gibbs_kernel}
 
 
-def n_species_of(lib):
-    """S of a compiled library, ``LatticeMotif`` or ``LatticeReference``."""
-    if hasattr(lib, "species"):
-        return len(lib.species)
-    return int(lib.n_species)
-
-
 def _positive_int(value, name, minimum):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"`{name}` of `sample` must be an integer >= {minimum}; "
@@ -173,8 +122,8 @@ def _positive_int(value, name, minimum):
 
 
 def _validated_point(lib, x):
-    n_species = n_species_of(lib)
-    size = n_species + n_species * (n_species + 1) // 2
+    n_species = n_species_of(lib, "sample", "lib")
+    size = n_params(n_species)
     x = np.asarray(x, dtype=float)
     if x.shape != (size,) or not np.all(np.isfinite(x)):
         raise ValueError(f"`x` of `sample` must be a finite array of shape ({size},); "
@@ -234,9 +183,9 @@ def sample(lib, x, N=1000, n=1, seed=None, method="exact", ring=True, sweeps=100
                             "threads", 1)
     out = np.empty((rows, n_sites), dtype=np.int8)
     words = _chain_sampling.seed_words(seed)
-    t = transfer_matrix(x, n_species)
+    chain = BoltzmannChain(x, n_species)
     bounds = np.linspace(0, rows, min(workers, rows) + 1).astype(int)
-    kernel = _METHODS[method](t, bool(ring), sweeps, out, words)
+    kernel = _METHODS[method](chain, bool(ring), sweeps, out, words)
     with ThreadPoolExecutor(max_workers=len(bounds) - 1) as pool:
         jobs = [pool.submit(kernel, first, stop)
                 for first, stop in zip(bounds[:-1], bounds[1:])]

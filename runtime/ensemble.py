@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from dynboltz.runtime.atomic_files import atomic_writer
-from dynboltz.runtime.validation import invalid
+from dynboltz.runtime.validation import check_integer, invalid
 
 __all__ = ["Ensemble", "run_ensemble", "fingerprint", "load_ensemble"]
 
@@ -131,12 +131,12 @@ def _results(task, missing, initial_rows, client, workers):
 class _Checkpoint:
     """Finished replicates of one call, one atomic .npz each, under ``<save>.parts``."""
 
-    def __init__(self, save, key, overwrite):
+    def __init__(self, save, key, overwrite, caller):
         self.folder = Path(str(save) + ".parts")
         stamp = self.folder / "fingerprint.txt"
         if self.folder.exists() and stamp.exists() and stamp.read_text() != key:
             if not overwrite:
-                raise invalid("save", "simulate", "a path whose checkpoint was written by "
+                raise invalid("save", caller, "a path whose checkpoint was written by "
                               "the same arguments (pass overwrite=True to discard it)",
                               str(save))
             shutil.rmtree(self.folder)
@@ -164,28 +164,26 @@ class _Checkpoint:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _existing(save, key, overwrite):
+def _existing(save, key, overwrite, caller):
     if save is None or not Path(save).exists():
         return None
     ensemble = load_ensemble(save)
     if ensemble.metadata.get("fingerprint") == key:
         return ensemble
     if not overwrite:
-        raise invalid("save", "simulate", "a new path or one written by the same "
+        raise invalid("save", caller, "a new path or one written by the same "
                       "arguments (pass overwrite=True to replace it)", str(save))
     return None
 
 
-def _workers(workers):
+def _workers(workers, caller):
     if workers is None:
         return os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise invalid("workers", "simulate", "a positive integer or None", workers)
-    return min(workers, os.cpu_count() or 1)
+    return min(check_integer(workers, "workers", caller, 1), os.cpu_count() or 1)
 
 
 def run_ensemble(task, replicates, times, metadata, initial_rows=None, client=None,
-                 workers=None, save=None, overwrite=False, key=None):
+                 workers=None, save=None, overwrite=False, key=None, caller="run_ensemble"):
     """Run replicates 0..R-1 of ``task`` and gather them into an `Ensemble`.
 
     Parameters
@@ -210,17 +208,19 @@ def run_ensemble(task, replicates, times, metadata, initial_rows=None, client=No
         Replace a file or checkpoint written by different arguments.
     key : str, optional
         Fingerprint of the call (default: `fingerprint` of ``metadata``).
+    caller : str
+        The public function the user called (``"simulate"``), named in error messages.
 
     Returns
     -------
     Ensemble
     """
     key = key or fingerprint(metadata)
-    workers = _workers(workers)
-    finished = _existing(save, key, overwrite)
+    workers = _workers(workers, caller)
+    finished = _existing(save, key, overwrite, caller)
     if finished is not None:
         return finished
-    checkpoint = _Checkpoint(save, key, overwrite) if save is not None else None
+    checkpoint = _Checkpoint(save, key, overwrite, caller) if save is not None else None
     done = checkpoint.load(replicates) if checkpoint else {}
     missing = [r for r in range(replicates) if r not in done]
     if missing:

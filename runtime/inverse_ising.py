@@ -6,52 +6,35 @@ Given per-site moments m = (µ_α, ∆_αβ), find the parameters x with
 In 1D the problem has a closed form in the chain's site and pair probabilities
 (π_c, p_cd, empty site type c = 0 included): J_ab = ln(p_ab p_00 / (p_0a p_0b)),
 h_a = ln(p_0a² π_0 / (p_00² π_a)), because a stationary reversible Markov chain with
-pair law p is the Gibbs measure of the bond weight p_cd / √(π_c π_d).  That formula
-is the starting point and the realisability test (every π and p must be positive);
-damped Newton on the dual (gradient m − lib.moments, Hessian −lib.hessian) then
+pair law p is the Gibbs measure of the bond weight p_cd / √(π_c π_d)
+(``dynboltz.runtime.boltzmann_chain``).  That formula is the starting point and the
+realisability test (every π and p must be positive); damped Newton on the dual (gradient m − lib.moments, Hessian −lib.hessian) then
 polishes it to the library's own moments, which is what a round trip needs.  The
 paper's Boltzmann-machine gradient ascent is the alternative ``method="boltzmann"``.
 """
 import numpy as np
 
-from .chain_sampling import log_transfer_matrix, n_species_of, sample
-from .lattice_statistics import lattice_moments
+from dynboltz.runtime.boltzmann_chain import (n_params, n_species_of, pair_probabilities,
+                                              parameters_from_probabilities)
+from dynboltz.runtime.chain_sampling import sample
+from dynboltz.runtime.lattice_statistics import lattice_moments
+from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
+
+__all__ = ["fit_parameters", "closed_form_parameters", "GIBBS_DEFAULTS",
+           "GIBBS_SE_TOLERANCE"]
 
 _QUADRATIC_REGIME = 1e-10  # Newton decrement below which the dual is flat to rounding
 
+GIBBS_DEFAULTS = {"N": 1000, "n": 10, "sweeps": 100, "seed": None}
+"""Settings of the Gibbs estimator (``gibbs`` of `fit_parameters`) and their defaults."""
 
-def pair_probabilities(moments, n_species):
-    """Site and ordered-pair probabilities of the chain from its per-site moments.
-
-    Parameters
-    ----------
-    moments : array_like, shape (L,)
-        ``[µ_1..µ_S, ∆_11, ∆_12, .., ∆_SS]`` (SPEC §4; ∆_ab, a ≠ b, counts both orders).
-    n_species : int
-        S.
-
-    Returns
-    -------
-    site : ndarray, shape (S+1,)
-        π_c, c = 0 (empty) .. S.
-    pair : ndarray, shape (S+1, S+1)
-        Symmetric p_cd = P(s_i = c, s_i+1 = d); rows sum to π.
-    """
-    moments = np.asarray(moments, dtype=float)
-    n = n_species + 1
-    site = np.concatenate([[1.0 - moments[:n_species].sum()], moments[:n_species]])
-    pair = np.zeros((n, n))
-    rows, cols = np.triu_indices(n_species)
-    bonds = moments[n_species:] * np.where(rows == cols, 1.0, 0.5)
-    pair[rows + 1, cols + 1] = bonds
-    pair[cols + 1, rows + 1] = bonds
-    pair[0, 1:] = pair[1:, 0] = site[1:] - pair[1:, 1:].sum(axis=1)
-    pair[0, 0] = site[0] - pair[0, 1:].sum()
-    return site, pair
+GIBBS_SE_TOLERANCE = 4.0
+"""Gibbs-estimated Boltzmann ascent converged: every moment at the averaged x within this
+many standard errors of the target (see `fit_parameters`)."""
 
 
 def _check_realisable(moments, n_species, name):
-    size = n_species + n_species * (n_species + 1) // 2
+    size = n_params(n_species)
     moments = np.asarray(moments, dtype=float)
     if moments.shape != (size,) or not np.all(np.isfinite(moments)):
         raise ValueError(f"`moments` of `{name}` must be a finite array of shape ({size},); "
@@ -91,23 +74,17 @@ def closed_form_parameters(moments, n_species):
     ValueError
         Moments not realisable by finite parameters.
     """
+    n_species = check_integer(n_species, "n_species", "closed_form_parameters", 1)
     _, site, pair = _check_realisable(moments, n_species, "closed_form_parameters")
-    log_pair = np.log(pair)
-    h = 2.0 * log_pair[0, 1:] - 2.0 * log_pair[0, 0] + np.log(site[0]) - np.log(site[1:])
-    rows, cols = np.triu_indices(n_species)
-    j = (log_pair[rows + 1, cols + 1] + log_pair[0, 0]
-         - log_pair[0, rows + 1] - log_pair[0, cols + 1])
-    return np.concatenate([h, j])
+    return parameters_from_probabilities(site, pair)
 
 
-def _dual(x, moments, n_species):
+def _dual(lib, x, moments):
     """ln λ₊(x) − xᵀm, the convex function whose minimiser is the answer."""
-    log_t = log_transfer_matrix(x, n_species)
-    top = log_t.max()
-    return top + np.log(np.linalg.eigvalsh(np.exp(log_t - top))[-1]) - x @ moments
+    return float(lib.log_eigenvalue(x)) - x @ moments
 
 
-def _newton(lib, moments, x, tol, max_iter, n_species):
+def _newton(lib, moments, x, tol, max_iter):
     """Damped Newton on the dual: Armijo backtracking on ln λ₊ − xᵀm while the Newton
     decrement is large; near the solution, where the dual's changes are below
     rounding, full steps as long as the largest relative moment residual falls."""
@@ -125,7 +102,7 @@ def _newton(lib, moments, x, tol, max_iter, n_species):
                 return x  # rounding floor reached
             x, residual = trial, trial_residual
             continue
-        x = x + _armijo_length(x, step, decrement, moments, n_species) * step
+        x = x + _armijo_length(lib, x, step, decrement, moments) * step
         residual = np.abs(np.asarray(lib.moments(x)) / moments - 1.0).max()
     if residual <= tol:
         return x
@@ -133,51 +110,69 @@ def _newton(lib, moments, x, tol, max_iter, n_species):
                        f"largest relative moment residual {residual:.3g} > tol {tol:.3g}")
 
 
-def _armijo_length(x, step, decrement, moments, n_species):
-    value = _dual(x, moments, n_species)
+def _armijo_length(lib, x, step, decrement, moments):
+    value = _dual(lib, x, moments)
     length = 1.0
-    while length > 1e-12 and (_dual(x + length * step, moments, n_species)
+    while length > 1e-12 and (_dual(lib, x + length * step, moments)
                               > value - 0.25 * length * decrement):
         length *= 0.5
     return length
 
 
-def _boltzmann_machine(lib, moments, x, learning_rate, max_iter, tol, estimator):
-    """Paper's gradient ascent x ← x + η (m − m̃(x)) (Algorithm 2's asleep phase).
+def _boltzmann_machine(lib, moments, x, tol, max_iter, estimator, learning_rate):
+    """Paper's gradient ascent x ← x + η (m − m̃(x)) (Algorithm 2's asleep phase)."""
+    if estimator is None:
+        return _exact_ascent(lib, moments, x, tol, max_iter, learning_rate)
+    return _averaged_ascent(lib, moments, x, max_iter, estimator, learning_rate)
 
-    Returns the last iterate for exact m̃; for sampled m̃ the mean of the second
-    half of the iterates (Polyak–Ruppert averaging of the noisy iteration).
-    """
-    iterates = []
-    for iteration in range(max_iter):
-        gap = moments - estimator(x, iteration)
-        if estimator.exact and np.abs(gap).max() <= tol * np.abs(moments).max():
+
+def _exact_ascent(lib, moments, x, tol, max_iter, learning_rate):
+    """Ascent on exact moments until max |m − m̃| ≤ tol × max |m|; the last iterate."""
+    scale = tol * np.abs(moments).max()
+    for _ in range(max_iter):
+        gap = moments - np.asarray(lib.moments(x))
+        if np.abs(gap).max() <= scale:
             return x
         x = x + learning_rate * gap
-        iterates.append(x)
-    if estimator.exact:
+    residual = np.abs(moments - np.asarray(lib.moments(x))).max()
+    if residual <= scale:
         return x
-    return np.mean(iterates[len(iterates) // 2:], axis=0)
+    raise RuntimeError(f"`fit_parameters` (method='boltzmann') did not converge in "
+                       f"{max_iter} steps: max |m − m̃| {residual:.3g} > tol × max |m| "
+                       f"{scale:.3g}")
 
 
-class _ExactMoments:
-    exact = True
-
-    def __init__(self, lib):
-        self.lib = lib
-
-    def __call__(self, x, iteration):
-        return np.asarray(self.lib.moments(x))
+def _averaged_ascent(lib, moments, x, max_iter, estimator, learning_rate):
+    """Ascent on sampled moments; the mean of the second half of the iterates
+    (Polyak–Ruppert averaging), accepted when its exact moments are within
+    ``GIBBS_SE_TOLERANCE`` standard errors of the target."""
+    iterates, errors = [], []
+    for iteration in range(max_iter):
+        estimate, standard_error = estimator(x, iteration)
+        x = x + learning_rate * (moments - estimate)
+        iterates.append(x)
+        errors.append(standard_error)
+    half = len(iterates) // 2
+    averaged = np.mean(iterates[half:], axis=0)
+    standard_error = np.mean(errors[half:], axis=0) / np.sqrt(len(iterates) - half)
+    residual = np.abs(np.asarray(lib.moments(averaged)) - moments) / standard_error
+    if np.all(residual <= GIBBS_SE_TOLERANCE):
+        return averaged
+    raise RuntimeError(f"`fit_parameters` (method='boltzmann', estimator='gibbs') did not "
+                       f"converge in {max_iter} steps: moments at the averaged x are "
+                       f"{residual.max():.3g} standard errors from the target "
+                       f"(> {GIBBS_SE_TOLERANCE})")
 
 
 class _GibbsMoments:
-    """Moments averaged over fresh Gibbs samples, an independent seed per iteration."""
+    """Moments averaged over fresh Gibbs samples, an independent seed per iteration.
 
-    exact = False
+    Returns the mean over rows and its standard error (row spread / √rows).
+    """
 
-    def __init__(self, lib, n_sites, rows, sweeps, seed):
-        self.lib, self.n_sites, self.rows, self.sweeps = lib, n_sites, rows, sweeps
-        self.n_species = n_species_of(lib)
+    def __init__(self, lib, N, n, sweeps, seed):
+        self.lib, self.n_sites, self.rows, self.sweeps = lib, N, n, sweeps
+        self.n_species = n_species_of(lib, "fit_parameters", "lib")
         self.seed = np.random.SeedSequence(seed)
 
     def __call__(self, x, iteration):
@@ -185,32 +180,59 @@ class _GibbsMoments:
                                        spawn_key=self.seed.spawn_key + (iteration,))
         lattices = sample(self.lib, x, N=self.n_sites, n=self.rows, seed=child,
                           method="gibbs", sweeps=self.sweeps)
-        return lattice_moments(lattices, self.n_species).mean(axis=0)
+        rows = lattice_moments(lattices, self.n_species)
+        return rows.mean(axis=0), rows.std(axis=0, ddof=1) / np.sqrt(self.rows)
 
 
-def _estimator(lib, name, gibbs):
-    if name == "exact":
-        return _ExactMoments(lib)
-    if name == "gibbs":
-        options = {"N": 1000, "n": 10, "sweeps": 100, "seed": None, **(gibbs or {})}
-        return _GibbsMoments(lib, options["N"], options["n"], options["sweeps"],
-                             options["seed"])
-    raise ValueError(f"`estimator` of `fit_parameters` must be one of ['exact', 'gibbs']; "
-                     f"got {name!r}")
+def _exact_estimator(lib, gibbs):
+    """None: the ascent reads ``lib.moments`` directly."""
+    return None
 
 
-_METHODS = ("newton", "boltzmann")
+def _gibbs_estimator(lib, gibbs):
+    return _GibbsMoments(lib, **gibbs)
+
+
+_ESTIMATORS = {"exact": _exact_estimator, "gibbs": _gibbs_estimator}
+_DEFAULT_MAX_ITER = {"newton": 100, "boltzmann": 10000}
+"""The methods of `fit_parameters` and their default ``max_iter``."""
+
+
+def _gibbs_settings(gibbs):
+    if gibbs is None:
+        return dict(GIBBS_DEFAULTS)
+    if not isinstance(gibbs, dict):
+        raise invalid("gibbs", "fit_parameters", "a dict or None", gibbs, TypeError)
+    unknown = sorted(set(gibbs) - set(GIBBS_DEFAULTS))
+    if unknown:
+        raise invalid("gibbs", "fit_parameters",
+                      f"a dict with keys among {sorted(GIBBS_DEFAULTS)} (unknown {unknown})",
+                      gibbs)
+    settings = {**GIBBS_DEFAULTS, **gibbs}
+    for key, low in (("N", 2), ("n", 2), ("sweeps", 0)):
+        settings[key] = check_integer(settings[key], f"gibbs[{key!r}]", "fit_parameters",
+                                      low)
+    return settings
 
 
 def _start(moments, n_species, method, x0):
     if x0 is None:
-        return (closed_form_parameters(moments, n_species) if method == "newton"
-                else np.zeros_like(moments))
+        return (parameters_from_probabilities(*pair_probabilities(moments, n_species))
+                if method == "newton" else np.zeros_like(moments))
     x = np.array(x0, dtype=float)
     if x.shape != moments.shape or not np.all(np.isfinite(x)):
         raise ValueError(f"`x0` of `fit_parameters` must be a finite array of shape "
                          f"{moments.shape}; got {x0!r}")
     return x
+
+
+def _check_library(lib):
+    n_species = n_species_of(lib, "fit_parameters", "lib")
+    if not all(callable(getattr(lib, name, None))
+               for name in ("log_eigenvalue", "moments", "hessian")):
+        raise invalid("lib", "fit_parameters", "a compiled motif library or "
+                      "LatticeReference (log_eigenvalue, moments, hessian)", lib, TypeError)
+    return n_species
 
 
 def fit_parameters(lib, moments, method="newton", x0=None, tol=1e-13, max_iter=None,
@@ -219,8 +241,9 @@ def fit_parameters(lib, moments, method="newton", x0=None, tol=1e-13, max_iter=N
 
     Parameters
     ----------
-    lib : compiled motif library, LatticeMotif-backed LatticeReference
-        Provides ``moments(x)`` (= ∂ ln λ₊/∂x) and ``hessian(x)`` (eq. 48, B2), and S.
+    lib : compiled motif library or LatticeReference
+        Provides S (``n_species``), ``log_eigenvalue(x)`` (ln λ₊, the dual's value),
+        ``moments(x)`` (= ∂ ln λ₊/∂x) and ``hessian(x)`` (eq. 48, B2).
     moments : array_like, shape (L,)
         Target per-site moments ``[µ_1..µ_S, ∆_11, ∆_12, .., ∆_SS]`` (SPEC §4).
     method : {"newton", "boltzmann"}
@@ -231,18 +254,24 @@ def fit_parameters(lib, moments, method="newton", x0=None, tol=1e-13, max_iter=N
     x0 : array_like, shape (L,), optional
         Start of the iteration; default the closed form (Newton) or 0 (Boltzmann).
     tol : float
-        Newton: relative moment residual; Boltzmann (exact m̃): max |m − m̃| relative
-        to max |m|.
+        > 0. Newton: largest relative moment residual; Boltzmann with exact m̃:
+        max |m − m̃| relative to max |m|. Unused by the Gibbs estimator (below).
     max_iter : int, optional
-        Default 100 (Newton), 10000 (Boltzmann).
+        >= 1. Default 100 (Newton), 10000 (Boltzmann).
     learning_rate : float
-        η of the Boltzmann-machine ascent (stable for η < 2 / largest eigenvalue of H).
+        > 0, η of the Boltzmann-machine ascent (stable for η < 2 / largest eigenvalue
+        of H).
     estimator : {"exact", "gibbs"}
-        m̃ of the Boltzmann ascent: ``lib.moments`` or the mean over Gibbs samples
-        (then the returned x is the mean of the second half of the iterates).
+        m̃ of the Boltzmann ascent: ``lib.moments``, or the mean over ``gibbs["n"]``
+        Gibbs-sampled rows with a fresh seed per iteration. With ``"gibbs"`` the
+        ascent runs all ``max_iter`` steps and returns x̄, the mean of the second half
+        of the iterates (Polyak–Ruppert); it has converged when every exact moment
+        ``lib.moments(x̄)`` lies within ``GIBBS_SE_TOLERANCE`` (4) standard errors of
+        the target, the standard error being the mean over those iterations of the
+        rows' spread / √n, divided by √(number of averaged iterations).
     gibbs : dict, optional
-        Gibbs estimator settings ``N`` (sites, 1000), ``n`` (rows, 10), ``sweeps``
-        (100), ``seed`` (None).
+        Gibbs estimator settings (keys of ``GIBBS_DEFAULTS``): ``N`` (sites, 1000,
+        >= 2), ``n`` (rows, 10, >= 2), ``sweeps`` (100, >= 0), ``seed`` (None).
 
     Returns
     -------
@@ -254,16 +283,26 @@ def fit_parameters(lib, moments, method="newton", x0=None, tol=1e-13, max_iter=N
     ValueError
         Moments NaN/inf, wrong shape, or not realisable by finite parameters (a
         non-positive µ, ∆, empty-site or species-empty pair probability, Σ µ ≥ 1);
-        unknown method or estimator.
+        any other invalid argument (unknown method, estimator or ``gibbs`` key,
+        non-positive ``tol`` or ``learning_rate``, ``max_iter`` < 1), before any work.
+    TypeError
+        ``lib`` lacks ``n_species``, ``log_eigenvalue``, ``moments`` or ``hessian``;
+        ``gibbs`` not a dict.
+    RuntimeError
+        Not converged in ``max_iter`` steps (the message gives the residual).
     """
-    n_species = n_species_of(lib)
-    moments, _, _ = _check_realisable(moments, n_species, "fit_parameters")
-    if method not in _METHODS:
-        raise ValueError(f"`method` of `fit_parameters` must be one of {list(_METHODS)}; "
-                         f"got {method!r}")
+    function = "fit_parameters"
+    n_species = _check_library(lib)
+    check_choice(method, "method", _DEFAULT_MAX_ITER, function)
+    check_choice(estimator, "estimator", _ESTIMATORS, function)
+    tol = check_real(tol, "tol", function, 0.0, low_open=True)
+    learning_rate = check_real(learning_rate, "learning_rate", function, 0.0, low_open=True)
+    max_iter = _DEFAULT_MAX_ITER[method] if max_iter is None else \
+        check_integer(max_iter, "max_iter", function, 1)
+    settings = _gibbs_settings(gibbs)
+    moments, _, _ = _check_realisable(moments, n_species, function)
     x = _start(moments, n_species, method, x0)
     if method == "newton":
-        return _newton(lib, moments, x, tol, 100 if max_iter is None else max_iter, n_species)
-    return _boltzmann_machine(lib, moments, x, learning_rate,
-                              10000 if max_iter is None else max_iter, tol,
-                              _estimator(lib, estimator, gibbs))
+        return _newton(lib, moments, x, tol, max_iter)
+    return _boltzmann_machine(lib, moments, x, tol, max_iter,
+                              _ESTIMATORS[estimator](lib, settings), learning_rate)

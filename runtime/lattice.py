@@ -10,6 +10,7 @@ import hashlib
 
 import numpy as np
 
+from dynboltz.runtime.boltzmann_chain import n_params, n_species_of
 from dynboltz.runtime.chain_sampling import sample
 from dynboltz.runtime.ensemble import Ensemble, fingerprint, load_ensemble, run_ensemble
 from dynboltz.runtime.inverse_ising import fit_parameters
@@ -34,25 +35,19 @@ SCHEMES = {
 
 
 def _motif_data(model):
+    """(rule table, S, motif hash) of a compiled library, LatticeMotif, LatticeReference."""
+    n_species = n_species_of(model, "simulate")
     needed = ("rule_table", "process_names", "param_names")
-    if not all(hasattr(model, name) for name in needed) or not (
-            hasattr(model, "species") or hasattr(model, "n_species")):
+    if not all(hasattr(model, name) for name in needed) or not callable(model.rule_table):
         raise invalid("model", "simulate", "a compiled motif library, LatticeMotif or "
-                      "LatticeReference (rule_table, process_names, param_names, species)",
+                      "LatticeReference (rule_table(), process_names, param_names)",
                       model, TypeError)
-    rule_table = model.rule_table() if callable(model.rule_table) else model.rule_table
-    n_species = len(model.species) if hasattr(model, "species") else int(model.n_species)
-    return rule_table, n_species
-
-
-def motif_hash(model, rule_table):
-    """``model.motif_hash`` if it has one, else sha256 of its species and rules."""
-    if getattr(model, "motif_hash", None):
-        return str(model.motif_hash)
-    text = repr((list(getattr(model, "species", ())), list(model.process_names),
-                 [[(tuple(map(int, l)), tuple(map(int, r)), float(w)) for l, r, w in rules]
-                  for rules in rule_table]))
-    return hashlib.sha256(text.encode()).hexdigest()
+    motif_hash = getattr(model, "motif_hash", None)
+    if not isinstance(motif_hash, str) or not motif_hash:
+        raise invalid("model", "simulate", "a model carrying its motif_hash (build a "
+                      "LatticeReference with LatticeReference.from_motif)", model,
+                      TypeError)
+    return model.rule_table(), n_species, motif_hash
 
 
 def _options(scheme, scheme_options):
@@ -86,7 +81,7 @@ def _times(times):
 def _initial(initial, n_sites, n_species, replicates):
     """(x0, one shared lattice (N,), or rows (R, N)); the two absent ones are None."""
     array = np.asarray(initial)
-    size = n_species + n_species * (n_species + 1) // 2
+    size = n_params(n_species)
     if np.issubdtype(array.dtype, np.integer):
         if array.shape not in ((n_sites,), (replicates, n_sites)):
             raise invalid("initial", "simulate", f"a lattice of shape ({n_sites},) or "
@@ -124,8 +119,10 @@ def simulate(model, rates, N, times, initial, replicates=1, seed=None, scheme="e
     Parameters
     ----------
     model : compiled motif library, LatticeMotif or LatticeReference
-        Provides ``rule_table()``, ``process_names``, ``param_names`` and ``species``
-        (or ``n_species``).
+        Provides ``rule_table()``, ``process_names``, ``param_names``, ``n_species``
+        and ``motif_hash`` (the one canonical ``LatticeMotif.motif_hash``, so the
+        fingerprint of a run does not depend on which of the three forms is passed;
+        a LatticeReference has it when built by ``LatticeReference.from_motif``).
     rates : dict of str -> float
         One value per process, keyed by exactly ``model.process_names``. ``"exact"``:
         θ_process, each rule fires at θ × weight per matching window (SPEC §4).
@@ -172,7 +169,7 @@ def simulate(model, rates, N, times, initial, replicates=1, seed=None, scheme="e
     ValueError, TypeError
         Any invalid argument, before work starts.
     """
-    rule_table, n_species = _motif_data(model)
+    rule_table, n_species, motif_hash = _motif_data(model)
     values = rate_vector(rates, model.process_names, "simulate")
     check_choice(scheme, "scheme", SCHEMES, "simulate")
     options = _options(scheme, scheme_options)
@@ -186,7 +183,7 @@ def simulate(model, rates, N, times, initial, replicates=1, seed=None, scheme="e
     _check_scheme_tables(scheme, rule_table, values, model, n_species, times, options)
     entropy = _entropy(seed)
     metadata = {
-        "motif_hash": motif_hash(model, rule_table),
+        "motif_hash": motif_hash,
         "species": list(getattr(model, "species", ())),
         "process_names": list(model.process_names),
         "param_names": list(model.param_names),
@@ -202,4 +199,4 @@ def simulate(model, rates, N, times, initial, replicates=1, seed=None, scheme="e
                        snapshots=snapshots, dt=options.get("dt"))
     return run_ensemble(task, replicates, times, metadata, initial_rows=rows,
                         client=client, workers=workers, save=save, overwrite=overwrite,
-                        key=fingerprint(metadata))
+                        key=fingerprint(metadata), caller="simulate")

@@ -11,25 +11,24 @@ SPEC order and g_x(a, b) the per-bond statistic of x (½(δ_a,α + δ_b,α) for 
 1[{a, b} = {α, β}] for J_αβ), T = exp(Σ_x x g_x) elementwise, so
 ∂T = T ⊙ g and ∂²T = T ⊙ g g; eq. B2 then gives the Hessian of ln λ₊.
 
-Numerics: T is built in log space and divided by its largest entry before
-the eigendecomposition (tested finite for |h|, |J| ≤ 80; far beyond, cluster
-probabilities underflow to zero and the basis divides by them); the Perron vector is
-refined by positive power steps so that small components keep their relative
-accuracy; centred statistics g − ⟨g⟩ are formed as sums of same-sign terms so
-that variances of nearly frozen statistics (µ → 0 or 1) do not cancel; the
-basis avoids H⁻¹ altogether (see `LatticeReference.basis`).
+Numerics: the chain itself (scaled T, refined Perron vector, closed-form inverse
+map) is `dynboltz.runtime.boltzmann_chain` (tested finite for |h|, |J| ≤ 80; far
+beyond, cluster probabilities underflow to zero and the basis divides by them);
+centred statistics g − ⟨g⟩ are formed as sums of same-sign terms so that variances
+of nearly frozen statistics (µ → 0 or 1) do not cancel; the basis avoids H⁻¹
+altogether (see `LatticeReference.basis`).
 """
 import numpy as np
 
-_PERRON_STEPS = 4
+from dynboltz.runtime.boltzmann_chain import BoltzmannChain, inverse_ising_map, n_params
+
 _FD_STEP = 3e-4
 
 
 def _pair_statistics(n_species):
     """g[x, a, b]: per-bond statistic of parameter x (SPEC order) on bond (a, b)."""
     n = n_species + 1
-    size = n_species + n_species * (n_species + 1) // 2
-    g = np.zeros((size, n, n))
+    g = np.zeros((n_params(n_species), n, n))
     eye = np.eye(n)
     for alpha in range(1, n):
         g[alpha - 1] = 0.5 * (eye[alpha][:, None] + eye[alpha][None, :])
@@ -61,30 +60,6 @@ def _statistics(n_species, with_empty):
     return sigma, beta
 
 
-class _Chain:
-    """Perron eigenpair and full spectrum of the scaled transfer matrix at one x."""
-
-    def __init__(self, x, g):
-        log_t = np.tensordot(x, g, axes=1)
-        self.log_scale = log_t.max()
-        self.t = np.exp(log_t - self.log_scale)
-        self.eigenvalues, self.eigenvectors = np.linalg.eigh(self.t)
-        self.lam = self.eigenvalues[-1]
-        u = np.abs(self.eigenvectors[:, -1])
-        for _ in range(_PERRON_STEPS):
-            u = self.t @ u
-            u /= np.sqrt(u @ u)
-        self.u = u
-        self.pair = u[:, None] * self.t * u[None, :] / self.lam
-
-    def cluster(self, codes):
-        """P(c_1..c_m) = u_c1 Π T(c_i, c_i+1) u_cm / λ^(m-1) (telescoped chain)."""
-        value = self.u[codes[0]] * self.u[codes[-1]]
-        for a, b in zip(codes[:-1], codes[1:]):
-            value *= self.t[a, b] / self.lam
-        return value
-
-
 def _rule_rate(chain, sigma, beta, lhs, rhs, weight):
     """weight × Σ_{a,b} P(a lhs b) (stats(a rhs b) − stats(a lhs b)).
 
@@ -101,33 +76,6 @@ def _rule_rate(chain, sigma, beta, lhs, rhs, weight):
     a_sum, b_sum = a_weight.sum(), b_weight.sum()
     total = inside * a_sum * b_sum + (left @ a_weight) * b_sum + a_sum * (right @ b_weight)
     return weight * chain.cluster(lhs) * total
-
-
-def _inverse_ising_map(n_species):
-    """M with dx/dt = M ρ, ρ = d ln p/dt of every site and bond type (eq. 49).
-
-    The 1D inverse Ising problem is solved in closed form by the pair
-    probabilities p_cd and site probabilities π_c of the chain:
-    J_ab = ln(p_ab p_00 / (p_0a p_0b)) (ordered pairs) and
-    h_a = ln(p_0a² π_0 / (p_00² π_a)), so F̃ = H⁻¹ ṁ = (∂x/∂m) ṁ is a fixed
-    combination of logarithmic rates, free of the ill-conditioned solve.
-    Columns follow ``_statistics(n_species, with_empty=True)``.
-    """
-    n = n_species + 1
-    pairs = [(c, d) for c in range(n) for d in range(c, n)]
-    column = {pair: n + k for k, pair in enumerate(pairs)}
-    size = n_species + n_species * (n_species + 1) // 2
-    m = np.zeros((size, n + len(pairs)))
-    for a in range(1, n):
-        m[a - 1, [column[(0, a)], 0, column[(0, 0)], a]] += [2.0, 1.0, -2.0, -1.0]
-    row = n_species
-    for a in range(1, n):
-        for b in range(a, n):
-            for col, sign in ((column[(a, b)], 1.0), (column[(0, 0)], 1.0),
-                              (column[(0, a)], -1.0), (column[(0, b)], -1.0)):
-                m[row, col] += sign
-            row += 1
-    return m
 
 
 def _centred(g, pair):
@@ -150,6 +98,11 @@ class LatticeReference:
         returned by ``LatticeMotif.rule_table()``.
     process_names, param_names : sequence of str, optional
         Labels, as in ``LatticeMotif``.
+    species : sequence of str, optional
+        Species names, as in ``LatticeMotif`` (default: none recorded).
+    motif_hash : str, optional
+        ``LatticeMotif.motif_hash`` of the motif the table came from (set by
+        `from_motif`); ``simulate`` needs it to fingerprint its runs.
 
     Notes
     -----
@@ -157,14 +110,15 @@ class LatticeReference:
     order) and returns a leading n axis in the second case.
     """
 
-    def __init__(self, n_species, rule_table, process_names=None, param_names=None):
+    def __init__(self, n_species, rule_table, process_names=None, param_names=None,
+                 species=None, motif_hash=None):
         if int(n_species) != n_species or n_species < 1:
             raise ValueError(f"`n_species` of `LatticeReference` must be a positive "
                              f"integer; got {n_species!r}")
         self.n_species = int(n_species)
-        self.n_params = self.n_species + self.n_species * (self.n_species + 1) // 2
+        self.n_params = n_params(self.n_species)
         self._g = _pair_statistics(self.n_species)
-        self._inverse_map = _inverse_ising_map(self.n_species)
+        self._inverse_map = inverse_ising_map(self.n_species)
         self._stats = {flag: _statistics(self.n_species, flag) for flag in (False, True)}
         self._rules = tuple(tuple((tuple(int(c) for c in lhs), tuple(int(c) for c in rhs),
                                    float(w)) for lhs, rhs, w in rules)
@@ -172,12 +126,26 @@ class LatticeReference:
         self.process_names = tuple(process_names or
                                    (f"process{r}" for r in range(len(self._rules))))
         self.param_names = tuple(param_names or (f"x{i}" for i in range(self.n_params)))
+        self.species = tuple(species or ())
+        self.motif_hash = motif_hash
 
     @classmethod
     def from_motif(cls, motif):
         """Reference for a ``LatticeMotif`` (reads only its plain-data exports)."""
         return cls(motif.n_species, motif.rule_table(), motif.process_names,
-                   motif.param_names)
+                   motif.param_names, motif.species, motif.motif_hash)
+
+    def rule_table(self):
+        """The rules as plain data, as ``LatticeMotif.rule_table()`` gives them.
+
+        Returns
+        -------
+        tuple
+            One entry per process: a tuple of ``(lhs, rhs, weight)`` with ``lhs``
+            and ``rhs`` int64 arrays of site codes and ``weight`` a float.
+        """
+        return tuple(tuple((np.array(lhs, dtype=np.int64), np.array(rhs, dtype=np.int64),
+                            weight) for lhs, rhs, weight in rules) for rules in self._rules)
 
     def _points(self, x, name):
         x = np.asarray(x, dtype=float)
@@ -196,22 +164,21 @@ class LatticeReference:
 
     def log_eigenvalue(self, x):
         """ln λ₊ per site (thermodynamic-limit ln Z / N); shape () or (n,)."""
-        def one(point):
-            chain = _Chain(point, self._g)
-            return chain.log_scale + np.log(chain.lam)
-        return self._map(one, x, "log_eigenvalue")
+        return self._map(lambda p: BoltzmannChain(p, self.n_species).log_eigenvalue, x,
+                         "log_eigenvalue")
 
     def moments(self, x):
         """Per-site (µ, ∆) = ∂ ln λ₊ / ∂x (eq. 47); shape (L,) or (n, L)."""
         return self._map(self._moments, x, "moments")
 
     def _moments(self, point):
-        chain = _Chain(point, self._g)
+        chain = BoltzmannChain(point, self.n_species)
         return np.einsum("ab,lab->l", chain.pair, self._g)
 
     def hessian(self, x):
         """H = ∂² ln λ₊ (eq. 48, B2), the per-site covariance; shape (L, L) or (n, L, L)."""
-        return self._map(lambda p: self._hessian(_Chain(p, self._g)), x, "hessian")
+        return self._map(lambda p: self._hessian(BoltzmannChain(p, self.n_species)), x,
+                         "hessian")
 
     def _hessian(self, chain):
         dev = _centred(self._g, chain.pair)
@@ -227,8 +194,9 @@ class LatticeReference:
         The CME generator acts on the chain's cluster probabilities (the closure
         of Sec. III A); shape (P, L) or (n, P, L).
         """
-        return self._map(lambda p: self._moment_derivatives(_Chain(p, self._g)), x,
-                         "moment_derivatives")
+        return self._map(
+            lambda p: self._moment_derivatives(BoltzmannChain(p, self.n_species)), x,
+            "moment_derivatives")
 
     def _moment_derivatives(self, chain, with_empty=False):
         sigma, beta = self._stats[with_empty]
@@ -239,7 +207,7 @@ class LatticeReference:
         """F̃⁽ʳ⁾ = H⁻¹ ṁ⁽ʳ⁾ (eq. 49) per process at θ = 1; shape (P, L) or (n, P, L).
 
         Evaluated through the closed-form inverse of the 1D Ising map
-        (`_inverse_ising_map`): F̃ = (∂x/∂m) ṁ, a signed sum of logarithmic rates
+        (`boltzmann_chain.inverse_ising_map`): F̃ = (∂x/∂m) ṁ, a signed sum of logarithmic rates
         d ln p/dt of site and bond types, each a ratio of positive cluster
         probabilities.  Mathematically identical to solving H F̃ = ṁ, but H is
         nearly singular far from the origin (scaled condition up to 1e16 for
@@ -248,7 +216,7 @@ class LatticeReference:
         return self._map(self._basis, x, "basis")
 
     def _basis(self, point):
-        chain = _Chain(point, self._g)
+        chain = BoltzmannChain(point, self.n_species)
         sigma, beta = self._stats[True]
         probability = sigma @ chain.u ** 2 + np.einsum("kab,ab->k", beta, chain.pair)
         log_rates = self._moment_derivatives(chain, with_empty=True) / probability

@@ -19,42 +19,22 @@ import types
 import numpy as np
 
 from dynboltz.runtime import _lattice_kmc
+from dynboltz.runtime.boltzmann_chain import n_params
 from dynboltz.runtime.chain_sampling import sample
-from dynboltz.runtime.paper_scheme import paper_tables, record_steps
+from dynboltz.runtime.paper_scheme import flat_rules, paper_tables, record_steps
 
-__all__ = ["rule_tables", "flat_rules", "LatticeTask", "replicate_seed"]
-
-
-def flat_rules(rule_table, values):
-    """Rules of a motif as ``(lhs, rhs, rate)`` with rate = θ_process × weight.
-
-    Parameters
-    ----------
-    rule_table : tuple
-        ``rule_table()`` of a motif: per process, ``(lhs, rhs, weight)`` tuples.
-    values : array_like, shape (P,)
-        θ per process, in ``process_names`` order.
-
-    Returns
-    -------
-    list of (tuple of int, tuple of int, float)
-        Rules with a positive rate that change at least one site.
-    """
-    rules = []
-    for process_rules, value in zip(rule_table, values):
-        for lhs, rhs, weight in process_rules:
-            lhs, rhs = tuple(int(c) for c in lhs), tuple(int(c) for c in rhs)
-            if value * weight > 0 and lhs != rhs:
-                rules.append((lhs, rhs, float(value) * float(weight)))
-    return rules
+__all__ = ["rule_tables", "LatticeTask"]
 
 
 def rule_tables(rules, n_species):
     """Plain arrays of the compiled engine for rules ``(lhs, rhs, rate)``.
 
+    Public: the engine's tests and benchmarks build ``LatticeEngine`` from it directly.
+
     Parameters
     ----------
     rules : list of (tuple of int, tuple of int, float)
+        As ``paper_scheme.flat_rules`` returns them.
     n_species : int
 
     Returns
@@ -90,7 +70,7 @@ def rule_tables(rules, n_species):
     }
 
 
-def replicate_seed(entropy, replicate, purpose):
+def _replicate_seed(entropy, replicate, purpose):
     """SeedSequence of replicate r: ``purpose`` 0 = initial lattice sample.
 
     The dynamics of replicate r use xoshiro stream r of ``SeedSequence(entropy)``,
@@ -160,7 +140,7 @@ class LatticeTask:
         """Exact sample of the finite Boltzmann ring at x0 for replicate r (int8 (N,))."""
         species = types.SimpleNamespace(n_species=self.n_species)
         return sample(species, self.x0, N=self.n_sites, n=1,
-                      seed=replicate_seed(self.entropy, replicate, 0),
+                      seed=_replicate_seed(self.entropy, replicate, 0),
                       ring=self.periodic, threads=1)[0]
 
     def __call__(self, replicate, lattice=None):
@@ -176,8 +156,7 @@ class LatticeTask:
             lattice = self.lattice if self.lattice is not None else \
                 self.initial_lattice(replicate)
         lattice = np.array(lattice, dtype=np.int8, copy=True)
-        size = self.n_species + self.n_species * (self.n_species + 1) // 2
-        moments = np.empty((self.times.size, size))
+        moments = np.empty((self.times.size, n_params(self.n_species)))
         frames = np.empty((self.times.size if self.snapshots else 0, self.n_sites),
                           dtype=np.int8)
         words = _lattice_kmc.stream_words(np.random.SeedSequence(self.entropy))

@@ -37,10 +37,39 @@ import numpy as np
 
 from dynboltz.runtime.validation import invalid
 
-__all__ = ["classify_processes", "paper_tables", "record_steps", "DEFAULT_DT"]
+__all__ = ["flat_rules", "classify_processes", "paper_tables", "record_steps", "DEFAULT_DT"]
 
 DEFAULT_DT = 0.01
 """The paper's time step (Sec. III C-D)."""
+
+
+def flat_rules(rule_table, values):
+    """Rules of a motif as ``(lhs, rhs, rate)`` with rate = θ_process × weight (SPEC §4).
+
+    The rule list of the ``"exact"`` scheme, and of each role of the paper scheme
+    (`paper_tables` passes the processes of one role).
+
+    Parameters
+    ----------
+    rule_table : sequence
+        ``rule_table()`` of a motif (or a subset of its processes): per process,
+        ``(lhs, rhs, weight)`` tuples.
+    values : array_like, shape (P,)
+        θ per process, in the order of ``rule_table``.
+
+    Returns
+    -------
+    list of (tuple of int, tuple of int, float)
+        Rules with a positive rate that change at least one site (dropping the others
+        leaves the law of the trajectory unchanged).
+    """
+    rules = []
+    for process_rules, value in zip(rule_table, values):
+        for lhs, rhs, weight in process_rules:
+            lhs, rhs = tuple(int(c) for c in lhs), tuple(int(c) for c in rhs)
+            if value * weight > 0 and lhs != rhs:
+                rules.append((lhs, rhs, float(value) * float(weight)))
+    return rules
 
 
 def _rule_kind(lhs, rhs):
@@ -88,19 +117,13 @@ def classify_processes(rule_table, process_names):
 
 
 def _rules_of_kind(rule_table, values, process_names, kinds, kind):
-    """``(lhs, rhs, θ × weight)`` of the processes of one role (non-zero, non-trivial)."""
-    rules = []
-    for name, value, process_rules in zip(process_names, values, rule_table):
-        if kinds[name] != kind:
-            continue
-        if kind != "unimolecular" and value > 1.0:
-            raise invalid(f"rates[{name!r}]", "simulate(scheme='paper')",
-                          f"a probability in [0, 1] ({kind} process)", value)
-        for lhs, rhs, weight in process_rules:
-            lhs, rhs = tuple(int(c) for c in lhs), tuple(int(c) for c in rhs)
-            if value * weight > 0 and lhs != rhs:
-                rules.append((lhs, rhs, float(value) * float(weight)))
-    return rules
+    """`flat_rules` of the processes of one role."""
+    chosen = [r for r, name in enumerate(process_names) if kinds[name] == kind]
+    for r in chosen:
+        if kind != "unimolecular" and values[r] > 1.0:
+            raise invalid(f"rates[{process_names[r]!r}]", "simulate(scheme='paper')",
+                          f"a probability in [0, 1] ({kind} process)", values[r])
+    return flat_rules([rule_table[r] for r in chosen], [values[r] for r in chosen])
 
 
 def _hop_table(rules, n_species):

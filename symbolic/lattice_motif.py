@@ -11,10 +11,11 @@ cluster probabilities (sympy); `LatticeMotif.rule_table` and
 `LatticeMotif.moment_table` export the same content as plain data for the code
 generator and the numpy reference (which never import sympy).
 """
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
-import sympy
 
 from .lattice_moments import (moment_equation_vector, moment_names, parameter_names,
                               process_moment_terms)
@@ -219,6 +220,21 @@ class LatticeMotif:
     def n_params(self):
         """L = S + S(S+1)/2, the number of Boltzmann parameters and moments."""
         return self.n_species + self.n_species * (self.n_species + 1) // 2
+
+    @property
+    def motif_hash(self):
+        """sha256 hex digest of the canonical text of the motif (species, rules, weights).
+
+        The one fingerprint of a motif: generated modules carry it in their header and
+        as ``MotifLibrary.motif_hash``, and ``simulate`` stores it with every ensemble.
+        Weights enter as exact text (``str`` of the rational), process names included.
+        """
+        text = json.dumps({
+            "species": list(self.species),
+            "processes": [[p.name, [[list(r.lhs), list(r.rhs), str(r.weight)]
+                                    for r in p.rules]] for p in self.processes],
+        }, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @property
     def process_names(self):

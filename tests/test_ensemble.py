@@ -2,18 +2,56 @@
 import numpy as np
 import pytest
 
+from dynboltz.generated import library
 from dynboltz.runtime.ensemble import fingerprint, load_ensemble, run_ensemble
 from dynboltz.runtime.lattice import simulate
+from dynboltz.runtime.lattice_reference import LatticeReference
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 RATES = {"branching": 1.0, "annihilation": 0.5, "diffusion": 2.0}
 
 
-def _barw(**kwargs):
+def _barw(model=None, **kwargs):
     arguments = dict(rates=RATES, N=200, times=np.linspace(0, 1, 5),
                      initial=np.array([-0.5, 0.2]), replicates=6, seed=42)
     arguments.update(kwargs)
-    return simulate(LatticeMotif.builtin("barw"), **arguments)
+    return simulate(model or LatticeMotif.builtin("barw"), **arguments)
+
+
+def test_one_motif_hash_and_fingerprint_for_every_model_form():
+    motif = LatticeMotif.builtin("barw")
+    assert motif.motif_hash == library.barw.motif_hash
+    runs = [_barw(model, workers=1, replicates=2)
+            for model in (motif, library.barw, LatticeReference.from_motif(motif))]
+    assert {run.metadata["fingerprint"] for run in runs} == {runs[0].metadata["fingerprint"]}
+    assert {run.metadata["motif_hash"] for run in runs} == {motif.motif_hash}
+    for run in runs[1:]:
+        assert np.array_equal(run.moments, runs[0].moments)
+    # a different motif, a different hash
+    other = LatticeMotif(["A"], {"branching": ["A _ -> A A"], "annihilation": ["A A -> _ _"],
+                                 "diffusion": ["A _ -> _ A", "_ A -> A _"]})
+    assert other.motif_hash != motif.motif_hash
+
+
+def test_reference_without_motif_hash_is_refused():
+    motif = LatticeMotif.builtin("barw")
+    bare = LatticeReference(1, motif.rule_table(), motif.process_names, motif.param_names)
+    with pytest.raises(TypeError, match="`model` of `simulate` must be a model carrying "
+                                        "its motif_hash"):
+        _barw(bare, workers=1)
+    with pytest.raises(TypeError, match="`model` of `simulate` must be"):
+        _barw(object(), workers=1)
+
+
+def test_workers_accepts_numpy_integers_and_errors_name_the_callers_function():
+    assert np.array_equal(_barw(workers=np.int64(1), replicates=2).moments,
+                          _barw(workers=1, replicates=2).moments)
+    with pytest.raises(ValueError, match="`workers` of `simulate` must be an integer >= 1"):
+        _barw(workers=0)
+    with pytest.raises(ValueError, match="`workers` of `run_ensemble` must be an integer"):
+        run_ensemble(_square_task, 2, np.zeros(1), {}, workers=np.int64(0))
+    with pytest.raises(ValueError, match="`workers` of `run_ensemble`"):
+        run_ensemble(_square_task, 2, np.zeros(1), {}, workers=1.0)
 
 
 def test_same_seed_same_numbers_serial_and_pool():
@@ -34,9 +72,8 @@ def test_paper_scheme_same_seed_same_numbers():
 
 
 def test_dask_local_cluster_equals_local_pool():
-    distributed = pytest.importorskip(
-        "dask.distributed", reason="dask.distributed not installed "
-        "(pip install 'dask[distributed]')")
+    from dask import distributed  # part of the test extra
+
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dynboltz.codegen.motif import BUILTIN_LIBRARY, main, motif_hash
+from dynboltz.codegen.motif import BUILTIN_LIBRARY, main
 from dynboltz.generated import library
 from dynboltz.runtime.lattice_reference import LatticeReference
 from dynboltz.symbolic.lattice_motif import LatticeMotif
@@ -59,7 +59,7 @@ def test_compiled_builtin_is_built_from_current_source(name):
     header = (GENERATED / f"motif_{name}.pyx").read_text(encoding="utf-8")
     assert f"sha256 (plain tables): {module.SYMBOLIC_SHA256}" in header
     motif = LatticeMotif.builtin(BUILTIN_LIBRARY[name])
-    assert getattr(library, name).motif_hash == motif_hash(motif)
+    assert getattr(library, name).motif_hash == motif.motif_hash
 
 
 @pytest.mark.parametrize("name", sorted(BUILTIN_LIBRARY))

@@ -8,7 +8,8 @@ import pytest
 
 from dynboltz.generated import library
 from dynboltz.runtime.chain_sampling import sample
-from dynboltz.runtime.inverse_ising import fit_parameters, pair_probabilities
+from dynboltz.runtime.boltzmann_chain import pair_probabilities
+from dynboltz.runtime.inverse_ising import fit_parameters
 from dynboltz.runtime.lattice_reference import LatticeReference
 from dynboltz.runtime.lattice_statistics import lattice_moments
 
@@ -101,12 +102,77 @@ def test_unrealisable_cross_bonds_raise():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(method="lbfgs"), "`method` of `fit_parameters` must be one of"),
+    (dict(method="lbfgs"), r"`method` of `fit_parameters` must be one of \['boltzmann', "
+                           r"'newton'\]"),
     (dict(method="boltzmann", estimator="mcmc"), "`estimator` of `fit_parameters`"),
-    (dict(x0=[0.0]), "`x0` of `fit_parameters`")])
+    (dict(estimator="mcmc"), "`estimator` of `fit_parameters`"),
+    (dict(x0=[0.0]), "`x0` of `fit_parameters`"),
+    (dict(learning_rate=0.0), "`learning_rate` of `fit_parameters` must be a finite "
+                              "real number > 0"),
+    (dict(learning_rate=np.inf), "`learning_rate` of `fit_parameters`"),
+    (dict(learning_rate=-1.0), "`learning_rate` of `fit_parameters`"),
+    (dict(tol=0.0), "`tol` of `fit_parameters` must be a finite real number > 0"),
+    (dict(tol=np.nan), "`tol` of `fit_parameters`"),
+    (dict(max_iter=0), "`max_iter` of `fit_parameters` must be an integer >= 1"),
+    (dict(max_iter=2.5), "`max_iter` of `fit_parameters`"),
+    (dict(gibbs={"sweep": 3}), r"`gibbs` of `fit_parameters` must be a dict with keys "
+                               r"among \['N', 'n', 'seed', 'sweeps'\] \(unknown \['sweep'\]\)"),
+    (dict(method="boltzmann", estimator="gibbs", gibbs={"n": 1}),
+     r"`gibbs\['n'\]` of `fit_parameters` must be an integer >= 2")])
 def test_rejects_bad_options(kwargs, match):
     with pytest.raises(ValueError, match=match):
         fit_parameters(_lib(1), [0.3, 0.1], **kwargs)
+
+
+def test_rejects_library_without_log_eigenvalue():
+    class NoDual:
+        n_species = 1
+
+        def __init__(self):
+            self.moments = self.hessian = library.barw.moments
+
+    with pytest.raises(TypeError, match="`lib` of `fit_parameters` must be"):
+        fit_parameters(NoDual(), [0.3, 0.1])
+    with pytest.raises(TypeError, match="`lib` of `fit_parameters` must be"):
+        fit_parameters(object(), [0.3, 0.1])
+
+
+def test_dual_is_the_librarys_log_eigenvalue():
+    # the Newton line search evaluates the dual with lib.log_eigenvalue: it is called,
+    # and a constant shift of ln λ₊ (same gradient, same minimiser) changes nothing
+    lib = library.barw
+    x = np.array([0.7, -1.2])
+    calls = []
+
+    class Shifted:
+        n_species = 1
+
+        def __init__(self):
+            self.moments, self.hessian = lib.moments, lib.hessian
+
+        def log_eigenvalue(self, point):
+            calls.append(point)
+            return lib.log_eigenvalue(point) + 3.0
+
+    fitted = fit_parameters(Shifted(), lib.moments(x), x0=np.zeros(2))
+    np.testing.assert_allclose(fitted, x, rtol=0, atol=1e-8)
+    assert calls
+
+
+def test_boltzmann_machine_reports_non_convergence():
+    lib = _lib(2)
+    x = np.array([-0.5, 0.3, 0.4, -0.2, 0.1])
+    with pytest.raises(RuntimeError, match=r"did not converge in 3 steps: max \|m − m̃\|"):
+        fit_parameters(lib, lib.moments(x), method="boltzmann", max_iter=3)
+
+
+def test_gibbs_boltzmann_machine_reports_non_convergence():
+    # 4 tiny steps from x = 0 stay far from x: many standard errors off
+    lib = _lib(1)
+    target = lib.moments(np.array([-0.5, 0.8]))
+    with pytest.raises(RuntimeError, match="standard errors from the target"):
+        fit_parameters(lib, target, method="boltzmann", estimator="gibbs", max_iter=4,
+                       learning_rate=0.01, gibbs=dict(N=200, n=4, sweeps=5, seed=1))
 
 
 def test_newton_reports_non_convergence():

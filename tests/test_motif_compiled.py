@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 
-from dynboltz.codegen.motif import compile_motif, emit_motif, motif_hash
+from dynboltz.codegen.motif import compile_motif, emit_motif
 from dynboltz.runtime.lattice_reference import LatticeReference
 from dynboltz.symbolic.lattice_moments import (bond_pairs, inverse_ising_map,
                                                statistic_types)
@@ -46,7 +46,7 @@ def test_header_names_hashes_and_command():
     source = emit_motif(motif, name="barw_module", regenerate="make lattice")["barw_module.pyx"]
     header = source.split("# cython:")[0]
     assert "# Regenerate with: make lattice" in header
-    assert f"# Motif sha256: {motif_hash(motif)}" in header
+    assert f"# Motif sha256: {motif.motif_hash}" in header
     assert "Symbolic input sha256" in header and "generator" in header
 
 
@@ -54,10 +54,10 @@ def test_motif_hash_tracks_rules_and_weights():
     species, processes = CUSTOM_MOTIFS["two_species"]
     reweighted = dict(processes, grow=["A _ B -> A A B", "0.25: B _ A -> B B A"])
     renamed = {("grow2" if k == "grow" else k): v for k, v in processes.items()}
-    base = motif_hash(LatticeMotif(species, processes))
-    assert base == motif_hash(motif_by_name("two_species"))
-    assert base != motif_hash(LatticeMotif(species, reweighted))
-    assert base != motif_hash(LatticeMotif(species, renamed))
+    base = LatticeMotif(species, processes).motif_hash
+    assert base == motif_by_name("two_species").motif_hash
+    assert base != LatticeMotif(species, reweighted).motif_hash
+    assert base != LatticeMotif(species, renamed).motif_hash
 
 
 def test_emit_and_compile_reject_bad_input():
@@ -173,7 +173,7 @@ def test_compiled_rejects_bad_points(compiled):
 def test_rule_table_and_hash_round_trip(compiled):
     motif = motif_by_name("two_species")
     lib = compiled("two_species")
-    assert lib.motif_hash == motif_hash(motif)
+    assert lib.motif_hash == motif.motif_hash
     for ours, theirs in zip(lib.rule_table(), motif.rule_table()):
         for (l1, r1, w1), (l2, r2, w2) in zip(ours, theirs, strict=True):
             assert l1.dtype == l2.dtype and np.array_equal(l1, l2)
