@@ -10,27 +10,25 @@ cache of :func:`~dynboltz.codegen.build.load_module` and returns the module's
 
 The committed built-in library in ``generated/`` is regenerated with::
 
-    python -m dynboltz.codegen.motif --regenerate generated/
+    python -m dynboltz.codegen.regenerate generated/
 """
-import argparse
 import hashlib
 import json
 import pprint
-import sys
 
 from dynboltz.symbolic.lattice_moments import (bond_pairs, inverse_ising_map,
                                                statistic_types)
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
-from .build import load_module, write_sources
+from .build import load_module
 from .emit import dynboltz_version
 from .motif_template import MOTIF_MODULE
 from .names import check_module_name
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 """Bumped whenever the template or the tables change meaning."""
 
-REGENERATE_COMMAND = "python -m dynboltz.codegen.motif --regenerate generated/"
+REGENERATE_COMMAND = "python -m dynboltz.codegen.regenerate generated/"
 
 BUILTIN_LIBRARY = {
     "barw": "barw", "trivalent": "trivalent", "sep": "sep",
@@ -245,19 +243,3 @@ def emit_builtin_library():
         'dynboltz.generated."""\n'
         f"MODULES = {_literal(index)}\n")
     return sources
-
-
-def main(argv=None):
-    """Command line: ``python -m dynboltz.codegen.motif --regenerate DIR``."""
-    parser = argparse.ArgumentParser(prog="python -m dynboltz.codegen.motif",
-                                     description="Regenerate the built-in lattice library.")
-    parser.add_argument("--regenerate", metavar="DIR", required=True,
-                        help="directory to write motif_*.pyx and motif_index.py into")
-    arguments = parser.parse_args(argv)
-    for path in write_sources(emit_builtin_library(), arguments.regenerate):
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

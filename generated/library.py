@@ -9,7 +9,7 @@ Attributes (each a `MotifLibrary`, loaded on first access): ``barw``,
 ``creation_A``, ``death_A``, ``diffusion_A``, ``branching_A``,
 ``annihilation_A``, ``coagulation_A``, plus ``bind_A_B_C`` (A + B -> C) and
 ``unbind_C_A_B`` (C -> A + B).  ``NAMES`` lists them.  Regenerate the sources
-with ``python -m dynboltz.codegen.motif --regenerate generated/``.
+with ``python -m dynboltz.codegen.regenerate generated/``.
 """
 import importlib
 

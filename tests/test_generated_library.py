@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dynboltz.codegen.motif import BUILTIN_LIBRARY, main
+from dynboltz.codegen.motif import BUILTIN_LIBRARY
+from dynboltz.codegen.regenerate import main
 from dynboltz.generated import library
 from dynboltz.runtime.lattice_reference import LatticeReference
 from dynboltz.symbolic.lattice_motif import LatticeMotif
@@ -25,7 +26,7 @@ GENERATED = Path(__file__).resolve().parent.parent / "generated"
 
 
 def test_regeneration_reproduces_committed_files(tmp_path):
-    assert main(["--regenerate", str(tmp_path)]) == 0
+    assert main([str(tmp_path)]) == 0
     fresh = sorted(p.name for p in tmp_path.iterdir())
     committed = sorted(p.name for p in GENERATED.glob("motif_*")
                        if p.suffix in (".pyx", ".py") and p.name != "motif_library.py")
@@ -40,7 +41,7 @@ def test_regeneration_reproduces_committed_files(tmp_path):
 
 def test_every_header_names_the_regenerate_command():
     for path in GENERATED.glob("motif_*.pyx"):
-        assert "# Regenerate with: python -m dynboltz.codegen.motif --regenerate generated/" \
+        assert "# Regenerate with: python -m dynboltz.codegen.regenerate generated/" \
             in path.read_text(encoding="utf-8").split("# cython:")[0]
 
 
