@@ -12,10 +12,12 @@ Memory, which bounds the speed once the tables leave L2 (N ~ 10^6): a site's cod
 stored in the same 4-byte entry as the list position of the window starting there, so an
 event reads one cache line for its neighbourhood; positions and codes are written by
 byte stores, so the entry of the window moved by a removal is never read back; and the
-uniform of each event is drawn one event early so that its list entry, then its sites,
-are prefetched while the previous event is applied. The neighbourhood of a rewrite is
-read once into two small arrays (codes before and after) from which every affected
-window and bond is classified.
+random numbers are drawn two events ahead (in the order they are used, so the numbers do
+not change), so that while an event is applied the sites of the next window and the list
+entry of the one after are already being loaded. The neighbourhood of a rewrite is read
+once into two small arrays (codes before and after) from which every affected window and
+bond is classified; when no window is wider than 2 sites and the rewrite is away from
+the ends, a fixed-length version of that code (four sites, no wrap-around) runs instead.
 
 Tables come from ``dynboltz.runtime.lattice_simulation`` (plain numpy arrays; the module
 docstring there defines them). Random numbers: xoshiro256** stream ``stream`` of the
@@ -316,18 +318,32 @@ cdef class LatticeEngine:
             scale *= self.base
         return self.pattern_of_code[self.slot_code_offset[s] + code]
 
+    cdef inline int _apply(self, Py_ssize_t start, Py_ssize_t width,
+                           const int8_t* values) noexcept nogil:
+        # set sites start..start+width-1 to values (see _rewrite), by the fixed-length
+        # code where it applies
+        if self.max_width <= 2 and start >= 1 and start + 3 <= self.n_sites:
+            return self._rewrite_narrow(start, width, values)
+        return self._rewrite(start, width, values)
+
     cdef int _rewrite(self, Py_ssize_t start, Py_ssize_t width,
                       const int8_t* values) noexcept nogil:
         # set sites start..start+width-1 to values, updating lists, maps and counts;
         # the neighbourhood is read once into before/after codes, every window and
-        # bond affected is then classified from those two small arrays
-        cdef Py_ssize_t k, s, p, lo = -1, hi = -1, first, last, pad, origin
-        cdef Py_ssize_t n = self.n_sites
+        # bond affected is then classified from those two small arrays. Tables are
+        # held in locals: the byte stores below may alias anything, and would make
+        # the compiler reload every field of self after each of them.
+        cdef Py_ssize_t k, s, p, w, q, lo = -1, hi = -1, first, last, pad, origin
+        cdef Py_ssize_t n = self.n_sites, base = self.base, offset, scale
+        cdef Py_ssize_t code_before, code_after
+        cdef uint8_t* sites = self.slot_index[0]
+        cdef const int32_t* pattern_of_code = self.pattern_of_code
         cdef int8_t before[_SPAN]
         cdef int8_t after[_SPAN]
         cdef int32_t old, new
+        cdef bint inside
         for k in range(width):
-            if self._site(_wrap(start + k, n)) != values[k]:
+            if sites[4 * _wrap(start + k, n)] != values[k]:
                 if lo < 0:
                     lo = k
                 hi = k
@@ -339,18 +355,79 @@ cdef class LatticeEngine:
         origin = first - pad
         self._read_span(start, lo, hi, origin, last - first + 1 + 2 * pad, values, before,
                         after)
+        inside = origin >= 0 and origin + last - first + 1 + 2 * pad <= n
         for k in range(lo, hi + 1):
-            self._set_site(_wrap(start + k, n), values[k])
+            sites[4 * _wrap(start + k, n)] = <uint8_t>values[k]
         self._count_span(pad, pad + last - first, before, after)
         for s in range(self.n_slots):
-            for p in range(first - self.slot_width[s] + 1, last + 1):
-                old = self._span_pattern(&before[p - origin], s)
-                new = self._span_pattern(&after[p - origin], s)
+            w = self.slot_width[s]
+            offset = self.slot_code_offset[s]
+            for p in range(first - w + 1, last + 1):
+                q = p - origin
+                if inside:  # the common case: no open end, no wrap-around
+                    code_before = 0
+                    code_after = 0
+                    scale = 1
+                    for k in range(w):
+                        code_before += before[q + k] * scale
+                        code_after += after[q + k] * scale
+                        scale *= base
+                    old = pattern_of_code[offset + code_before]
+                    new = pattern_of_code[offset + code_after]
+                else:
+                    old = self._span_pattern(&before[q], s)
+                    new = self._span_pattern(&after[q], s)
                 if new == old:
                     continue
                 if old >= 0:
                     self._remove(old, _wrap(p, n), s)
                 if new >= 0 and self._push(new, _wrap(p, n), s) < 0:
+                    return -1
+        return 0
+
+    cdef int _rewrite_narrow(self, Py_ssize_t start, Py_ssize_t width,
+                             const int8_t* values) noexcept nogil:
+        # _rewrite when every window is at most 2 sites wide and sites start-1..start+2
+        # lie inside the lattice (no wrap-around, no open end): the four sites are all
+        # a rewrite can touch, so every loop has a fixed length. Windows and bonds are
+        # visited in the order of _rewrite (unchanged ones cancel), so both give the
+        # same lists, in the same order.
+        cdef uint8_t* sites = self.slot_index[0]
+        cdef const int32_t* pattern_of_code = self.pattern_of_code
+        cdef int64_t* site_counts = self.site_counts
+        cdef int64_t* bond_counts = self.bond_counts
+        cdef Py_ssize_t base = self.base, k, m, s, w, offset, p
+        cdef int8_t before[4]
+        cdef int8_t after[4]
+        cdef int32_t old, new
+        for m in range(4):
+            before[m] = <int8_t>sites[4 * (start - 1 + m)]
+            after[m] = before[m]
+        for k in range(width):
+            after[1 + k] = values[k]
+            sites[4 * (start + k)] = <uint8_t>values[k]
+        for m in range(1, 3):
+            site_counts[before[m]] -= 1
+            site_counts[after[m]] += 1
+        for m in range(3):
+            bond_counts[before[m] * base + before[m + 1]] -= 1
+            bond_counts[after[m] * base + after[m + 1]] += 1
+        for s in range(self.n_slots):
+            w = self.slot_width[s]
+            offset = self.slot_code_offset[s]
+            for m in range(2 - w, 3):  # windows start-1+m that overlap start..start+1
+                if w == 2:
+                    old = pattern_of_code[offset + before[m] + base * before[m + 1]]
+                    new = pattern_of_code[offset + after[m] + base * after[m + 1]]
+                else:
+                    old = pattern_of_code[offset + before[m]]
+                    new = pattern_of_code[offset + after[m]]
+                if new == old:
+                    continue
+                p = start - 1 + m
+                if old >= 0:
+                    self._remove(old, p, s)
+                if new >= 0 and self._push(new, p, s) < 0:
                     return -1
         return 0
 
@@ -381,21 +458,6 @@ cdef class LatticeEngine:
         rest[0] = target - position[0] * self.pattern_rate[g]
         return g
 
-    cdef inline void _prefetch_entry(self, double target) noexcept nogil:
-        # start loading the list entry the next event will most likely read (one
-        # event moves its position by a few entries at most: mostly the same line)
-        cdef Py_ssize_t position
-        cdef double rest
-        cdef Py_ssize_t g = self._candidate(target, &position, &rest)
-        __builtin_prefetch(&self.pattern_sites[g][position])
-
-    cdef inline void _prefetch_window(self, double target) noexcept nogil:
-        # start loading the sites (and their list positions) of the next event
-        cdef Py_ssize_t position
-        cdef double rest
-        cdef Py_ssize_t g = self._candidate(target, &position, &rest)
-        __builtin_prefetch(&self.slot_index[0][4 * self.pattern_sites[g][position]])
-
     cdef int _fire(self, double target) noexcept nogil:
         # the event at cumulative rate target in [0, total): pattern, then position,
         # then rule, all from the one uniform
@@ -404,9 +466,9 @@ cdef class LatticeEngine:
         r = self.pattern_rule_start[g]
         while r < self.pattern_rule_start[g + 1] - 1 and target >= self.rule_cumulative[r]:
             r += 1
-        return self._rewrite(self.pattern_sites[g][position],
-                             self.slot_width[self.pattern_slot[g]],
-                             &self.rule_rhs[r * self.max_width])
+        return self._apply(self.pattern_sites[g][position],
+                           self.slot_width[self.pattern_slot[g]],
+                           &self.rule_rhs[r * self.max_width])
 
     def windows(self):
         """Window starts held in each pattern's list, checked against the index map.
@@ -453,33 +515,52 @@ cdef class LatticeEngine:
 
     cdef int64_t _run_exact(self, const double* times, Py_ssize_t n_times, uint64_t* rng,
                             double[:, ::1] moments, int8_t[:, ::1] snapshots) noexcept nogil:
-        # each event's uniform is drawn one event early: its list entry is prefetched
-        # (a guess from the counts before the previous event, mostly the right cache
-        # line) while the previous event is applied, and its sites as soon as that
-        # event is done (no effect on the law: the uniforms are independent of
-        # everything else, and a prefetch changes nothing)
-        cdef double t = 0.0, t_next, total, u = xoshiro_uniform(rng), u_next
-        cdef Py_ssize_t k = 0
+        # The random numbers are drawn ahead, in the order of one uniform then one
+        # exponential per event, and used in that order (no effect on the law, nor on
+        # the numbers: they are independent of everything else). Knowing the next two
+        # uniforms lets the loop start the memory loads of the next events while the
+        # current one is applied: the sites of the next window and the list entry of
+        # the one after, both guessed from the counts before the current event (mostly
+        # the right cache lines; a prefetch changes nothing).
+        cdef double t = 0.0, t_next, total, rest
+        cdef double u = xoshiro_uniform(rng)
+        cdef double exponential = xoshiro_exponential(rng, &_ZIGGURAT)
+        cdef double u_next = xoshiro_uniform(rng)
+        cdef double exponential_next = xoshiro_exponential(rng, &_ZIGGURAT)
+        cdef double u_after = xoshiro_uniform(rng)
+        cdef Py_ssize_t k = 0, g, position, r, ahead, ahead_position, j
         cdef int64_t events = 0
+        cdef const uint8_t* sites = self.slot_index[0]
+        cdef int32_t** lists = self.pattern_sites
+        total = self._total_rate()
         while True:
-            total = self._total_rate()
-            t_next = t + xoshiro_exponential(rng, &_ZIGGURAT) / total if total > 0.0 \
-                else INFINITY
+            t_next = t + exponential / total if total > 0.0 else INFINITY
             while k < n_times and times[k] < t_next:
                 self._record(k, moments, snapshots)
                 k += 1
             if k == n_times:
                 return events
             t = t_next
-            u_next = xoshiro_uniform(rng)
-            self._prefetch_entry(u_next * total)
-            if self._fire(u * total) < 0:
+            ahead = self._candidate(u_next * total, &ahead_position, &rest)
+            j = lists[ahead][ahead_position]
+            __builtin_prefetch(&sites[4 * j - 4])
+            __builtin_prefetch(&sites[4 * (j + self.max_width)])
+            ahead = self._candidate(u_after * total, &ahead_position, &rest)
+            __builtin_prefetch(&lists[ahead][ahead_position])
+            g = self._candidate(u * total, &position, &rest)
+            r = self.pattern_rule_start[g]
+            while r < self.pattern_rule_start[g + 1] - 1 and rest >= self.rule_cumulative[r]:
+                r += 1
+            if self._apply(lists[g][position], self.slot_width[self.pattern_slot[g]],
+                           &self.rule_rhs[r * self.max_width]) < 0:
                 return -1
-            u = u_next
             events += 1
             total = self._total_rate()
-            if total > 0.0:
-                self._prefetch_window(u * total)
+            u = u_next
+            u_next = u_after
+            exponential = exponential_next
+            exponential_next = xoshiro_exponential(rng, &_ZIGGURAT)
+            u_after = xoshiro_uniform(rng)
 
     def run_exact(self, const double[::1] times, const uint32_t[::1] words, uint64_t stream,
                   double[:, ::1] moments, int8_t[:, ::1] snapshots):
@@ -576,7 +657,7 @@ cdef class LatticeEngine:
             if self._site(j) == 0:
                 moved[0] = 0 if right else a
                 moved[1] = a if right else 0
-                if self._rewrite(start, 2, moved) < 0:
+                if self._apply(start, 2, moved) < 0:
                     return -1
                 stamp[j] = step
                 continue
@@ -586,7 +667,7 @@ cdef class LatticeEngine:
             c = before[0] * self.base + before[1]
             for q in range(collision_start[c], collision_start[c + 1]):
                 if u < collision_cumulative[q]:
-                    if self._rewrite(start, 2, &collision_rhs[2 * q]) < 0:
+                    if self._apply(start, 2, &collision_rhs[2 * q]) < 0:
                         return -1
                     if collision_rhs[2 * q] != before[0]:
                         stamp[start] = step
