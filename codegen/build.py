@@ -13,6 +13,8 @@ either a complete entry or none, and concurrent builders of the same module
 end with one entry.  A cache hit imports the shared object by path without
 starting a compiler or importing Cython.
 """
+from __future__ import annotations
+
 import contextlib
 import fcntl
 import functools
@@ -28,9 +30,12 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
 
 from .names import check_module_name
+from .validation import invalid
 
 BUILD_FLAGS = {
     "extra_compile_args": ["-O3", "-g0"],
@@ -65,7 +70,7 @@ build_ext.build_temp = "build"
 distribution.run_command("build_ext")
 """
 
-_LOADED = {}
+_LOADED: dict[str, ModuleType] = {}
 
 
 class CompileError(RuntimeError):
@@ -79,14 +84,14 @@ class CompileError(RuntimeError):
         Everything Cython and the C compiler printed (stdout and stderr).
     """
 
-    def __init__(self, message, command, output):
+    def __init__(self, message: str, command: Sequence[str], output: str) -> None:
         super().__init__(f"{message}\ncommand: {shlex.join(command)}\n"
                          f"--- output ---\n{output}")
         self.command = command
         self.output = output
 
 
-def cache_dir():
+def cache_dir() -> Path:
     """Return the dynboltz cache directory (not created by this call).
 
     ``$DYNBOLTZ_CACHE`` if set, else ``$XDG_CACHE_HOME/dynboltz``, else
@@ -103,7 +108,7 @@ def cache_dir():
     return base / "dynboltz"
 
 
-def clear_cache():
+def clear_cache() -> None:
     """Delete every compiled module in :func:`cache_dir` (``modules/``).
 
     Modules already imported in this process stay usable; the next
@@ -118,7 +123,7 @@ def clear_cache():
     shutil.rmtree(doomed, ignore_errors=True)
 
 
-def write_sources(sources, directory):
+def write_sources(sources: Mapping[str, str], directory: os.PathLike | str) -> list[Path]:
     """Write ``{filename: text}`` into ``directory`` atomically, one file at a time.
 
     Each file is written to a temporary file in ``directory``, synced and
@@ -170,7 +175,7 @@ def _umask():
     return mask
 
 
-def load_module(sources, name_hint):
+def load_module(sources: Mapping[str, str], name_hint: str) -> ModuleType:
     """Compile (or find in the cache) and import a generated Cython module.
 
     Parameters
@@ -212,7 +217,7 @@ def load_module(sources, name_hint):
     return module
 
 
-def cache_key(sources, name_hint):
+def cache_key(sources: Mapping[str, str], name_hint: str) -> str:
     """sha256 hex key of sources + build flags + dynboltz/Cython/numpy versions + ABI tag.
 
     Parameters
@@ -245,13 +250,13 @@ def _check_sources(sources, name_hint):
     check_module_name(name_hint, "name_hint", "load_module")
     if not isinstance(sources, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in sources.items()):
-        raise TypeError("`sources` of `load_module` must be a dict of filename str "
-                        f"to source str; got {type(sources).__name__}")
+        raise invalid("sources", "load_module", "a dict of filename str to source str",
+                      type(sources), TypeError)
     bad = [name for name in sources if not _SOURCE_FILE.match(name)]
     pyx = [name for name in sources if name.endswith(".pyx")]
     if bad or len(pyx) != 1:
-        raise ValueError("`sources` of `load_module` must have plain file names and "
-                         f"exactly one .pyx file; got {sorted(sources)}")
+        raise invalid("sources", "load_module",
+                      "keyed by plain file names with exactly one .pyx file", sorted(sources))
 
 
 def _shared_object(entry, module_name):

@@ -7,10 +7,14 @@ and fills :data:`~dynboltz.codegen.templates.EXPRESSION_MODULE`.  The output
 is a pure function of the symbolic input and the dynboltz version: no
 timestamps, no paths, no dependence on hash seeds.
 """
+from __future__ import annotations
+
 import hashlib
 import importlib.metadata
 import keyword
 import re
+from collections.abc import Sequence
+from typing import TypeAlias
 
 import sympy
 from sympy.utilities.iterables import numbered_symbols
@@ -18,12 +22,16 @@ from sympy.utilities.iterables import numbered_symbols
 from .names import check_module_name
 from .printer import LIBM_FUNCTIONS, CythonCodePrinter
 from .templates import EXPRESSION_MODULE, HELPERS
+from .validation import invalid
+
+ExpressionsLike: TypeAlias = sympy.Expr | sympy.MatrixBase | sympy.NDimArray | Sequence[sympy.Expr]
+"""What the emitters accept as expressions: one, a Matrix/Array, or a sequence."""
 
 # Names a user symbol may not keep as its Cython local: Cython keywords and
 # C types, libm names the kernel may cimport, and everything starting with "_"
 # (reserved for the kernel's own names: _x, _p, _out, _t<i>, _ipow).
 _CYTHON_RESERVED = frozenset(
-    keyword.kwlist
+    list(keyword.kwlist)
     + "cdef cpdef ctypedef cimport nogil gil include extern struct union enum "
       "inline const double float int long char short unsigned signed void "
       "object bint readonly public api new sizeof NULL NAN INFINITY pow fmin "
@@ -32,7 +40,7 @@ _CYTHON_RESERVED = frozenset(
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
-def dynboltz_version():
+def dynboltz_version() -> str:
     """Installed dynboltz version, written into every generated header.
 
     Returns
@@ -42,7 +50,9 @@ def dynboltz_version():
     return importlib.metadata.version("dynboltz")
 
 
-def emit_expressions(exprs, inputs, params, name="expressions", regenerate=None):
+def emit_expressions(exprs: ExpressionsLike, inputs: Sequence[sympy.Symbol],
+                     params: Sequence[sympy.Symbol], name: str = "expressions",
+                     regenerate: str | None = None) -> dict[str, str]:
     """Emit a Cython module that evaluates ``exprs`` at points ``x`` for parameters ``p``.
 
     Used for the basis functions F(nu) of the paper (eq. 26, 29, 30) and their
@@ -80,8 +90,7 @@ def emit_expressions(exprs, inputs, params, name="expressions", regenerate=None)
         exprs, inputs, params, "emit_expressions")
     check_module_name(name, "name", "emit_expressions")
     if regenerate is not None and (not isinstance(regenerate, str) or "\n" in regenerate):
-        raise ValueError("`regenerate` of `emit_expressions` must be a one-line "
-                         f"string; got {regenerate!r}")
+        raise invalid("regenerate", "emit_expressions", "a one-line string", regenerate)
     names = local_names(inputs, params)
     kernel_lines, printer = _kernel_lines(exprs, inputs, params, names)
     source = EXPRESSION_MODULE.substitute(
@@ -97,7 +106,10 @@ def emit_expressions(exprs, inputs, params, name="expressions", regenerate=None)
     return {f"{name}.pyx": source}
 
 
-def validate_expressions(exprs, inputs, params, function):
+def validate_expressions(exprs: ExpressionsLike, inputs: Sequence[sympy.Symbol],
+                         params: Sequence[sympy.Symbol], function: str
+                         ) -> tuple[tuple[sympy.Expr, ...], tuple[sympy.Symbol, ...],
+                                    tuple[sympy.Symbol, ...]]:
     """Check and normalise the symbolic arguments of ``function``.
 
     Parameters
@@ -116,24 +128,23 @@ def validate_expressions(exprs, inputs, params, function):
     TypeError, ValueError
         As for :func:`emit_expressions`.
     """
-    exprs = _expression_tuple(exprs, function)
-    inputs = _symbol_tuple(inputs, "inputs", function)
-    params = _symbol_tuple(params, "params", function)
-    shared = sorted(set(inputs) & set(params), key=str)
+    expr_tuple = _expression_tuple(exprs, function)
+    input_tuple = _symbol_tuple(inputs, "inputs", function)
+    param_tuple = _symbol_tuple(params, "params", function)
+    shared = sorted(set(input_tuple) & set(param_tuple), key=str)
     if shared:
-        raise ValueError(f"`inputs` and `params` of `{function}` must not share "
-                         f"symbols; got {shared} in both")
-    unknown = set().union(*(e.free_symbols for e in exprs)) - set(inputs) - set(params)
+        raise invalid("params", function, "free of symbols that are also inputs", shared)
+    unknown = (set().union(*(e.free_symbols for e in expr_tuple))
+               - set(input_tuple) - set(param_tuple))
     if unknown:
-        declared = {s.name for s in inputs + params}
+        declared = {s.name for s in input_tuple + param_tuple}
         twins = sorted(s.name for s in unknown if s.name in declared)
         hint = (f" ({twins} share a name with declared symbols but differ in "
                 "assumptions, e.g. real=True lost in a symengine round trip)"
                 if twins else "")
-        raise ValueError(f"`exprs` of `{function}` must only contain symbols from "
-                         f"`inputs` and `params`; got unknown symbols "
-                         f"{sorted(map(str, unknown))}{hint}")
-    return exprs, inputs, params
+        raise invalid("exprs", function, f"free of symbols other than inputs and "
+                      f"params{hint}", sorted(map(str, unknown)))
+    return expr_tuple, input_tuple, param_tuple
 
 
 def _as_sympy(obj):
@@ -152,34 +163,31 @@ def _expression_tuple(exprs, function):
     elif isinstance(exprs, (list, tuple)):
         exprs = tuple(_as_sympy(e) for e in exprs)
     else:
-        raise TypeError(f"`exprs` of `{function}` must be a sympy expression, "
-                        f"Matrix, Array or a list of sympy expressions; got "
-                        f"{type(exprs).__name__}")
+        raise invalid("exprs", function, "a sympy expression, Matrix, Array or a list of "
+                      "sympy expressions", type(exprs), TypeError)
     bad = [e for e in exprs if not isinstance(e, sympy.Expr)]
     if bad:
-        raise TypeError(f"`exprs` of `{function}` must contain only sympy "
-                        f"expressions; got {bad[0]!r} of type {type(bad[0]).__name__}")
+        raise invalid("exprs", function, "made of sympy expressions only", bad[0], TypeError)
     if not exprs:
-        raise ValueError(f"`exprs` of `{function}` must be non-empty; got no expressions")
+        raise invalid("exprs", function, "non-empty", exprs)
     return exprs
 
 
 def _symbol_tuple(symbols, argument, function):
     if not isinstance(symbols, (list, tuple)):
-        raise TypeError(f"`{argument}` of `{function}` must be a list or tuple of "
-                        f"sympy Symbols; got {type(symbols).__name__}")
+        raise invalid(argument, function, "a list or tuple of sympy Symbols", type(symbols),
+                      TypeError)
     symbols = tuple(_as_sympy(s) for s in symbols)
     bad = [s for s in symbols if not isinstance(s, sympy.Symbol)]
     if bad:
-        raise TypeError(f"`{argument}` of `{function}` must contain only sympy "
-                        f"Symbols; got {bad[0]!r} of type {type(bad[0]).__name__}")
+        raise invalid(argument, function, "made of sympy Symbols only", bad[0], TypeError)
     if len(set(symbols)) != len(symbols):
-        raise ValueError(f"`{argument}` of `{function}` must not repeat a symbol; "
-                         f"got {list(symbols)}")
+        raise invalid(argument, function, "free of repeated symbols", list(symbols))
     return symbols
 
 
-def local_names(inputs, params):
+def local_names(inputs: Sequence[sympy.Symbol], params: Sequence[sympy.Symbol]
+                ) -> dict[sympy.Symbol, str]:
     """Cython local variable names of the input and parameter symbols.
 
     A symbol keeps its own name when that is a plain identifier, not reserved
@@ -223,7 +231,8 @@ def _kernel_lines(exprs, inputs, params, names):
     return lines, printer
 
 
-def symbolic_sha256(exprs, inputs, params):
+def symbolic_sha256(exprs: Sequence[sympy.Expr], inputs: Sequence[sympy.Symbol],
+                    params: Sequence[sympy.Symbol]) -> str:
     """sha256 hex digest of ``srepr`` of the symbolic input (expressions and symbols)."""
     text = sympy.srepr((tuple(exprs), tuple(inputs), tuple(params)))
     return hashlib.sha256(text.encode()).hexdigest()

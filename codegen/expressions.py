@@ -3,14 +3,24 @@
 The pipeline is ``emit_expressions`` (sympy -> Cython text) then
 ``build.load_module`` (text -> cached, imported extension module).
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import sympy
+
 from .build import load_module
-from .emit import emit_expressions, symbolic_sha256, validate_expressions
+from .emit import (ExpressionsLike, emit_expressions, symbolic_sha256,
+                   validate_expressions)
 from .names import check_module_name
 
-_COMPILED = {}
+_COMPILED: dict[tuple[str, str], Callable[..., np.ndarray]] = {}
 
 
-def compile_expressions(exprs, inputs, params, name=None):
+def compile_expressions(exprs: ExpressionsLike, inputs: Sequence[sympy.Symbol],
+                        params: Sequence[sympy.Symbol], name: str | None = None
+                        ) -> Callable[..., np.ndarray]:
     """Compile expressions in ``inputs`` and ``params`` to a callable ``f(x, p)``.
 
     Typical use: the basis functions F(nu) (paper eq. 26, 29, 30) and their

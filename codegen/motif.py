@@ -12,9 +12,12 @@ The committed built-in library in ``generated/`` is regenerated with::
 
     python -m dynboltz.codegen.regenerate generated/
 """
+from __future__ import annotations
+
 import hashlib
 import json
 import pprint
+from typing import TYPE_CHECKING
 
 from dynboltz.symbolic.lattice_moments import (bond_pairs, inverse_ising_map,
                                                statistic_types)
@@ -24,6 +27,10 @@ from .build import load_module
 from .emit import dynboltz_version
 from .motif_template import MOTIF_MODULE
 from .names import check_module_name
+from .validation import invalid
+
+if TYPE_CHECKING:  # for annotations only: codegen never imports the generated layer
+    from dynboltz.generated.motif_library import MotifLibrary
 
 GENERATOR_VERSION = "3"
 """Bumped whenever the template or the tables change meaning."""
@@ -81,7 +88,7 @@ def _term_tables(motif):
             "_CODES": ("int", codes)}
 
 
-def motif_tables(motif):
+def motif_tables(motif: LatticeMotif) -> dict[str, tuple[str, list]]:
     """Every table the kernel reads, as plain Python data.
 
     Parameters
@@ -142,7 +149,8 @@ def _header(motif, name, tables, regenerate):
     ])
 
 
-def emit_motif(motif, name="motif", regenerate=None):
+def emit_motif(motif: LatticeMotif, name: str = "motif", regenerate: str | None = None
+               ) -> dict[str, str]:
     """Cython source of the compiled closure of a lattice motif (text only).
 
     Parameters
@@ -169,8 +177,7 @@ def emit_motif(motif, name="motif", regenerate=None):
     _check_motif(motif, "emit_motif")
     check_module_name(name, "name", "emit_motif")
     if regenerate is not None and (not isinstance(regenerate, str) or "\n" in regenerate):
-        raise ValueError(f"`regenerate` of `emit_motif` must be a one-line string; "
-                         f"got {regenerate!r}")
+        raise invalid("regenerate", "emit_motif", "a one-line string", regenerate)
     tables = motif_tables(motif)
     n, size = motif.n_species + 1, motif.n_params
     source = MOTIF_MODULE.substitute(
@@ -194,11 +201,10 @@ def emit_motif(motif, name="motif", regenerate=None):
 
 def _check_motif(motif, function):
     if not isinstance(motif, LatticeMotif):
-        raise TypeError(f"`motif` of `{function}` must be a LatticeMotif; got "
-                        f"{type(motif).__name__}")
+        raise invalid("motif", function, "a LatticeMotif", type(motif), TypeError)
 
 
-def compile_motif(motif):
+def compile_motif(motif: LatticeMotif) -> MotifLibrary:
     """Compile (or load from the cache) the closure of a lattice motif.
 
     Parameters
@@ -222,7 +228,7 @@ def compile_motif(motif):
     return load_module(emit_motif(motif, name="motif"), "motif").library()
 
 
-def emit_builtin_library():
+def emit_builtin_library() -> dict[str, str]:
     """Sources of the committed built-in library (``generated/``).
 
     Returns

@@ -6,9 +6,12 @@ and records what that text needs: the ``libc.math`` names to cimport
 never writes files, compiles or imports anything; see ``emit.py`` for the
 module around the printed lines.
 """
+from __future__ import annotations
+
+from collections.abc import Mapping
 from fractions import Fraction
 
-from sympy import Integer, Rational, S
+from sympy import Basic, Integer, Rational, S, Symbol
 from sympy.core.mul import _keep_coeff
 from sympy.printing.c import C99CodePrinter
 from sympy.printing.precedence import PRECEDENCE
@@ -90,13 +93,14 @@ class CythonCodePrinter(C99CodePrinter):
     _kf = LIBM_FUNCTIONS
     _operators = {"and": "and", "or": "or", "not": "not "}
 
-    def __init__(self, symbol_names, settings=None):
+    def __init__(self, symbol_names: Mapping[Symbol, str],
+                 settings: Mapping[str, object] | None = None) -> None:
         super().__init__(dict(settings or {}, strict=True))
         self.symbol_names = dict(symbol_names)
-        self.libm = set()
-        self.helpers = set()
+        self.libm: set[str] = set()
+        self.helpers: set[str] = set()
 
-    def print_expression(self, expr):
+    def print_expression(self, expr: Basic) -> str:
         """Return the Cython text of one scalar expression.
 
         Parameters

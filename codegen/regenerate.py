@@ -5,8 +5,11 @@
 into the folder given.  It lives apart from :mod:`dynboltz.codegen.motif` so that
 ``-m`` does not run a module the package has already imported.
 """
+from __future__ import annotations
+
 import argparse
 import sys
+from collections.abc import Sequence
 
 from dynboltz.codegen.build import write_sources
 from dynboltz.codegen.motif import emit_builtin_library
@@ -14,7 +17,7 @@ from dynboltz.codegen.motif import emit_builtin_library
 __all__ = ["main"]
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Regenerate the built-in lattice library into the directory named in ``argv``.
 
     Parameters

@@ -11,15 +11,18 @@ Attributes (each a `MotifLibrary`, loaded on first access): ``barw``,
 ``unbind_C_A_B`` (C -> A + B).  ``NAMES`` lists them.  Regenerate the sources
 with ``python -m dynboltz.codegen.regenerate generated/``.
 """
+from __future__ import annotations
+
 import importlib
 
 from dynboltz.generated.motif_index import MODULES
+from dynboltz.generated.motif_library import MotifLibrary
 
-NAMES = tuple(MODULES)
-_LOADED = {}
+NAMES: tuple[str, ...] = tuple(MODULES)
+_LOADED: dict[str, MotifLibrary] = {}
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> MotifLibrary:
     if name not in MODULES:
         raise AttributeError(f"module 'dynboltz.generated.library' has no attribute "
                              f"{name!r}; built-in motifs are {list(NAMES)}")
@@ -29,5 +32,5 @@ def __getattr__(name):
     return _LOADED[name]
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(list(globals()) + list(NAMES))

@@ -8,6 +8,11 @@ never imports it, it only calls the compiled module's ``library()``
 (`dynboltz.codegen.compile_motif`), and the committed built-in modules are
 wrapped the same way by `dynboltz.generated.library`.
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 
@@ -43,9 +48,13 @@ class MotifLibrary:
         x, for the compiled gradient of eq. 53.
     """
 
-    def __init__(self, *, name, species, param_names, moment_names, process_names,
-                 rules, motif_hash, log_eigenvalue, moments, hessian, basis,
-                 basis_jacobian, point_kernel, moments_kernel):
+    def __init__(self, *, name: str, species: Sequence[str], param_names: Sequence[str],
+                 moment_names: Sequence[str], process_names: Sequence[str],
+                 rules: Sequence[Sequence[tuple[Sequence[int], Sequence[int], float]]],
+                 motif_hash: str, log_eigenvalue: Callable[..., Any],
+                 moments: Callable[..., np.ndarray], hessian: Callable[..., np.ndarray],
+                 basis: Callable[..., np.ndarray], basis_jacobian: Callable[..., np.ndarray],
+                 point_kernel: object, moments_kernel: object) -> None:
         self.name = name
         self.species = tuple(species)
         self.param_names = tuple(param_names)
@@ -65,7 +74,7 @@ class MotifLibrary:
         self.point_kernel = point_kernel
         self.moments_kernel = moments_kernel
 
-    def rule_table(self):
+    def rule_table(self) -> tuple[tuple[tuple[np.ndarray, np.ndarray, float], ...], ...]:
         """The rules as plain data, as ``LatticeMotif.rule_table()`` gives them.
 
         Returns

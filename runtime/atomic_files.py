@@ -5,10 +5,16 @@ written to a temporary file in the destination folder and renamed onto the
 destination only after it was written completely, so an interrupted run (an
 exception, Ctrl-C, a killed process) leaves the previous file intact.
 """
+from __future__ import annotations
+
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
+
+from dynboltz.runtime.validation import invalid
 
 __all__ = ["atomic_writer"]
 
@@ -20,7 +26,7 @@ def _umask():
 
 
 @contextmanager
-def atomic_writer(path, mode="wb"):
+def atomic_writer(path: os.PathLike | str, mode: str = "wb") -> Iterator[IO]:
     """Open a temporary file that replaces ``path`` when the block succeeds.
 
     Parameters
@@ -39,7 +45,7 @@ def atomic_writer(path, mode="wb"):
         any exception the temporary file is removed and ``path`` is untouched.
     """
     if mode not in ("wb", "w"):
-        raise ValueError(f"`mode` of `atomic_writer` must be `'wb' or 'w'`; got `{mode!r}`")
+        raise invalid("mode", "atomic_writer", "'wb' or 'w'", mode)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

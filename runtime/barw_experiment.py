@@ -26,16 +26,26 @@ Two data sources (``scheme``):
 >>> run = run_barw(barw_settings("paper"))
 >>> run.summary["error_ratio"]                      # moment error at θ₀ / after learning
 """
+from __future__ import annotations
+
 import json
-from pathlib import Path
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime.atomic_files import atomic_writer
 from dynboltz.runtime.learning import integrate, learn_rates, moment_error
 from dynboltz.runtime.rate_learning import trapezoid_weights
 from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
+
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.runtime.ensemble import Ensemble
+    from dynboltz.runtime.rate_learning import LearningResult
 
 __all__ = ["BarwSettings", "BarwRun", "barw_settings", "barw_data", "run_barw",
            "barw_summary", "write_summary", "PAPER_RATES", "EXACT_RATES",
@@ -89,12 +99,12 @@ class BarwSettings:
     learning: dict = field(default_factory=dict)
 
     @property
-    def times(self):
+    def times(self) -> np.ndarray:
         """Recording times 0, Δt, .., T, shape (T/Δt + 1,)."""
         steps = int(round(self.T / self.dt))
         return np.round(np.arange(steps + 1) * self.dt, 12)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, object]:
         """Plain-data copy for the JSON summary."""
         return {"scheme": self.scheme, "rates": dict(self.rates), "theta0": list(self.theta0),
                 "N": self.N, "T": self.T, "dt": self.dt, "x0": list(self.x0),
@@ -138,8 +148,10 @@ def _default_learning():
     return {"optimizer": "adam", "learning_rate": 1.0, "l2": 1e-6, "substeps": 4}
 
 
-def barw_settings(scheme="paper", iterations=400, replicates=FULL_REPLICATES, seed=0,
-                  N=100, T=1.0, dt=0.01, learning=None):
+def barw_settings(scheme: str = "paper", iterations: int = 400,
+                  replicates: int = FULL_REPLICATES, seed: int = 0, N: int = 100,
+                  T: float = 1.0, dt: float = 0.01, learning: Mapping[str, object] | None = None
+                  ) -> BarwSettings:
     """Settings of the paper's BARW experiment (Sec. III C) for one data source.
 
     Parameters
@@ -194,7 +206,7 @@ def _library():
     return library.barw
 
 
-def barw_data(settings, workers=None):
+def barw_data(settings: BarwSettings, workers: int | None = None) -> Ensemble:
     """Simulated moments of the BARW ensemble (SPEC §5), the awake data of Algorithm 2.
 
     Parameters
@@ -249,7 +261,8 @@ def _scheme_comparison(settings, theta0, theta, times, data_moments):
             "agrees_with_paper": directions == PAPER_DIRECTION}
 
 
-def barw_summary(settings, times, data_moments, data_standard_error, result):
+def barw_summary(settings: BarwSettings, times: ArrayLike, data_moments: ArrayLike,
+                 data_standard_error: ArrayLike, result: LearningResult) -> dict[str, object]:
     """JSON-ready summary: θ₀, θ, the moment error of eq. 52 before/after learning.
 
     Parameters
@@ -294,7 +307,8 @@ def barw_summary(settings, times, data_moments, data_standard_error, result):
     return summary
 
 
-def run_barw(settings, workers=None, progress=False, checkpoint=None):
+def run_barw(settings: BarwSettings, workers: int | None = None, progress: bool = False,
+             checkpoint: os.PathLike | str | None = None) -> BarwRun:
     """Simulate the BARW ensemble and learn θ with Algorithm 2 (eq. 52-54).
 
     Parameters
@@ -327,7 +341,7 @@ def run_barw(settings, workers=None, progress=False, checkpoint=None):
     return BarwRun(settings, times, mean, error, result, summary)
 
 
-def write_summary(summary, path):
+def write_summary(summary: Mapping[str, object], path: os.PathLike | str) -> Path:
     """Write a summary dict as indented JSON, atomically; returns the path."""
     with atomic_writer(path, "w") as stream:
         json.dump(summary, stream, indent=2, sort_keys=False)

@@ -62,15 +62,24 @@ gradient descent.
 Moments of p̃ come from ``net.maxent_moments(K)`` compiled by
 ``dynboltz.codegen.compile_expressions``; this module never imports sympy.
 """
-from dataclasses import dataclass
+from __future__ import annotations
+
 import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.linalg import expm
 
 from dynboltz.runtime import _hat_ode
 from dynboltz.runtime.validation import (check_choice, check_integer, check_real, invalid,
                                          rate_vector)
+
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.runtime.validation import SeedLike
+    from dynboltz.symbolic.wellmixed import WellMixed
 
 __all__ = ["learn_basis", "BasisLearningResult", "integrate_reduced",
            "ReducedTrajectory", "basis_on_grid"]
@@ -123,8 +132,9 @@ class ReducedTrajectory:
     occupation: np.ndarray
 
 
-def integrate_reduced(F, grid, eta, T, n_steps=200, n_record=51, delta="hat",
-                      delta_variance=0.1):
+def integrate_reduced(F: ArrayLike, grid: ArrayLike | Sequence[ArrayLike], eta: ArrayLike, T: float,
+                      n_steps: int = 200, n_record: int = 51, delta: str = "hat",
+                      delta_variance: float = 0.1) -> ReducedTrajectory:
     """Solve eq. 20 and its variational equation eq. 22 for one initial condition.
 
     Parameters
@@ -199,7 +209,8 @@ def _integrate(F, axes, eta, T, n_steps, n_record, gaussian, variance):
                              occupation.reshape(shape))
 
 
-def basis_on_grid(net, rates, K, grid):
+def basis_on_grid(net: WellMixed, rates: Mapping[str, float], K: int,
+                  grid: ArrayLike | Sequence[ArrayLike]) -> np.ndarray:
     """The closed-form basis functions of ``net`` (eq. 26, 29) on the grid nodes.
 
     Parameters
@@ -524,11 +535,14 @@ def _iteration(setup, F, eta, seed):
     return gradient / len(eta), actions, occupation
 
 
-def learn_basis(net, rates, K, grid, T, iterations, seed=None, *, truth="analytic",
-                n_initial=32, n_trajectories=200, learning_rate=0.05, decay=0.98,
-                initial_F=0.0, eta_range=None, resample_initial=True,
-                step_rule="per_point_rms", n_steps=200, n_record=51, delta="hat",
-                delta_variance=0.1):
+def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
+                grid: ArrayLike | Sequence[ArrayLike], T: float, iterations: int,
+                seed: SeedLike = None, *, truth: str = "analytic", n_initial: int = 32,
+                n_trajectories: int = 200, learning_rate: float = 0.05, decay: float = 0.98,
+                initial_F: ArrayLike = 0.0, eta_range: ArrayLike | None = None,
+                resample_initial: bool = True, step_rule: str = "per_point_rms",
+                n_steps: int = 200, n_record: int = 51, delta: str = "hat",
+                delta_variance: float = 0.1) -> BasisLearningResult:
     """Learn the basis functions F_k(ν) on a grid by gradient descent (Algorithm 1).
 
     Minimises the action S = ∫_0^T KL(p || p̃) dt (eq. 16) over the grid values of F

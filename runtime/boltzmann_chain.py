@@ -18,9 +18,15 @@ Numerics: T is built in log space and divided by its largest entry; the Perron v
 from ``eigh`` is refined by positive power steps so that tiny components keep their
 relative accuracy (they set the probabilities of rare site types, π = u²).
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime.validation import invalid
+
 
 __all__ = ["n_params", "n_species_of", "log_transfer_matrix", "perron_vector",
            "BoltzmannChain", "pair_probabilities", "inverse_ising_map",
@@ -29,12 +35,12 @@ __all__ = ["n_params", "n_species_of", "log_transfer_matrix", "perron_vector",
 _PERRON_STEPS = 4
 
 
-def n_params(n_species):
+def n_params(n_species: int) -> int:
     """L = S + S(S+1)/2, the number of Boltzmann parameters (and moments) of S species."""
     return n_species + n_species * (n_species + 1) // 2
 
 
-def n_species_of(model, function, param="model"):
+def n_species_of(model: object, function: str, param: str = "model") -> int:
     """S of a compiled motif library, ``LatticeMotif`` or ``LatticeReference``.
 
     Parameters
@@ -61,7 +67,7 @@ def n_species_of(model, function, param="model"):
     return int(value)
 
 
-def log_transfer_matrix(x, n_species):
+def log_transfer_matrix(x: ArrayLike, n_species: int) -> np.ndarray:
     """ln T(a, b) = (h_a + h_b)/2 + J_ab (eq. 50), h_0 = J_0· = 0.
 
     Parameters
@@ -86,7 +92,7 @@ def log_transfer_matrix(x, n_species):
     return 0.5 * (h[:, None] + h[None, :]) + coupling
 
 
-def perron_vector(t):
+def perron_vector(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Refined positive Perron vector and full spectrum of a positive symmetric T.
 
     Parameters
@@ -137,7 +143,7 @@ class BoltzmannChain:
         p_ab = u_a t(a, b) u_b / lam, the ordered pair law of consecutive sites.
     """
 
-    def __init__(self, x, n_species):
+    def __init__(self, x: ArrayLike, n_species: int) -> None:
         log_t = log_transfer_matrix(x, n_species)
         self.log_scale = log_t.max()
         self.t = np.exp(log_t - self.log_scale)
@@ -146,11 +152,11 @@ class BoltzmannChain:
         self.pair = self.u[:, None] * self.t * self.u[None, :] / self.lam
 
     @property
-    def log_eigenvalue(self):
+    def log_eigenvalue(self) -> float:
         """ln λ₊ of the unscaled T (thermodynamic-limit ln Z / N)."""
         return self.log_scale + np.log(self.lam)
 
-    def cluster(self, codes):
+    def cluster(self, codes: Sequence[int]) -> float:
         """P(c_1..c_m) = u_c1 Π T(c_i, c_i+1) u_cm / λ^(m-1) of m consecutive sites."""
         value = self.u[codes[0]] * self.u[codes[-1]]
         for a, b in zip(codes[:-1], codes[1:]):
@@ -158,7 +164,7 @@ class BoltzmannChain:
         return value
 
 
-def pair_probabilities(moments, n_species):
+def pair_probabilities(moments: ArrayLike, n_species: int) -> tuple[np.ndarray, np.ndarray]:
     """Site and ordered-pair probabilities of the chain from its per-site moments.
 
     Parameters
@@ -195,7 +201,7 @@ def _type_columns(n_species):
     return pairs, {pair: n + k for k, pair in enumerate(pairs)}
 
 
-def inverse_ising_map(n_species):
+def inverse_ising_map(n_species: int) -> np.ndarray:
     """Matrix M of the closed-form inverse (module docstring): x = M ln p.
 
     Parameters
@@ -227,7 +233,7 @@ def inverse_ising_map(n_species):
     return m
 
 
-def parameters_from_probabilities(site, pair):
+def parameters_from_probabilities(site: np.ndarray, pair: np.ndarray) -> np.ndarray:
     """x of the chain with site law π and ordered pair law p (exact 1D inverse Ising).
 
     Parameters

@@ -14,13 +14,21 @@ checkerboard order, started from independent sites ~ π, correct only in the lim
 many sweeps).  The kernels are compiled (``_chain_sampling.pyx``); this module builds
 their probability tables and splits the rows between threads.
 """
+from __future__ import annotations
+
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime import _chain_sampling
 from dynboltz.runtime.boltzmann_chain import BoltzmannChain, n_params, n_species_of
+from dynboltz.runtime.validation import invalid
+
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.runtime.validation import LatticeModel, SeedLike
 
 _MAX_STATES = 32  # MAX_STATES of the kernel
 
@@ -116,8 +124,7 @@ _METHODS = {"exact": _exact_kernel, "gibbs": _gibbs_kernel}
 
 def _positive_int(value, name, minimum):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"`{name}` of `sample` must be an integer >= {minimum}; "
-                         f"got {value!r}")
+        raise invalid(name, "sample", f"an integer >= {minimum}", value)
     return int(value)
 
 
@@ -126,16 +133,16 @@ def _validated_point(lib, x):
     size = n_params(n_species)
     x = np.asarray(x, dtype=float)
     if x.shape != (size,) or not np.all(np.isfinite(x)):
-        raise ValueError(f"`x` of `sample` must be a finite array of shape ({size},); "
-                         f"got {x!r}")
+        raise invalid("x", "sample", f"a finite array of shape ({size},)", x)
     if n_species + 1 > _MAX_STATES:
-        raise ValueError(f"`lib` of `sample` must have at most {_MAX_STATES - 1} species; "
-                         f"got {n_species}")
+        raise invalid("lib", "sample", f"a model with at most {_MAX_STATES - 1} species "
+                      "(its species count shown)", n_species)
     return x, n_species
 
 
-def sample(lib, x, N=1000, n=1, seed=None, method="exact", ring=True, sweeps=100,
-           threads=None):
+def sample(lib: LatticeModel, x: ArrayLike, N: int = 1000, n: int = 1, seed: SeedLike = None,
+           method: str = "exact", ring: bool = True, sweeps: int = 100,
+           threads: int | None = None) -> np.ndarray:
     """Draw lattice configurations from the Boltzmann chain at parameters x (eq. 50).
 
     Parameters
@@ -177,8 +184,7 @@ def sample(lib, x, N=1000, n=1, seed=None, method="exact", ring=True, sweeps=100
     rows = _positive_int(n, "n", 1)
     sweeps = _positive_int(sweeps, "sweeps", 0)
     if method not in _METHODS:
-        raise ValueError(f"`method` of `sample` must be one of {sorted(_METHODS)}; "
-                         f"got {method!r}")
+        raise invalid("method", "sample", f"one of {sorted(_METHODS)}", method)
     workers = _positive_int((os.cpu_count() or 1) if threads is None else threads,
                             "threads", 1)
     out = np.empty((rows, n_sites), dtype=np.int8)

@@ -6,21 +6,29 @@ written with `atomic_writer`, so an interrupted write (Ctrl-C, a crash)
 leaves the previous checkpoint intact, and read back only when its
 fingerprint matches the run that wants to resume.
 """
+from __future__ import annotations
+
 import json
+import os
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime.atomic_files import atomic_writer
 from dynboltz.runtime.validation import invalid
+
 
 __all__ = ["save_checkpoint", "load_checkpoint"]
 
 _FORMAT = "dynboltz-checkpoint-1"
 
 
-def save_checkpoint(path, header, arrays):
+def save_checkpoint(path: os.PathLike | str, header: Mapping[str, object],
+                    arrays: Mapping[str, ArrayLike]) -> None:
     """Write ``arrays`` and ``header`` to ``path`` atomically.
 
     Parameters
@@ -38,7 +46,8 @@ def save_checkpoint(path, header, arrays):
         np.savez(stream, **content)
 
 
-def load_checkpoint(path, fingerprint, function):
+def load_checkpoint(path: os.PathLike | str, fingerprint: str, function: str
+                    ) -> tuple[dict[str, Any], dict[str, np.ndarray]] | None:
     """The checkpoint at ``path`` if it belongs to the run with ``fingerprint``.
 
     Parameters

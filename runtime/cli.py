@@ -8,10 +8,16 @@ instead (the paper's Fig. 1 setting) and prints learned against analytic F.
 ``dynboltz reproduce figN`` writes one of the paper's figures 1-5, 7-10 (fig9/fig10
 also write the JSON summary of the BARW experiment).
 """
+from __future__ import annotations
+
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from dynboltz.runtime.validation import invalid
+
 
 _TABLE_NODES = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
 _BARW_FIGURES = ("fig9", "fig10")
@@ -117,7 +123,7 @@ def _barw_demo(scheme, iterations, replicates, out, seed):
 
 def _check_positive(value, option, command):
     if value is not None and value < 1:
-        raise SystemExit(f"`{option}` of `dynboltz {command}` must be >= 1; got {value}")
+        raise invalid(option, f"dynboltz {command}", ">= 1", value, SystemExit)
 
 
 def _demo(args):
@@ -125,9 +131,9 @@ def _demo(args):
     _check_positive(args.replicates, "--replicates", "demo")
     if args.wellmixed:
         if args.scheme is not None or args.replicates is not None:
-            raise SystemExit("`--scheme` and `--replicates` of `dynboltz demo` must be "
-                             "left out with --wellmixed; got "
-                             f"{args.scheme!r}, {args.replicates!r}")
+            given = "--scheme" if args.scheme is not None else "--replicates"
+            raise invalid(given, "dynboltz demo", "left out with --wellmixed",
+                          getattr(args, given[2:]), SystemExit)
         _wellmixed_demo(args.iterations or _WELLMIXED_ITERATIONS, args.out, args.seed)
     else:
         _barw_demo(args.scheme or "paper", args.iterations or _DEMO_ITERATIONS,
@@ -140,8 +146,8 @@ def _reproduce(args):
         given = [o for o, v in (("--iterations", args.iterations), ("--scheme", args.scheme),
                                 ("--replicates", args.replicates)) if v is not None]
         if given:
-            raise SystemExit(f"`{given[0]}` of `dynboltz reproduce` must be used with "
-                             f"fig9 or fig10 only; got {args.figure}")
+            raise invalid(given[0], "dynboltz reproduce", "used with fig9 or fig10 only",
+                          args.figure, SystemExit)
         return figure(args.out, seed=args.seed)
     _check_positive(args.iterations, "--iterations", "reproduce")
     _check_positive(args.replicates, "--replicates", "reproduce")
@@ -152,7 +158,7 @@ def _reproduce(args):
     return path
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> None:
     """Run the ``dynboltz`` command line; see ``dynboltz --help``.
 
     Parameters

@@ -10,18 +10,24 @@ Checkpoints: with ``save="run.npz"`` every finished replicate is written atomica
 the same call runs only the missing replicates, writes ``run.npz`` atomically and removes
 the parts. A complete ``run.npz`` with the same fingerprint is loaded, not recomputed.
 """
+from __future__ import annotations
+
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime.atomic_files import atomic_writer
 from dynboltz.runtime.validation import check_integer, invalid
+
 
 __all__ = ["Ensemble", "run_ensemble", "fingerprint", "load_ensemble"]
 
@@ -44,9 +50,9 @@ class Ensemble:
     times: np.ndarray
     moments: np.ndarray
     metadata: dict = field(default_factory=dict)
-    snapshots: np.ndarray = None
+    snapshots: np.ndarray | None = None
 
-    def save(self, path):
+    def save(self, path: os.PathLike | str) -> None:
         """Write the ensemble to ``path`` (.npz) atomically."""
         arrays = {"times": self.times, "moments": self.moments,
                   "metadata_json": np.array(json.dumps(self.metadata, sort_keys=True))}
@@ -56,7 +62,7 @@ class Ensemble:
             np.savez(stream, **arrays)
 
 
-def load_ensemble(path):
+def load_ensemble(path: os.PathLike | str) -> Ensemble:
     """Read an `Ensemble` written by `Ensemble.save`.
 
     Parameters
@@ -73,7 +79,7 @@ def load_ensemble(path):
                         json.loads(str(data["metadata_json"])), snapshots)
 
 
-def fingerprint(metadata, arrays=()):
+def fingerprint(metadata: Mapping[str, object], arrays: Iterable[ArrayLike] = ()) -> str:
     """sha256 of the JSON metadata and the bytes of ``arrays`` (the call's identity)."""
     digest = hashlib.sha256(json.dumps(metadata, sort_keys=True).encode())
     for array in arrays:
@@ -182,8 +188,12 @@ def _workers(workers, caller):
     return min(check_integer(workers, "workers", caller, 1), os.cpu_count() or 1)
 
 
-def run_ensemble(task, replicates, times, metadata, initial_rows=None, client=None,
-                 workers=None, save=None, overwrite=False, key=None, caller="run_ensemble"):
+def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times: ArrayLike,
+                 metadata: Mapping[str, object], initial_rows: ArrayLike | None = None,
+                 client: object = None, workers: int | None = None,
+                 save: os.PathLike | str | None = None, overwrite: bool = False,
+                 key: str | None = None,
+                 caller: str = "run_ensemble") -> Ensemble:
     """Run replicates 0..R-1 of ``task`` and gather them into an `Ensemble`.
 
     Parameters

@@ -6,14 +6,21 @@ a :func:`new_figure` and write it with :func:`save_png`.  The figure is a bare
 PNG, so no display is needed, the user's backend (``matplotlib.get_backend()``)
 is left as it was, and pyplot's list of open figures is never touched.
 """
+from __future__ import annotations
+
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from dynboltz.runtime.atomic_files import atomic_writer
+
+if TYPE_CHECKING:  # annotations only
+    from matplotlib.figure import Figure
 
 __all__ = ["new_figure", "save_png"]
 
 
-def new_figure(**kwargs):
+def new_figure(**kwargs: Any) -> Figure:
     """A new ``matplotlib.figure.Figure`` not registered with pyplot.
 
     Parameters
@@ -32,7 +39,7 @@ def new_figure(**kwargs):
     return Figure(**kwargs)
 
 
-def save_png(fig, path, dpi=120):
+def save_png(fig: Figure, path: os.PathLike | str, dpi: int = 120) -> Path:
     """Write ``fig`` to ``path`` as PNG atomically.
 
     Parameters

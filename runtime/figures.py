@@ -6,12 +6,21 @@ Every ``figN(out_dir, seed)`` computes what the paper's caption describes and wr
 needed and the user's matplotlib backend is left alone.  The paper setting is
 kb = 1, kd = 1.5 (kd = 3kb/2), grid ν ∈ (0, 3] with Δν = 0.1, T = 1.
 """
+from __future__ import annotations
+
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime.basis_learning import basis_on_grid, integrate_reduced, learn_basis
 from dynboltz.runtime.figure_files import new_figure, save_png
+
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.runtime.basis_learning import BasisLearningResult
+    from dynboltz.symbolic.wellmixed import WellMixed
 
 __all__ = ["galton_watson", "K1_GRID", "K2_AXES", "plot_learned_basis", "fig1", "fig2",
            "fig3", "fig4", "fig5", "FIGURES"]
@@ -21,7 +30,7 @@ K1_GRID = np.round(np.arange(1, 31) * 0.1, 10)
 K2_AXES = (np.round(np.arange(-30, 11) * 0.1, 10), np.round(np.arange(1, 31) * 0.1, 10))
 
 
-def galton_watson():
+def galton_watson() -> tuple[WellMixed, dict[str, float]]:
     """The Galton–Watson network A → A + A (kb), A → ∅ (kd) and the paper's rates.
 
     Returns
@@ -33,7 +42,8 @@ def galton_watson():
     return WellMixed({"birth": "A -> A + A", "death": "A -> 0"}), dict(RATES)
 
 
-def plot_learned_basis(result, true_F, path):
+def plot_learned_basis(result: BasisLearningResult, true_F: ArrayLike,
+                       path: os.PathLike | str) -> Path:
     """Fig. 1: learned F(ν) of a K = 1 run against the analytic eq. 26.
 
     Parameters
@@ -63,7 +73,7 @@ def plot_learned_basis(result, true_F, path):
     return save_png(fig, path)
 
 
-def fig1(out_dir, seed=0, iterations=40):
+def fig1(out_dir: os.PathLike | str, seed: int = 0, iterations: int = 40) -> Path:
     """Fig. 1: F(ν) learned by Algorithm 1 (analytic truth) vs eq. 26; path of the PNG."""
     net, rates = galton_watson()
     result = learn_basis(net, rates, 1, K1_GRID, 1.0, iterations, seed=seed)
@@ -71,7 +81,7 @@ def fig1(out_dir, seed=0, iterations=40):
                               Path(out_dir) / "fig1.png")
 
 
-def fig2(out_dir, seed=0, iterations=40):
+def fig2(out_dir: os.PathLike | str, seed: int = 0, iterations: int = 40) -> Path:
     """Fig. 2: convergence of the action per η and of |δS/δF(ν)| per grid point."""
     net, rates = galton_watson()
     result = learn_basis(net, rates, 1, K1_GRID, 1.0, iterations, seed=seed,
@@ -94,7 +104,7 @@ def fig2(out_dir, seed=0, iterations=40):
     return save_png(fig, Path(out_dir) / "fig2.png")
 
 
-def fig3(out_dir, seed=0, T=2.0):
+def fig3(out_dir: os.PathLike | str, seed: int = 0, T: float = 2.0) -> Path:
     """Fig. 3: δν(t)/δF(ν = 2) and ν(t) for η = 1.5..1.9 (F = eq. 26 on the grid).
 
     T = 2 so that every trajectory crosses ν = 2; ``seed`` is unused (deterministic).
@@ -126,7 +136,7 @@ def _map(ax, axes, values, title):
     ax.set_title(title)
 
 
-def fig4(out_dir, seed=0):
+def fig4(out_dir: os.PathLike | str, seed: int = 0) -> Path:
     """Fig. 4: the true K = 2 basis functions eq. 29 (kd = 3kb/2 = 1.5) as 2-D maps."""
     net, rates = galton_watson()
     F = basis_on_grid(net, rates, 2, K2_AXES)
@@ -138,7 +148,7 @@ def fig4(out_dir, seed=0):
     return save_png(fig, Path(out_dir) / "fig4.png")
 
 
-def fig5(out_dir, seed=0, T=1.0):
+def fig5(out_dir: os.PathLike | str, seed: int = 0, T: float = 1.0) -> Path:
     """Fig. 5: δν1(T)/δF1(ν) and δν2(T)/δF1(ν) from (η1, η2) = (−2.5, 2.0).
 
     F = eq. 29 on the grid; eq. 22 forced by the normalised Gaussian of variance 0.1

@@ -12,13 +12,23 @@ realisability test (every π and p must be positive); damped Newton on the dual 
 polishes it to the library's own moments, which is what a round trip needs.  The
 paper's Boltzmann-machine gradient ascent is the alternative ``method="boltzmann"``.
 """
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime.boltzmann_chain import (n_params, n_species_of, pair_probabilities,
                                               parameters_from_probabilities)
 from dynboltz.runtime.chain_sampling import sample
 from dynboltz.runtime.lattice_statistics import lattice_moments
 from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
+
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.generated.motif_library import MotifLibrary
+    from dynboltz.runtime.lattice_reference import LatticeReference
 
 __all__ = ["fit_parameters", "closed_form_parameters", "GIBBS_DEFAULTS",
            "GIBBS_SE_TOLERANCE"]
@@ -37,24 +47,23 @@ def _check_realisable(moments, n_species, name):
     size = n_params(n_species)
     moments = np.asarray(moments, dtype=float)
     if moments.shape != (size,) or not np.all(np.isfinite(moments)):
-        raise ValueError(f"`moments` of `{name}` must be a finite array of shape ({size},); "
-                         f"got {moments!r}")
+        raise invalid("moments", name, f"a finite array of shape ({size},)", moments)
     site, pair = pair_probabilities(moments, n_species)
     problems = []
     if np.any(moments <= 0):
-        problems.append(f"every µ and ∆ must be > 0 (got {moments})")
+        problems.append("every µ and ∆ > 0")
     if site[0] <= 0:
-        problems.append(f"Σ µ must be < 1 (got {1.0 - site[0]})")
+        problems.append(f"Σ µ < 1 (not {1.0 - site[0]})")
     if np.any(pair[0] <= 0):
         problems.append(f"bonds of each species to empty sites, µ_a − ∆_aa − ½ Σ_b≠a ∆_ab "
-                        f"and 1 − Σ µ − Σ those, must be > 0 (got {pair[0]})")
+                        f"and 1 − Σ µ − Σ those, > 0 (not {pair[0]})")
     if problems:
-        raise ValueError(f"`moments` of `{name}` must be realisable by finite parameters: "
-                         + "; ".join(problems))
+        raise invalid("moments", name, "realisable by finite parameters: "
+                      + "; ".join(problems), moments)
     return moments, site, pair
 
 
-def closed_form_parameters(moments, n_species):
+def closed_form_parameters(moments: ArrayLike, n_species: int) -> np.ndarray:
     """Exact 1D inverse Ising map from pair probabilities (module docstring).
 
     Parameters
@@ -221,8 +230,7 @@ def _start(moments, n_species, method, x0):
                 if method == "newton" else np.zeros_like(moments))
     x = np.array(x0, dtype=float)
     if x.shape != moments.shape or not np.all(np.isfinite(x)):
-        raise ValueError(f"`x0` of `fit_parameters` must be a finite array of shape "
-                         f"{moments.shape}; got {x0!r}")
+        raise invalid("x0", "fit_parameters", f"a finite array of shape {moments.shape}", x0)
     return x
 
 
@@ -235,8 +243,11 @@ def _check_library(lib):
     return n_species
 
 
-def fit_parameters(lib, moments, method="newton", x0=None, tol=1e-13, max_iter=None,
-                   learning_rate=1.0, estimator="exact", gibbs=None):
+def fit_parameters(lib: MotifLibrary | LatticeReference, moments: ArrayLike,
+                   method: str = "newton", x0: ArrayLike | None = None, tol: float = 1e-13,
+                   max_iter: int | None = None, learning_rate: float = 1.0,
+                   estimator: str = "exact", gibbs: Mapping[str, object] | None = None
+                   ) -> np.ndarray:
     """Inverse Ising: parameters x whose Boltzmann chain has the given moments (eq. 47).
 
     Parameters

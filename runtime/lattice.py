@@ -6,9 +6,15 @@
 >>> ens.moments.shape            # (replicates, T, L): per-site (µ_α, ∆_αβ), SPEC order
 (10, 3, 2)
 """
+from __future__ import annotations
+
 import hashlib
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime.boltzmann_chain import n_params, n_species_of
 from dynboltz.runtime.chain_sampling import sample
@@ -19,6 +25,9 @@ from dynboltz.runtime.lattice_simulation import LatticeTask
 from dynboltz.runtime.paper_scheme import DEFAULT_DT, paper_tables, record_steps
 from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
 from dynboltz.runtime.validation import rate_vector
+
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.runtime.validation import LatticeModel, SeedLike
 
 __all__ = ["simulate", "sample", "fit_parameters", "Ensemble", "load_ensemble", "SCHEMES"]
 
@@ -111,9 +120,11 @@ def _check_scheme_tables(scheme, rule_table, values, model, n_species, times, op
         record_steps(times, options["dt"])
 
 
-def simulate(model, rates, N, times, initial, replicates=1, seed=None, scheme="exact",
-             scheme_options=None, snapshots=False, client=None, workers=None, save=None,
-             overwrite=False):
+def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: ArrayLike,
+             initial: ArrayLike, replicates: int = 1, seed: SeedLike = None,
+             scheme: str = "exact", scheme_options: Mapping[str, object] | None = None,
+             snapshots: bool = False, client: object = None, workers: int | None = None,
+             save: os.PathLike | str | None = None, overwrite: bool = False) -> Ensemble:
     """Stochastic lattice simulations of a motif: an ensemble of replicates (SPEC §5).
 
     Parameters

@@ -8,12 +8,18 @@ The data behind each figure comes from a separate function
 (`single_species_basis_maps`, `trivalent_slices`) so that it can be checked
 without plotting.
 """
+from __future__ import annotations
+
+import os
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.generated import library
 from dynboltz.runtime.figure_files import new_figure, save_png
+from dynboltz.runtime.validation import invalid
+
 
 __all__ = ["SINGLE_SPECIES_LIBRARIES", "single_species_basis_maps", "trivalent_slices",
            "scaled_to_unit", "fig7", "fig8", "LATTICE_FIGURES"]
@@ -32,15 +38,14 @@ _KNEE = 1e-2
 
 def _axis(limit, n_points, function):
     if not (np.isfinite(limit) and limit > 0):
-        raise ValueError(f"`limit` of `{function}` must be a positive finite number; "
-                         f"got {limit!r}")
+        raise invalid("limit", function, "a positive finite number", limit)
     if int(n_points) != n_points or n_points < 2:
-        raise ValueError(f"`n_points` of `{function}` must be an integer >= 2; "
-                         f"got {n_points!r}")
+        raise invalid("n_points", function, "an integer >= 2", n_points)
     return np.linspace(-limit, limit, int(n_points))
 
 
-def single_species_basis_maps(limit=4.0, n_points=121):
+def single_species_basis_maps(limit: float = 4.0, n_points: int = 121
+                              ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Fig. 7 data: F̃_h, F̃_J (eq. 49) of each single-species process on a grid.
 
     Parameters
@@ -68,7 +73,8 @@ def single_species_basis_maps(limit=4.0, n_points=121):
     return axis, maps
 
 
-def trivalent_slices(limit=2.0, n_points=101):
+def trivalent_slices(limit: float = 2.0, n_points: int = 101
+                     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Fig. 8 data: A + B → C at rate 1 over the (h_A, J_AC) plane, others 0.
 
     Parameters
@@ -101,7 +107,7 @@ def trivalent_slices(limit=2.0, n_points=101):
                   "Delta_AC": moments[:, j_index].reshape(shape)}
 
 
-def scaled_to_unit(values):
+def scaled_to_unit(values: ArrayLike) -> np.ndarray:
     """Fig. 7 scaling: divide by the largest magnitude, then signed-log compress.
 
     Parameters
@@ -132,7 +138,7 @@ def _panel(ax, axis, values, title, cmap, labels, limits=None):
     ax.set_ylabel(labels[1])
 
 
-def fig7(out_dir, seed=0):
+def fig7(out_dir: os.PathLike | str, seed: int = 0) -> Path:
     """Fig. 7: basis functions (49) of the single-species processes, scaled to [−1, 1].
 
     Columns: creation, death, diffusion, branching, annihilation, coagulation
@@ -172,7 +178,7 @@ def fig7(out_dir, seed=0):
     return save_png(fig, Path(out_dir) / "fig7.png", dpi=110)
 
 
-def fig8(out_dir, seed=0):
+def fig8(out_dir: os.PathLike | str, seed: int = 0) -> Path:
     """Fig. 8: A + B → C (rate 1): F̃_hA, F̃_JAC and the moments µ_A, ∆_AC.
 
     2-D slices over h_A (horizontal) and J_AC (vertical) ∈ [−2, 2], all other

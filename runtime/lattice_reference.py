@@ -18,9 +18,19 @@ centred statistics g − ⟨g⟩ are formed as sums of same-sign terms so that v
 of nearly frozen statistics (µ → 0 or 1) do not cancel; the basis avoids H⁻¹
 altogether (see `LatticeReference.basis`).
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime.boltzmann_chain import BoltzmannChain, inverse_ising_map, n_params
+from dynboltz.runtime.validation import invalid
+
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 _FD_STEP = 3e-4
 
@@ -110,11 +120,13 @@ class LatticeReference:
     order) and returns a leading n axis in the second case.
     """
 
-    def __init__(self, n_species, rule_table, process_names=None, param_names=None,
-                 species=None, motif_hash=None):
+    def __init__(self, n_species: int,
+                 rule_table: Sequence[Sequence[tuple[ArrayLike, ArrayLike, float]]],
+                 process_names: Sequence[str] | None = None,
+                 param_names: Sequence[str] | None = None, species: Sequence[str] | None = None,
+                 motif_hash: str | None = None) -> None:
         if int(n_species) != n_species or n_species < 1:
-            raise ValueError(f"`n_species` of `LatticeReference` must be a positive "
-                             f"integer; got {n_species!r}")
+            raise invalid("n_species", "LatticeReference", "a positive integer", n_species)
         self.n_species = int(n_species)
         self.n_params = n_params(self.n_species)
         self._g = _pair_statistics(self.n_species)
@@ -130,12 +142,12 @@ class LatticeReference:
         self.motif_hash = motif_hash
 
     @classmethod
-    def from_motif(cls, motif):
+    def from_motif(cls, motif: LatticeMotif) -> LatticeReference:
         """Reference for a ``LatticeMotif`` (reads only its plain-data exports)."""
         return cls(motif.n_species, motif.rule_table(), motif.process_names,
                    motif.param_names, motif.species, motif.motif_hash)
 
-    def rule_table(self):
+    def rule_table(self) -> tuple[tuple[tuple[np.ndarray, np.ndarray, float], ...], ...]:
         """The rules as plain data, as ``LatticeMotif.rule_table()`` gives them.
 
         Returns
@@ -150,10 +162,11 @@ class LatticeReference:
     def _points(self, x, name):
         x = np.asarray(x, dtype=float)
         if x.shape[-1:] != (self.n_params,) or x.ndim > 2:
-            raise ValueError(f"`x` of `LatticeReference.{name}` must have shape "
-                             f"({self.n_params},) or (n, {self.n_params}); got {x.shape}")
+            raise invalid("x", f"LatticeReference.{name}", f"an array of shape "
+                          f"({self.n_params},) or (n, {self.n_params}) (its shape shown)",
+                          x.shape)
         if not np.all(np.isfinite(x)):
-            raise ValueError(f"`x` of `LatticeReference.{name}` must be finite; got {x}")
+            raise invalid("x", f"LatticeReference.{name}", "finite", x)
         return x
 
     def _map(self, function, x, name):
@@ -162,12 +175,12 @@ class LatticeReference:
             return function(x)
         return np.stack([function(point) for point in x])
 
-    def log_eigenvalue(self, x):
+    def log_eigenvalue(self, x: ArrayLike) -> float | np.ndarray:
         """ln λ₊ per site (thermodynamic-limit ln Z / N); shape () or (n,)."""
         return self._map(lambda p: BoltzmannChain(p, self.n_species).log_eigenvalue, x,
                          "log_eigenvalue")
 
-    def moments(self, x):
+    def moments(self, x: ArrayLike) -> np.ndarray:
         """Per-site (µ, ∆) = ∂ ln λ₊ / ∂x (eq. 47); shape (L,) or (n, L)."""
         return self._map(self._moments, x, "moments")
 
@@ -175,7 +188,7 @@ class LatticeReference:
         chain = BoltzmannChain(point, self.n_species)
         return np.einsum("ab,lab->l", chain.pair, self._g)
 
-    def hessian(self, x):
+    def hessian(self, x: ArrayLike) -> np.ndarray:
         """H = ∂² ln λ₊ (eq. 48, B2), the per-site covariance; shape (L, L) or (n, L, L)."""
         return self._map(lambda p: self._hessian(BoltzmannChain(p, self.n_species)), x,
                          "hessian")
@@ -188,7 +201,7 @@ class LatticeReference:
         gaps = chain.lam * (chain.lam - chain.eigenvalues[:-1])
         return same_bond + 2.0 * (coupling / gaps) @ coupling.T
 
-    def moment_derivatives(self, x):
+    def moment_derivatives(self, x: ArrayLike) -> np.ndarray:
         """ṁ⁽ʳ⁾: d(µ, ∆)/dt of each process at θ = 1 under the Boltzmann chain.
 
         The CME generator acts on the chain's cluster probabilities (the closure
@@ -203,7 +216,7 @@ class LatticeReference:
         return np.stack([sum((_rule_rate(chain, sigma, beta, *rule) for rule in rules),
                              np.zeros(len(sigma))) for rules in self._rules])
 
-    def basis(self, x):
+    def basis(self, x: ArrayLike) -> np.ndarray:
         """F̃⁽ʳ⁾ = H⁻¹ ṁ⁽ʳ⁾ (eq. 49) per process at θ = 1; shape (P, L) or (n, P, L).
 
         Evaluated through the closed-form inverse of the 1D Ising map
@@ -222,7 +235,7 @@ class LatticeReference:
         log_rates = self._moment_derivatives(chain, with_empty=True) / probability
         return log_rates @ self._inverse_map.T
 
-    def basis_jacobian(self, x):
+    def basis_jacobian(self, x: ArrayLike) -> np.ndarray:
         """∂F̃⁽ʳ⁾_i/∂x_j (eq. 54) by Richardson-extrapolated central differences.
 
         Central differences with steps 3e-4 and 1.5e-4 combined to O(step⁴);

@@ -14,19 +14,25 @@ A rule fires at rate θ_process × weight at every window position where its lef
 matches (SPEC §4); rules of rate zero and rules that change nothing are dropped, which
 leaves the law of the trajectory unchanged.
 """
+from __future__ import annotations
+
 import types
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime import _lattice_kmc
 from dynboltz.runtime.boltzmann_chain import n_params
 from dynboltz.runtime.chain_sampling import sample
 from dynboltz.runtime.paper_scheme import flat_rules, paper_tables, record_steps
 
+
 __all__ = ["rule_tables", "LatticeTask"]
 
 
-def rule_tables(rules, n_species):
+def rule_tables(rules: Sequence[tuple[Sequence[int], Sequence[int], float]], n_species: int
+                ) -> dict[str, np.ndarray]:
     """Plain arrays of the compiled engine for rules ``(lhs, rhs, rate)``.
 
     Public: the engine's tests and benchmarks build ``LatticeEngine`` from it directly.
@@ -106,9 +112,12 @@ class LatticeTask:
         Paper scheme time step.
     """
 
-    def __init__(self, scheme, n_species, n_sites, rule_table, values, process_names,
-                 times, entropy, x0=None, lattice=None, periodic=True, snapshots=False,
-                 dt=None):
+    def __init__(self, scheme: str, n_species: int, n_sites: int,
+                 rule_table: Sequence[Sequence[tuple[ArrayLike, ArrayLike, float]]],
+                 values: ArrayLike, process_names: Sequence[str], times: ArrayLike,
+                 entropy: int, x0: ArrayLike | None = None, lattice: ArrayLike | None = None,
+                 periodic: bool = True, snapshots: bool = False, dt: float | None = None
+                 ) -> None:
         self.scheme = scheme
         self.n_species = int(n_species)
         self.n_sites = int(n_sites)
@@ -136,7 +145,7 @@ class LatticeTask:
                           paper["collision_start"], paper["collision_cumulative"],
                           paper["collision_rhs"])}
 
-    def initial_lattice(self, replicate):
+    def initial_lattice(self, replicate: int) -> np.ndarray:
         """Exact sample of the finite Boltzmann ring at x0 for replicate r (int8 (N,))."""
         species = types.SimpleNamespace(n_species=self.n_species)
         return sample(species, self.x0, N=self.n_sites, n=1,

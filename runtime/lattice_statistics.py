@@ -6,23 +6,27 @@ per site (both orders for α ≠ β), in the SPEC parameter order
 ``[µ_1..µ_S, ∆_11, ∆_12, .., ∆_1S, ∆_22, .., ∆_SS]``.  Used on simulator
 output and on samples of the Boltzmann chain alike.
 """
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
+
+from dynboltz.runtime.validation import invalid
 
 
 def _validated(lattices, n_species, name):
     if isinstance(n_species, bool) or int(n_species) != n_species or n_species < 1:
-        raise ValueError(f"`n_species` of `{name}` must be a positive integer; "
-                         f"got {n_species!r}")
+        raise invalid("n_species", name, "a positive integer", n_species)
     lattices = np.asarray(lattices)
     if lattices.ndim < 1 or lattices.shape[-1] < 2:
-        raise ValueError(f"`lattices` of `{name}` must have shape (..., N) with N >= 2; "
-                         f"got {lattices.shape}")
+        raise invalid("lattices", name, "an array of shape (..., N) with N >= 2 (its shape "
+                      "shown)", lattices.shape)
     if not np.issubdtype(lattices.dtype, np.integer):
-        raise TypeError(f"`lattices` of `{name}` must be an integer array; "
-                        f"got dtype {lattices.dtype}")
+        raise invalid("lattices", name, "an integer array (its dtype shown)", lattices.dtype,
+                      TypeError)
     if lattices.size and (lattices.min() < 0 or lattices.max() > n_species):
-        raise ValueError(f"`lattices` of `{name}` must hold site codes 0..{int(n_species)}; "
-                         f"got values in [{lattices.min()}, {lattices.max()}]")
+        raise invalid("lattices", name, f"site codes 0..{int(n_species)} (its smallest and "
+                      "largest shown)", (int(lattices.min()), int(lattices.max())))
     return lattices, int(n_species)
 
 
@@ -47,7 +51,7 @@ def _moments_from_counts(counts, site_counts, n_sites, n_bonds):
     return np.concatenate([mu, bonds], axis=1)
 
 
-def lattice_moments(lattices, n_species, periodic=True):
+def lattice_moments(lattices: ArrayLike, n_species: int, periodic: bool = True) -> np.ndarray:
     """Per-site moments (µ_α, ∆_αβ) of lattice configurations (SPEC §4).
 
     Parameters

@@ -12,7 +12,14 @@ The action, its gradient and the conventions are described in
 ``dynboltz.runtime.rate_learning``; the integrator in
 ``dynboltz.runtime.reduced_ode``.
 """
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from dynboltz.runtime.checkpoint import load_checkpoint, save_checkpoint
@@ -25,6 +32,11 @@ from dynboltz.runtime.reduced_ode import (METHODS, IntegrationError, Trajectory,
                                           adjoint_gradient, check_library, integrate,
                                           integration_options)
 from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
+
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.generated.motif_library import MotifLibrary
+    from dynboltz.runtime.ensemble import Ensemble
+    from dynboltz.runtime.validation import SeedLike
 
 __all__ = ["integrate", "adjoint_gradient", "learn_rates", "moment_error", "Trajectory",
            "LearningResult", "IntegrationError", "OPTIMIZERS", "ASLEEP", "METHODS",
@@ -145,11 +157,17 @@ def _loop(lib, run, optimizer, problem, settings, theta0, iterations, saving, pr
         bar.close()
 
 
-def learn_rates(lib, data, x0, theta0, iterations=400, optimizer="paper",
-                learning_rate=None, optimizer_options=None, l2=0.0, asleep="exact",
-                asleep_options=None, gradient="forward", method="rk4", substeps=1,
-                rtol=1e-8, atol=1e-10, checkpoint=None, checkpoint_every=10, resume=False, seed=0,
-                progress=True, callback=None):
+def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike], x0: ArrayLike,
+                theta0: ArrayLike, iterations: int = 400, optimizer: str = "paper",
+                learning_rate: float | None = None,
+                optimizer_options: Mapping[str, float] | None = None, l2: float = 0.0,
+                asleep: str = "exact", asleep_options: Mapping[str, int] | None = None,
+                gradient: str = "forward", method: str = "rk4", substeps: int = 1,
+                rtol: float = 1e-8, atol: float = 1e-10,
+                checkpoint: os.PathLike | str | None = None,
+                checkpoint_every: int = 10, resume: bool = False, seed: SeedLike = 0,
+                progress: bool = True, callback: Callable[..., object] | None = None
+                ) -> LearningResult:
     """Learn the rates θ of the reduced model from moment data (Algorithm 2).
 
     Each iteration integrates eq. 52 from x0 at θ, takes the gradient eq. 53

@@ -7,11 +7,18 @@ experiment of ``dynboltz.runtime.barw_experiment`` and write ``figN.png`` and th
 summary ``barw_<scheme>.json`` next to it (``figN_exact.png`` for the exact-scheme
 data, so both variants can sit in one folder). Agg backend, atomic writes.
 """
+from __future__ import annotations
+
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dynboltz.runtime.figure_files import new_figure, save_png
+
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.runtime.barw_experiment import BarwRun
 
 __all__ = ["plot_moments", "plot_coefficients", "fig9", "fig10", "LEARNING_FIGURES"]
 
@@ -28,7 +35,7 @@ def _moment_panel(ax, times, data, predicted, title):
     ax.set_title(title, fontsize=10)
 
 
-def plot_moments(run, path):
+def plot_moments(run: BarwRun, path: os.PathLike | str) -> Path:
     """Fig. 9: (µ, ∆) of the simulation (dashed) and of eq. 52 (solid), θ₀ | learned.
 
     Parameters
@@ -60,7 +67,7 @@ def plot_moments(run, path):
     return save_png(fig, path)
 
 
-def plot_coefficients(run, path):
+def plot_coefficients(run: BarwRun, path: os.PathLike | str) -> Path:
     """Fig. 10: the coefficients θ of eq. 52 over the iterations of Algorithm 2.
 
     For the exact scheme the simulated rates are drawn dotted: the gap left at the end
@@ -114,7 +121,8 @@ def _write(run, out_dir, name, plot):
     return figure
 
 
-def fig9(out_dir, seed=0, scheme="paper", iterations=400, replicates=None):
+def fig9(out_dir: os.PathLike | str, seed: int = 0, scheme: str = "paper", iterations: int = 400,
+         replicates: int | None = None) -> Path:
     """Fig. 9 of the paper setting (``barw_experiment``); writes the PNG and JSON.
 
     Returns
@@ -126,7 +134,8 @@ def fig9(out_dir, seed=0, scheme="paper", iterations=400, replicates=None):
     return _write(_run(scheme, iterations, seed, replicates), out_dir, "fig9", plot_moments)
 
 
-def fig10(out_dir, seed=0, scheme="paper", iterations=400, replicates=None):
+def fig10(out_dir: os.PathLike | str, seed: int = 0, scheme: str = "paper", iterations: int = 400,
+          replicates: int | None = None) -> Path:
     """Fig. 10 of the paper setting (``barw_experiment``); writes the PNG and JSON.
 
     Returns

@@ -5,17 +5,23 @@ Every optimiser maps (θ, ∇, iteration) to the next θ before projection onto
 float arrays) so that a checkpoint can restore it exactly.  Look one up in
 `OPTIMIZERS`; ``make_optimizer`` validates the options.
 """
+from __future__ import annotations
+
+from collections.abc import Mapping
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime.validation import check_choice, check_real, invalid
+
 
 __all__ = ["OPTIMIZERS", "make_optimizer"]
 
 
 class _Optimizer:
-    defaults = {}
+    defaults: dict[str, float] = {}
 
-    def __init__(self, n, learning_rate, **options):
+    def __init__(self, n: int, learning_rate: float, **options: float) -> None:
         self.learning_rate = learning_rate
         self.options = options
         self.state = self._initial_state(n)
@@ -23,7 +29,7 @@ class _Optimizer:
     def _initial_state(self, n):
         return {}
 
-    def load_state(self, state):
+    def load_state(self, state: Mapping[str, ArrayLike]) -> None:
         """Replace the memory by ``state`` (arrays as in ``self.state``)."""
         self.state = {key: np.array(state[key], dtype=np.float64) for key in self.state}
 
@@ -33,7 +39,7 @@ class PaperStep(_Optimizer):
 
     defaults = {"decay": 100.0}
 
-    def step(self, theta, grad, iteration):
+    def step(self, theta: np.ndarray, grad: np.ndarray, iteration: int) -> np.ndarray:
         rate = self.learning_rate / (1.0 + iteration / self.options["decay"])
         return theta - rate * grad
 
@@ -47,7 +53,7 @@ class Nesterov(_Optimizer):
     def _initial_state(self, n):
         return {"velocity": np.zeros(n)}
 
-    def step(self, theta, grad, iteration):
+    def step(self, theta: np.ndarray, grad: np.ndarray, iteration: int) -> np.ndarray:
         momentum = self.options["momentum"]
         self.state["velocity"] = momentum * self.state["velocity"] + grad
         return theta - self.learning_rate * (grad + momentum * self.state["velocity"])
@@ -61,7 +67,7 @@ class Adam(_Optimizer):
     def _initial_state(self, n):
         return {"first": np.zeros(n), "second": np.zeros(n)}
 
-    def step(self, theta, grad, iteration):
+    def step(self, theta: np.ndarray, grad: np.ndarray, iteration: int) -> np.ndarray:
         beta1, beta2 = self.options["beta1"], self.options["beta2"]
         self.state["first"] = beta1 * self.state["first"] + (1 - beta1) * grad
         self.state["second"] = beta2 * self.state["second"] + (1 - beta2) * grad * grad
@@ -77,7 +83,8 @@ OPTIMIZERS = {"paper": PaperStep, "nesterov": Nesterov, "adam": Adam}
 _OPEN_UNIT = {"momentum", "beta1", "beta2"}
 
 
-def make_optimizer(name, n, learning_rate, options, function):
+def make_optimizer(name: str, n: int, learning_rate: float, options: Mapping[str, float] | None,
+                   function: str) -> _Optimizer:
     """An optimiser of `OPTIMIZERS` for n parameters, options checked.
 
     Parameters

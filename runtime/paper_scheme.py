@@ -33,9 +33,16 @@ Anything else (e.g. ``A _ A -> A A A``) is rejected. The paper's experiments:
 BARW ``{"branching": 10.0, "annihilation": 0.1, "diffusion": 1.0}``, Δt = 0.01, N = 100;
 SEP ``{"bind": 0.1, "unbind": 0.1, "catalysis": 0.5, "diffusion_S": 1.0, ...}``.
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime.validation import invalid
+
 
 __all__ = ["flat_rules", "classify_processes", "paper_tables", "record_steps", "DEFAULT_DT"]
 
@@ -43,7 +50,8 @@ DEFAULT_DT = 0.01
 """The paper's time step (Sec. III C-D)."""
 
 
-def flat_rules(rule_table, values):
+def flat_rules(rule_table: Sequence[Sequence[tuple[ArrayLike, ArrayLike, float]]], values: ArrayLike
+               ) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
     """Rules of a motif as ``(lhs, rhs, rate)`` with rate = θ_process × weight (SPEC §4).
 
     The rule list of the ``"exact"`` scheme, and of each role of the paper scheme
@@ -83,7 +91,9 @@ def _rule_kind(lhs, rhs):
     return None
 
 
-def classify_processes(rule_table, process_names):
+def classify_processes(rule_table: Sequence[Sequence[tuple[ArrayLike, ArrayLike, float]]],
+                       process_names: Sequence[str]
+                       ) -> dict[str, str]:
     """Role of every process in the paper scheme.
 
     Parameters
@@ -156,7 +166,9 @@ def _collision_table(rules, n_species):
             np.array(rhs_rows, dtype=np.int8).reshape(-1, 2))
 
 
-def paper_tables(rule_table, values, process_names, n_species):
+def paper_tables(rule_table: Sequence[Sequence[tuple[ArrayLike, ArrayLike, float]]],
+                 values: ArrayLike,
+                 process_names: Sequence[str], n_species: int) -> dict[str, Any]:
     """Tables of the paper scheme for the compiled engine.
 
     Parameters
@@ -185,7 +197,7 @@ def paper_tables(rule_table, values, process_names, n_species):
             "collision_cumulative": cumulative, "collision_rhs": rhs}
 
 
-def record_steps(times, dt):
+def record_steps(times: ArrayLike, dt: float) -> np.ndarray:
     """Step counts k with k Δt = times (which must lie on the Δt grid).
 
     Parameters

@@ -18,9 +18,14 @@ with ∂x/∂θ from eq. 54 (forward sensitivities) or an adjoint sweep.  With
 an L2 term the objective is A(θ) + (l2/2) |θ − θ₀|², and θ ≥ 0 is kept by
 projection after every step.
 """
+from __future__ import annotations
+
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime import _reduced_ode
 from dynboltz.runtime.chain_sampling import sample
@@ -29,6 +34,10 @@ from dynboltz.runtime.reduced_ode import (PreparedIntegration, check_library, ch
                                           check_vector, integration_options)
 from dynboltz.runtime.validation import check_choice, check_integer, invalid
 
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.generated.motif_library import MotifLibrary
+    from dynboltz.runtime.ensemble import Ensemble
+
 __all__ = ["trapezoid_weights", "moment_error", "awake_moments", "rate_gradient",
            "GradientProblem", "LearningResult", "ASLEEP", "GRADIENTS"]
 
@@ -36,7 +45,7 @@ GRADIENTS = ("forward", "adjoint")
 """``forward``: eq. 54 sensitivities; ``adjoint``: one backward sweep."""
 
 
-def trapezoid_weights(times):
+def trapezoid_weights(times: ArrayLike) -> np.ndarray:
     """w_k with Σ_k w_k f(t_k) the trapezoid rule for ∫ f dt on ``times`` (T,)."""
     times = np.asarray(times, dtype=np.float64)
     weights = np.zeros(times.size)
@@ -46,7 +55,7 @@ def trapezoid_weights(times):
     return weights
 
 
-def moment_error(predicted, data, times):
+def moment_error(predicted: ArrayLike, data: ArrayLike, times: ArrayLike) -> float:
     """Time-integrated squared moment error ∫ |µ̃(t) − µ(t)|² dt (trapezoid).
 
     Parameters
@@ -68,7 +77,8 @@ def moment_error(predicted, data, times):
     return float(trapezoid_weights(times) @ np.sum((predicted - data) ** 2, axis=1))
 
 
-def awake_moments(data, n_params, function):
+def awake_moments(data: Ensemble | tuple[ArrayLike, ArrayLike], n_params: int, function: str
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """(times (T,), moments (T, L)) of an ensemble or of user arrays.
 
     ``data`` is an object with ``.times`` (T,) and ``.moments`` (R, T, L)
@@ -113,7 +123,8 @@ ASLEEP = {"exact": (_exact_asleep, {}),
 ``N`` sites after ``sweeps`` heat-bath sweeps."""
 
 
-def asleep_options(asleep, options, function):
+def asleep_options(asleep: str, options: Mapping[str, int] | None, function: str
+                   ) -> dict[str, int]:
     """Options of an `ASLEEP` estimator, merged with its defaults and checked."""
     check_choice(asleep, "asleep", ASLEEP, function)
     defaults = ASLEEP[asleep][1]
@@ -163,8 +174,11 @@ class GradientProblem:
         Root of the Gibbs streams.
     """
 
-    def __init__(self, lib, x0, times, data_moments, asleep, asleep_settings, gradient,
-                 method, options, seed_sequence=None):
+    def __init__(self, lib: MotifLibrary, x0: np.ndarray, times: np.ndarray,
+                 data_moments: np.ndarray,
+                 asleep: str, asleep_settings: Mapping[str, int], gradient: str,
+                 method: str, options: Mapping[str, Any],
+                 seed_sequence: np.random.SeedSequence | None = None) -> None:
         self.lib, self.data = lib, data_moments
         self.forward = gradient == "forward"
         self.integration = PreparedIntegration(lib, x0, times, method, options,
@@ -177,7 +191,8 @@ class GradientProblem:
         self._asleep_moments = np.empty((times.size, lib.n_params))
         self._log_eigenvalue = np.empty(times.size)
 
-    def evaluate(self, theta, iteration=0):
+    def evaluate(self, theta: ArrayLike, iteration: int = 0
+                 ) -> tuple[float, np.ndarray, np.ndarray]:
         """(A(θ), ∂A/∂θ (P,), x (T, L)) at ``theta`` (P,); see `rate_gradient`.
 
         ``x`` is the integration's buffer, overwritten by the next call.
@@ -205,8 +220,12 @@ class GradientProblem:
         return action, grad, run.x
 
 
-def rate_gradient(lib, theta, x0, times, data_moments, asleep="exact", gradient="forward",
-                  asleep_settings=None, integration=None, seed_sequence=None, iteration=0):
+def rate_gradient(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLike,
+                  data_moments: ArrayLike, asleep: str = "exact", gradient: str = "forward",
+                  asleep_settings: Mapping[str, int] | None = None,
+                  integration: Mapping[str, Any] | None = None,
+                  seed_sequence: np.random.SeedSequence | None = None, iteration: int = 0
+                  ) -> tuple[float, np.ndarray, np.ndarray]:
     """Action A(θ) and its gradient eq. 53 at θ (module docstring).
 
     Parameters
@@ -289,13 +308,15 @@ class LearningResult:
     process_names: tuple
     info: dict = field(default_factory=dict)
 
-    def moment_errors(self):
+    def moment_errors(self) -> tuple[float, float]:
         """(error at θ₀, error at θ): `moment_error` against the data."""
         return (moment_error(self.initial_moments, self.data_moments, self.times),
                 moment_error(self.predicted_moments, self.data_moments, self.times))
 
 
-def check_learning_inputs(lib, data, x0, theta0, function):
+def check_learning_inputs(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
+                          x0: ArrayLike, theta0: ArrayLike, function: str
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Validated (times, data moments, x0, θ₀) of a learning run."""
     times, moments = awake_moments(data, lib.n_params, function)
     x0 = check_vector(x0, lib.n_params, "x0", function)

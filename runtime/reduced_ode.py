@@ -9,12 +9,20 @@ sweep over the same discrete steps (reverse mode), without forming S.
 ``PreparedIntegration`` is the same integration set up once and rerun in
 place at every θ (what `integrate` does once, a learning loop many times).
 """
+from __future__ import annotations
+
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime import _reduced_ode
 from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
+
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.generated.motif_library import MotifLibrary
 
 __all__ = ["integrate", "adjoint_gradient", "Trajectory", "IntegrationError", "METHODS"]
 
@@ -100,14 +108,14 @@ class Trajectory:
 
     times: np.ndarray
     x: np.ndarray
-    sensitivities: np.ndarray
+    sensitivities: np.ndarray | None
     theta: np.ndarray
     method: str
     info: dict = field(default_factory=dict)
     _steps: tuple = field(default=None, repr=False)
 
 
-def check_library(lib, function):
+def check_library(lib: MotifLibrary, function: str) -> tuple[int, int]:
     """(P, L) of a compiled MotifLibrary; TypeError for anything else."""
     if not all(hasattr(lib, name) for name in ("point_kernel", "n_params", "n_processes")):
         raise invalid("lib", function, "a compiled MotifLibrary (with point_kernel)", lib,
@@ -115,7 +123,8 @@ def check_library(lib, function):
     return lib.n_processes, lib.n_params
 
 
-def check_vector(value, size, param, function, low=-np.inf):
+def check_vector(value: ArrayLike, size: int, param: str, function: str,
+                 low: float = -np.inf) -> np.ndarray:
     """``value`` as a float64 array of shape (size,), finite and ``>= low``."""
     array = np.asarray(value)
     if array.shape != (size,) or not np.issubdtype(array.dtype, np.number) \
@@ -128,7 +137,7 @@ def check_vector(value, size, param, function, low=-np.inf):
     return array
 
 
-def check_times(times, function):
+def check_times(times: ArrayLike, function: str) -> np.ndarray:
     """``times`` as a float64 array: 1-D, finite, strictly increasing."""
     array = np.asarray(times)
     if array.ndim != 1 or array.size == 0 or not np.issubdtype(array.dtype, np.number) \
@@ -140,8 +149,9 @@ def check_times(times, function):
     return array
 
 
-def integration_options(function, method="rk4", substeps=1, rtol=1e-8, atol=1e-10,
-                        first_step=None, max_steps=100_000):
+def integration_options(function: str, method: str = "rk4", substeps: int = 1, rtol: float = 1e-8,
+                        atol: float = 1e-10, first_step: float | None = None,
+                        max_steps: int = 100_000) -> tuple[str, dict[str, Any]]:
     """Checked ``method`` and options of `integrate` (``first_step`` 0: estimated).
 
     Returns
@@ -193,7 +203,9 @@ class PreparedIntegration:
     s : ndarray, shape (T, P, L), or shape (0, 0, 0) without sensitivities
     """
 
-    def __init__(self, lib, x0, times, method, options, sensitivities, record_steps):
+    def __init__(self, lib: MotifLibrary, x0: np.ndarray, times: np.ndarray, method: str,
+                 options: Mapping[str, Any], sensitivities: bool, record_steps: bool
+                 ) -> None:
         n_processes, size = lib.n_processes, lib.n_params
         tableau = METHODS[method]
         self.method, self.times, self.x0 = method, times, x0
@@ -210,7 +222,7 @@ class PreparedIntegration:
             options["first_step"], options["max_steps"], bool(sensitivities), self.x,
             self.s, *self._steps, *self._outputs)
 
-    def run(self, theta):
+    def run(self, theta: ArrayLike) -> None:
         """Integrate at ``theta`` (P,) into ``x`` and ``s``.
 
         Raises
@@ -226,16 +238,16 @@ class PreparedIntegration:
                 f"x0={self.x0.tolist()} failed: {_reduced_ode.STATUS[status]}")
 
     @property
-    def info(self):
+    def info(self) -> dict[str, int]:
         """``steps`` (accepted) and ``rejected`` of the last `run`."""
         return {"steps": self._compiled.accepted, "rejected": self._compiled.rejected}
 
-    def recorded_steps(self):
+    def recorded_steps(self) -> tuple[np.ndarray, ...]:
         """(step starts, step sizes, output steps, output fractions) of the last `run`."""
         accepted = self._compiled.accepted
         return (*(array[:accepted] for array in self._steps), *self._outputs)
 
-    def adjoint_gradient(self, lib, forcing):
+    def adjoint_gradient(self, lib: MotifLibrary, forcing: np.ndarray) -> np.ndarray:
         """`adjoint_gradient` of the last `run` (``record_steps``), ``forcing`` (T, L).
 
         ``forcing`` must be a finite C-contiguous float64 array (not checked).
@@ -243,9 +255,10 @@ class PreparedIntegration:
         return _adjoint_sweep(lib, self.theta, self.method, self.recorded_steps(), forcing)
 
 
-def integrate(lib, theta, x0, times, method="rk4", sensitivities=True, substeps=1,
-              rtol=1e-8, atol=1e-10, first_step=None, max_steps=100_000,
-              record_steps=False):
+def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLike,
+              method: str = "rk4", sensitivities: bool = True, substeps: int = 1,
+              rtol: float = 1e-8, atol: float = 1e-10, first_step: float | None = None,
+              max_steps: int = 100_000, record_steps: bool = False) -> Trajectory:
     """Integrate the reduced model (eq. 52) and its sensitivities (eq. 54).
 
     Parameters
@@ -297,7 +310,7 @@ def integrate(lib, theta, x0, times, method="rk4", sensitivities=True, substeps=
                       run.info, run.recorded_steps() if record_steps else None)
 
 
-def adjoint_gradient(lib, trajectory, forcing):
+def adjoint_gradient(lib: MotifLibrary, trajectory: Trajectory, forcing: ArrayLike) -> np.ndarray:
     """Σ_k forcing[k] · ∂x(t_k)/∂θ_s by the adjoint (reverse-mode) sweep.
 
     The adjoint λ of x is integrated backward from λ(t_T) = 0, jumping by

@@ -1,23 +1,58 @@
 """Argument checks shared by the runtime, with the project's one message shape.
 
 Every check raises ``ValueError`` (or ``TypeError`` for the wrong kind of object)
-worded "`<param>` of `<function>` must be <constraint>; got <value>", before any
+worded "`<param>` of `<function>` must be `<constraint>`; got `<value>`", before any
 work is done.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Collection, Mapping, Sequence
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
-__all__ = ["invalid", "check_real", "check_integer", "check_choice", "rate_vector"]
+if TYPE_CHECKING:  # annotations only: runtime never imports the symbolic layer
+    from dynboltz.generated.motif_library import MotifLibrary
+    from dynboltz.runtime.lattice_reference import LatticeReference
+    from dynboltz.symbolic.lattice_motif import LatticeMotif
+
+__all__ = ["invalid", "check_real", "check_integer", "check_choice", "rate_vector",
+           "SeedLike", "LatticeModel"]
+
+SeedLike: TypeAlias = "int | Sequence[int] | np.random.SeedSequence | None"
+"""What every random routine accepts as ``seed`` (normalised with ``SeedSequence``)."""
+
+LatticeModel: TypeAlias = "MotifLibrary | LatticeMotif | LatticeReference"
+"""A lattice model: compiled motif library, symbolic motif or numpy reference."""
 
 
-def invalid(param, function, constraint, value, error=ValueError):
-    """The exception for argument ``param`` of ``function`` violating ``constraint``."""
-    return error(f"`{param}` of `{function}` must be {constraint}; got {value!r}")
+def invalid(param: str, function: str, constraint: str, value: object,
+            error: type[BaseException] = ValueError) -> BaseException:
+    """The exception for argument ``param`` of ``function`` violating ``constraint``.
+
+    Parameters
+    ----------
+    param, function, constraint : str
+        What was wrong, where, and what it must be.
+    value : object
+        The offending value (shown with ``repr``).
+    error : type of BaseException
+        ``ValueError`` (default), ``TypeError`` for the wrong kind of object, or
+        ``SystemExit`` for a command-line option.
+
+    Returns
+    -------
+    BaseException
+        An instance of ``error`` worded "`<param>` of `<function>` must be
+        `<constraint>`; got `<value>`", for the caller to raise.
+    """
+    return error(f"`{param}` of `{function}` must be `{constraint}`; got `{value!r}`")
 
 
-def check_real(value, param, function, low=-math.inf, low_open=False):
+def check_real(value: object, param: str, function: str, low: float = -math.inf,
+               low_open: bool = False) -> float:
     """``value`` as a float, checked finite and ``>= low`` (``> low`` if ``low_open``)."""
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) \
             or value < low or (low_open and value == low):
@@ -26,21 +61,22 @@ def check_real(value, param, function, low=-math.inf, low_open=False):
     return float(value)
 
 
-def check_integer(value, param, function, low):
+def check_integer(value: object, param: str, function: str, low: int) -> int:
     """``value`` as an int, checked ``>= low``."""
     if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
         raise invalid(param, function, f"an integer >= {low}", value)
     return int(value)
 
 
-def check_choice(value, param, choices, function):
+def check_choice(value: object, param: str, choices: Collection[str], function: str) -> str:
     """``value``, checked to be one of the strings ``choices`` (listed in the error)."""
     if not isinstance(value, str) or value not in choices:
         raise invalid(param, function, f"one of {sorted(choices)}", value)
     return value
 
 
-def rate_vector(rates, process_names, function):
+def rate_vector(rates: Mapping[str, float], process_names: Sequence[str], function: str
+                ) -> np.ndarray:
     """Rates of a ``{process name: rate}`` mapping as a float64 array in process order.
 
     Parameters

@@ -4,10 +4,20 @@
 ``dynboltz.symbolic.WellMixed`` network. It reads only ``net.stoichiometry()``,
 ``net.process_names`` and ``net.species`` (no sympy at run time).
 """
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from dynboltz.runtime import _gillespie
 from dynboltz.runtime.validation import check_integer, invalid, rate_vector
+
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.runtime.validation import SeedLike
+    from dynboltz.symbolic.wellmixed import WellMixed
 
 __all__ = ["simulate", "learn_basis"]
 
@@ -59,7 +69,8 @@ def _network_arrays(reactants, products):
     return (*_csr(reactants), *_csr(change), dependent_ptr, dependent_reaction)
 
 
-def simulate(net, rates, initial, times, n, seed=None):
+def simulate(net: WellMixed, rates: Mapping[str, float], initial: ArrayLike, times: ArrayLike,
+             n: int, seed: SeedLike = None) -> np.ndarray:
     """Exact stochastic trajectories of a well-mixed network (Gillespie direct method).
 
     Each process ``Σ r_s X_s -> Σ q_s X_s`` at rate k fires with propensity

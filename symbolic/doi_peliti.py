@@ -26,10 +26,15 @@ Examples: ⟨n_A⟩ is ``phi_A_1(t)``, ⟨(n_A)_2⟩ is
 ``Eq(Derivative(φ_m(t), t), rhs)`` for every m with 1 ≤ |m| ≤ order, sorted by
 total order and then lexicographically in reverse (so ``A`` before ``B``).
 """
+from __future__ import annotations
+
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sympy
+
+from dynboltz.symbolic.lattice_rules import invalid
 
 __all__ = [
     "TIME",
@@ -43,7 +48,7 @@ __all__ = [
 TIME = sympy.Symbol("t", real=True)
 
 
-def generating_variable(species):
+def generating_variable(species: str) -> sympy.Symbol:
     """The generating-function variable z_s that stands for â_s (paper Sec. II).
 
     Parameters
@@ -63,7 +68,7 @@ def _moment_name(species, m):
     return "phi_" + "_".join(parts)
 
 
-def factorial_moment(species, m):
+def factorial_moment(species: Sequence[str], m: Sequence[int]) -> sympy.Expr:
     """Symbol of the mixed factorial moment ⟨Π_s (n_s)_{m_s}⟩ (see module docstring).
 
     Parameters
@@ -79,15 +84,14 @@ def factorial_moment(species, m):
         ``Function(name)(TIME)``, or ``1`` when every m_s is 0.
     """
     if len(m) != len(species) or any(order < 0 for order in m):
-        raise ValueError(f"`m` of `factorial_moment` must be `{len(species)} orders ≥ 0`; "
-                         f"got `{m!r}`")
+        raise invalid("m", "factorial_moment", f"{len(species)} orders ≥ 0", m)
     if not any(m):
         return sympy.Integer(1)
     return sympy.Function(_moment_name(species, m), real=True, species=tuple(species),
                           orders=tuple(m))(TIME)
 
 
-def moment_indices(n_species, order):
+def moment_indices(n_species: int, order: int) -> list[tuple[int, ...]]:
     """Multi-indices m with 1 ≤ |m| ≤ ``order``, by total order then reverse-lexicographic.
 
     Returns
@@ -118,11 +122,11 @@ class DoiPelitiOperator:
     """
 
     rate: sympy.Expr
-    reactants: tuple
-    products: tuple
-    species: tuple
+    reactants: tuple[int, ...]
+    products: tuple[int, ...]
+    species: tuple[str, ...]
 
-    def ladder_form(self):
+    def ladder_form(self) -> sympy.Expr:
         """W = k (Π â^q − Π â^r) Π a^r with non-commutative ladder Symbols.
 
         Creation operators are named ``"ahat_<s>"`` (printed \\hat{a}_s) and
@@ -139,7 +143,7 @@ class DoiPelitiOperator:
                             - _power_product(create, self.reactants)) \
             * _power_product(annihilate, self.reactants)
 
-    def act(self, generating_function):
+    def act(self, generating_function: sympy.Expr) -> sympy.Expr:
         """W G in the generating-function representation: k (z^q − z^r) ∂^r G.
 
         Parameters
@@ -159,7 +163,7 @@ class DoiPelitiOperator:
         return self.rate * (_power_product(variables, self.products)
                             - _power_product(variables, self.reactants)) * derivative
 
-    def propensity(self, counts):
+    def propensity(self, counts: Sequence[sympy.Expr | int]) -> sympy.Expr:
         """k Π_s (n_s)_{r_s}, the rate at which the reaction fires in state ``counts``.
 
         Parameters
@@ -179,7 +183,8 @@ def _power_product(factors, exponents):
     return sympy.Mul(*[factor ** exponent for factor, exponent in zip(factors, exponents)])
 
 
-def moment_equations(operators, species, order):
+def moment_equations(operators: Sequence[DoiPelitiOperator], species: Sequence[str],
+                     order: int) -> list[sympy.Eq]:
     """Factorial-moment equations dφ_m/dt = ∂_z^m (Σ W G) |_{z=1}, 1 ≤ |m| ≤ order.
 
     Parameters

@@ -10,16 +10,21 @@ it) and the window extended by one site to the left or to the right (for the
 two bonds that leave it).  Nothing here is approximated; the moment closure
 enters only when the cluster probabilities are evaluated (Sec. III A).
 """
+from __future__ import annotations
+
 from collections import defaultdict
+from collections.abc import Sequence
 from fractions import Fraction
 
 import sympy
+
+from .lattice_rules import Process, Rule
 
 ClusterProbability = sympy.Function("P")
 """``P(c_1, .., c_m)``: probability that m consecutive sites hold codes c_1..c_m."""
 
 
-def bond_pairs(n_species):
+def bond_pairs(n_species: int) -> list[tuple[int, int]]:
     """Species pairs (a, b), a ≤ b, of the bond moments and J parameters.
 
     Parameters
@@ -35,7 +40,7 @@ def bond_pairs(n_species):
     return [(a, b) for a in range(1, n_species + 1) for b in range(a, n_species + 1)]
 
 
-def parameter_names(species):
+def parameter_names(species: Sequence[str]) -> tuple[str, ...]:
     """Names of the Boltzmann parameters in SPEC §4 order.
 
     Parameters
@@ -52,7 +57,7 @@ def parameter_names(species):
     return tuple(fields)
 
 
-def moment_names(species):
+def moment_names(species: Sequence[str]) -> tuple[str, ...]:
     """Names of the per-site moments, same order as `parameter_names`.
 
     Returns
@@ -86,7 +91,7 @@ def _bond_change(bond_index, old, new, offset, out, weight, cluster):
             out[(offset + k, cluster)] += sign * weight
 
 
-def statistic_types(n_species, with_empty=False):
+def statistic_types(n_species: int, with_empty: bool = False) -> list[tuple[int, ...]]:
     """Site and bond types of the additive per-site statistics, in index order.
 
     Parameters
@@ -109,7 +114,8 @@ def statistic_types(n_species, with_empty=False):
     return [(c,) for c in codes] + [(c, d) for c in codes for d in codes if c <= d]
 
 
-def rule_moment_terms(rule, n_species, with_empty=False):
+def rule_moment_terms(rule: Rule, n_species: int, with_empty: bool = False
+                      ) -> dict[tuple[int, tuple[int, ...]], Fraction]:
     """Exact d(µ, ∆)/dt of one rule at θ = 1 as cluster-probability terms.
 
     Parameters
@@ -130,7 +136,7 @@ def rule_moment_terms(rule, n_species, with_empty=False):
         (µ_1..µ_S, then ∆ in `bond_pairs` order) and ``cluster`` is a tuple of
         site codes.  d m_i/dt = Σ coefficient × P(cluster).
     """
-    out = defaultdict(Fraction)
+    out: defaultdict[tuple[int, tuple[int, ...]], Fraction] = defaultdict(Fraction)
     lhs, rhs, w = rule.lhs, rule.rhs, rule.weight
     first = 0 if with_empty else 1
     for alpha in range(first, n_species + 1):
@@ -149,16 +155,17 @@ def rule_moment_terms(rule, n_species, with_empty=False):
     return {key: value for key, value in out.items() if value != 0}
 
 
-def process_moment_terms(process, n_species, with_empty=False):
+def process_moment_terms(process: Process, n_species: int, with_empty: bool = False
+                         ) -> dict[tuple[int, tuple[int, ...]], Fraction]:
     """Sum of `rule_moment_terms` over the rules of one process (θ = 1)."""
-    total = defaultdict(Fraction)
+    total: defaultdict[tuple[int, tuple[int, ...]], Fraction] = defaultdict(Fraction)
     for rule in process.rules:
         for key, value in rule_moment_terms(rule, n_species, with_empty).items():
             total[key] += value
     return {key: value for key, value in total.items() if value != 0}
 
 
-def inverse_ising_map(n_species):
+def inverse_ising_map(n_species: int) -> tuple[tuple[int, ...], ...]:
     """Integer matrix M with dx/dt = M ρ, ρ_t = d ln p_t/dt (eq. 49 in closed form).
 
     The 1D inverse Ising problem is solved exactly by the chain's pair and
@@ -192,7 +199,7 @@ def inverse_ising_map(n_species):
     return tuple(rows)
 
 
-def moment_equation_vector(process, n_species):
+def moment_equation_vector(process: Process, n_species: int) -> sympy.Matrix:
     """d(µ, ∆)/dt of one process at θ = 1 as a sympy column (eq. 48, left side).
 
     Parameters

@@ -11,16 +11,25 @@ cluster probabilities (sympy); `LatticeMotif.rule_table` and
 `LatticeMotif.moment_table` export the same content as plain data for the code
 generator and the numpy reference (which never import sympy).
 """
+from __future__ import annotations
+
 import hashlib
 import json
+import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import sympy
 
 from .lattice_moments import (moment_equation_vector, moment_names, parameter_names,
                               process_moment_terms)
 from .lattice_operators import operator_moment_equations, process_operator
-from .lattice_rules import invalid, load_motif_toml, parse_processes, validate_species
+from .lattice_rules import (Process, invalid, load_motif_toml, parse_processes,
+                            validate_species)
+
+RuleTable = tuple[tuple[tuple[np.ndarray, np.ndarray, float], ...], ...]
+"""Rules as plain data: per process, ``(lhs, rhs, weight)`` with int64 site-code arrays."""
 
 
 def _diffusion(a):
@@ -37,7 +46,7 @@ def _unbind(c, a, b):
             f"1/2: _ {c} -> {a} {b}", f"1/2: _ {c} -> {b} {a}"]
 
 
-BUILTIN_PROCESSES = {
+BUILTIN_PROCESSES: dict[str, tuple[int, Callable[..., list[str]]]] = {
     "creation": (1, lambda a: [f"_ -> {a}"]),
     "death": (1, lambda a: [f"{a} -> _"]),
     "diffusion": (1, _diffusion),
@@ -54,7 +63,7 @@ C -> A + B.
 """
 
 
-def process_rules(kind, *species):
+def process_rules(kind: str, *species: str) -> list[str]:
     """Rules of a built-in process of the SPEC §4 table.
 
     Parameters
@@ -82,42 +91,42 @@ def _single_process(kind, species, motif_species):
     return LatticeMotif(motif_species, {kind: process_rules(kind, *species)})
 
 
-def creation(a="A"):
+def creation(a: str = "A") -> list[str]:
     """Motif of the single process creation ``_ -> a`` (SPEC §4)."""
     return _single_process("creation", (a,), [a])
 
 
-def death(a="A"):
+def death(a: str = "A") -> list[str]:
     """Motif of the single process death ``a -> _``."""
     return _single_process("death", (a,), [a])
 
 
-def diffusion(a="A"):
+def diffusion(a: str = "A") -> list[str]:
     """Motif of the single process diffusion (hops to either side)."""
     return _single_process("diffusion", (a,), [a])
 
 
-def branching(a="A"):
+def branching(a: str = "A") -> list[str]:
     """Motif of the single process branching (a copy onto each empty neighbour)."""
     return _single_process("branching", (a,), [a])
 
 
-def annihilation(a="A"):
+def annihilation(a: str = "A") -> list[str]:
     """Motif of the single process annihilation ``a a -> _ _``."""
     return _single_process("annihilation", (a,), [a])
 
 
-def coagulation(a="A"):
+def coagulation(a: str = "A") -> list[str]:
     """Motif of the single process coagulation ``a a -> a _ | _ a``."""
     return _single_process("coagulation", (a,), [a])
 
 
-def bind(a="A", b="B", c="C"):
+def bind(a: str = "A", b: str = "B", c: str = "C") -> list[str]:
     """Motif of the single process a + b -> c (four orientations, weight ½)."""
     return _single_process("bind", (a, b, c), [a, b, c])
 
 
-def unbind(c="C", a="A", b="B"):
+def unbind(c: str = "C", a: str = "A", b: str = "B") -> list[str]:
     """Motif of the single process c -> a + b (four orientations, weight ½)."""
     return _single_process("unbind", (c, a, b), [a, b, c])
 
@@ -169,12 +178,17 @@ class LatticeMotif:
         For bad species, process names or rules (the message names the rule).
     """
 
-    def __init__(self, species, processes):
+    species: tuple[str, ...]
+    processes: tuple[Process, ...]
+
+    def __init__(self, species: Sequence[str],
+                 processes: Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[str]]]
+                 ) -> None:
         self.species = validate_species(species)
         self.processes = parse_processes(processes, self.species)
 
     @classmethod
-    def from_toml(cls, path):
+    def from_toml(cls, path: os.PathLike | str) -> LatticeMotif:
         """Load a motif from a TOML file with ``species`` and ``[processes]``.
 
         Parameters
@@ -189,7 +203,7 @@ class LatticeMotif:
         return cls(species, processes)
 
     @classmethod
-    def builtin(cls, name):
+    def builtin(cls, name: str) -> LatticeMotif:
         """A motif of the built-in library by name.
 
         Parameters
@@ -212,17 +226,17 @@ class LatticeMotif:
                 f"processes={ {p.name: [r.text for r in p.rules] for p in self.processes}!r})")
 
     @property
-    def n_species(self):
+    def n_species(self) -> int:
         """S, the number of species."""
         return len(self.species)
 
     @property
-    def n_params(self):
+    def n_params(self) -> int:
         """L = S + S(S+1)/2, the number of Boltzmann parameters and moments."""
         return self.n_species + self.n_species * (self.n_species + 1) // 2
 
     @property
-    def motif_hash(self):
+    def motif_hash(self) -> str:
         """sha256 hex digest of the canonical text of the motif (species, rules, weights).
 
         The one fingerprint of a motif: generated modules carry it in their header and
@@ -237,26 +251,26 @@ class LatticeMotif:
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property
-    def process_names(self):
+    def process_names(self) -> tuple[str, ...]:
         """Process names in definition order."""
         return tuple(p.name for p in self.processes)
 
     @property
-    def param_names(self):
+    def param_names(self) -> tuple[str, ...]:
         """``("h_A", .., "J_AA", "J_AB", ..)`` in SPEC §4 order."""
         return parameter_names(self.species)
 
     @property
-    def moment_names(self):
+    def moment_names(self) -> tuple[str, ...]:
         """``("mu_A", .., "Delta_AA", ..)``, same order as `param_names`."""
         return moment_names(self.species)
 
     @property
-    def max_window(self):
+    def max_window(self) -> int:
         """Widest rule window (cluster probabilities span up to one more site)."""
         return max(r.width for p in self.processes for r in p.rules)
 
-    def moment_equations(self):
+    def moment_equations(self) -> dict[str, sympy.Matrix]:
         """Exact d(µ, ∆)/dt of every process at θ = 1 (eq. 48, left side).
 
         Returns
@@ -269,7 +283,7 @@ class LatticeMotif:
         """
         return {p.name: moment_equation_vector(p, self.n_species) for p in self.processes}
 
-    def rule_table(self):
+    def rule_table(self) -> RuleTable:
         """The rules as plain data (no sympy), for runtime code.
 
         Returns
@@ -283,7 +297,8 @@ class LatticeMotif:
                    float(r.weight)) for r in p.rules)
             for p in self.processes)
 
-    def moment_table(self, with_empty=False):
+    def moment_table(self, with_empty: bool = False
+                     ) -> tuple[tuple[tuple[int, float, tuple[int, ...]], ...], ...]:
         """`moment_equations` as plain data, for the code generator.
 
         Parameters
@@ -306,7 +321,7 @@ class LatticeMotif:
             for p in self.processes)
 
     # -- ladder-operator form (paper Sec. II A, III A) --------------------------
-    def operator(self, process, theta=1):
+    def operator(self, process: str, theta: sympy.Expr | float = 1) -> sympy.Expr:
         """Generator W of one process as a hard-core ladder-operator polynomial.
 
         Parameters
@@ -330,7 +345,7 @@ class LatticeMotif:
         found = self.processes[self.process_names.index(process)]
         return process_operator(found, self.species, theta)
 
-    def operator_moment_equations(self):
+    def operator_moment_equations(self) -> dict[str, sympy.Matrix]:
         """`moment_equations` re-derived from the ladder operators, <1| O W |p>.
 
         Returns

@@ -28,19 +28,22 @@ Moment equations then follow from ``d<O>/dt = <1| O W |p>``: the flat state
 the sites the product touches.  This is a second, algebraic route to the
 combinatorial derivation of `lattice_moments` and must agree with it exactly.
 """
+from __future__ import annotations
+
 from collections import defaultdict
+from collections.abc import Sequence
 from itertools import product
 
 import sympy
 
 from .lattice_moments import ClusterProbability, bond_pairs
-from .lattice_rules import invalid
+from .lattice_rules import Process, Rule, invalid
 
 _CREATION = "adag"
 _ANNIHILATION = "a"
 
 
-def creation_operator(species, site):
+def creation_operator(species: str, site: int) -> sympy.Symbol:
     """Hard-core creation operator a†_k on one site (empty -> species).
 
     Parameters
@@ -58,7 +61,7 @@ def creation_operator(species, site):
     return sympy.Symbol(f"{_CREATION}_{species}_{int(site)}", commutative=False)
 
 
-def annihilation_operator(species, site):
+def annihilation_operator(species: str, site: int) -> sympy.Symbol:
     """Hard-core annihilation operator a_k on one site (species -> empty).
 
     Parameters
@@ -74,12 +77,12 @@ def annihilation_operator(species, site):
     return sympy.Symbol(f"{_ANNIHILATION}_{species}_{int(site)}", commutative=False)
 
 
-def number_operator(species, site):
+def number_operator(species: str, site: int) -> sympy.Expr:
     """n_k = a†_k a_k, the projector onto "site holds species k"."""
     return creation_operator(species, site) * annihilation_operator(species, site)
 
 
-def empty_projector(species_list, site):
+def empty_projector(species_list: Sequence[str], site: int) -> sympy.Expr:
     """E = 1 − Σ_k a†_k a_k, the projector onto "site is empty".
 
     Parameters
@@ -113,7 +116,8 @@ def _site_rewrite(old, new, species_list, site):
     return factor
 
 
-def rule_operator(rule, species_list, theta=1):
+def rule_operator(rule: Rule, species_list: Sequence[str], theta: sympy.Expr | float = 1
+                  ) -> sympy.Expr:
     """Generator term W = θ w (Π a†_rhs a_lhs − projector onto lhs) of one rule.
 
     Parameters
@@ -141,7 +145,8 @@ def rule_operator(rule, species_list, theta=1):
     return sympy.sympify(theta) * weight * (rewrite - keep)
 
 
-def process_operator(process, species_list, theta=1):
+def process_operator(process: Process, species_list: Sequence[str],
+                     theta: sympy.Expr | float = 1) -> sympy.Expr:
     """Sum of `rule_operator` over the rules of one process (shared rate θ).
 
     Parameters
@@ -158,7 +163,7 @@ def process_operator(process, species_list, theta=1):
                sympy.Integer(0))
 
 
-def hard_core_matrix(symbol, species_list):
+def hard_core_matrix(symbol: sympy.Symbol, species_list: Sequence[str]) -> sympy.Matrix:
     """Matrix of one ladder operator in the site basis |0>, |1>, .., |S>.
 
     Parameters
@@ -192,7 +197,7 @@ def _parse_operator(symbol, species_list):
     return kind, species_list.index(species) + 1, int(site)
 
 
-def moment_observables(species_list, window):
+def moment_observables(species_list: Sequence[str], window: int) -> list[list[sympy.Expr]]:
     """Observables whose rates make up d(µ, ∆)/dt for a rule on ``window`` sites.
 
     Parameters
@@ -251,7 +256,7 @@ def _term_words(term, species_list):
     return sympy.Mul(*commutative), words
 
 
-def flat_state_expectation(expr, species_list):
+def flat_state_expectation(expr: sympy.Expr, species_list: Sequence[str]) -> sympy.Expr:
     """<1| X |p> of a ladder-operator polynomial as cluster probabilities.
 
     The flat state turns a unit |x><y| on a site into the event "site is y"
@@ -279,7 +284,7 @@ def flat_state_expectation(expr, species_list):
     if not sites:
         return expanded
     span = list(range(sites[0], sites[-1] + 1))
-    events = defaultdict(lambda: sympy.Integer(0))
+    events: defaultdict[tuple, sympy.Expr] = defaultdict(lambda: sympy.Integer(0))
     for term in sympy.Add.make_args(expanded):
         coefficient, words = _term_words(term, species_list)
         constraint = {}
@@ -298,7 +303,7 @@ def flat_state_expectation(expr, species_list):
                 if c != 0), sympy.Integer(0))
 
 
-def operator_moment_equations(process, species_list):
+def operator_moment_equations(process: Process, species_list: Sequence[str]) -> sympy.Matrix:
     """d(µ, ∆)/dt of one process at θ = 1 from its ladder-operator polynomial.
 
     For each moment, Σ over the observables of `moment_observables` of

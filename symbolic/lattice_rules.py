@@ -11,9 +11,12 @@ Sites are coded as integers: ``0`` is empty and ``k`` (1-based) is the k-th
 species of the motif, the order used by the parameters
 ``[h_1..h_S, J_11, J_12, .., J_SS]``.
 """
+from __future__ import annotations
+
 import math
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -21,8 +24,12 @@ EMPTY = "_"
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
-def invalid(param, function, constraint, value):
-    """Build the ValueError of the project's one message shape.
+def invalid(param: str, function: str, constraint: str, value: object,
+            error: type[Exception] = ValueError) -> Exception:
+    """Build the exception of the project's one message shape (STYLE rule 8).
+
+    The message reads "`<param>` of `<function>` must be `<constraint>`; got
+    `<value>`".
 
     Parameters
     ----------
@@ -30,12 +37,15 @@ def invalid(param, function, constraint, value):
         What was wrong, where, and what it must be.
     value : object
         The offending value (shown with ``repr``).
+    error : type of Exception
+        ``ValueError`` (default) or ``TypeError`` for the wrong kind of object.
 
     Returns
     -------
-    ValueError
+    Exception
+        An instance of ``error``, for the caller to raise.
     """
-    return ValueError(f"`{param}` of `{function}` must be {constraint}; got {value!r}")
+    return error(f"`{param}` of `{function}` must be `{constraint}`; got `{value!r}`")
 
 
 @dataclass(frozen=True)
@@ -52,13 +62,13 @@ class Rule:
         The rule as written, for messages.
     """
 
-    lhs: tuple
-    rhs: tuple
+    lhs: tuple[int, ...]
+    rhs: tuple[int, ...]
     weight: Fraction
     text: str
 
     @property
-    def width(self):
+    def width(self) -> int:
         """Number of sites of the window."""
         return len(self.lhs)
 
@@ -68,7 +78,7 @@ class Process:
     """A named group of rules that share one rate theta (SPEC §4)."""
 
     name: str
-    rules: tuple
+    rules: tuple[Rule, ...]
 
 
 def _parse_weight(text, where):
@@ -96,7 +106,7 @@ def _parse_side(text, codes, where, side):
     return tuple(codes[t] for t in tokens)
 
 
-def parse_rule(text, species, process="rule"):
+def parse_rule(text: str, species: Sequence[str], process: str = "rule") -> Rule:
     """Parse one rule such as ``"0.5: A B -> C _"``.
 
     Parameters
@@ -122,8 +132,8 @@ def parse_rule(text, species, process="rule"):
         window, sides of different length, or a rule that changes nothing.
     """
     if not isinstance(text, str):
-        raise TypeError(f"`rule of process {process!r}` of `parse_rule` must be a "
-                        f"string; got {text!r}")
+        raise invalid(f"rule of process {process!r}", "parse_rule", "a string", text,
+                      TypeError)
     where = f"rule {text!r} of process {process!r}"
     body = text
     weight = Fraction(1)
@@ -146,7 +156,7 @@ def parse_rule(text, species, process="rule"):
     return Rule(lhs, rhs, weight, text.strip())
 
 
-def validate_species(species, function="LatticeMotif"):
+def validate_species(species: Sequence[str], function: str = "LatticeMotif") -> tuple[str, ...]:
     """Check a species list and return it as a tuple of names.
 
     Parameters
@@ -161,8 +171,7 @@ def validate_species(species, function="LatticeMotif"):
     tuple of str
     """
     if isinstance(species, str) or not hasattr(species, "__iter__"):
-        raise TypeError(f"`species` of `{function}` must be a list of names; "
-                        f"got {species!r}")
+        raise invalid("species", function, "a list of names", species, TypeError)
     names = tuple(species)
     if not names:
         raise invalid("species", function, "a non-empty list of names", list(names))
@@ -184,11 +193,13 @@ def _process_items(processes, function):
     if isinstance(processes, (list, tuple)) and all(
             isinstance(p, (list, tuple)) and len(p) == 2 for p in processes):
         return [tuple(p) for p in processes]
-    raise TypeError(f"`processes` of `{function}` must be a dict (or list of pairs) "
-                    f"name -> list of rules; got {processes!r}")
+    raise invalid("processes", function, "a dict (or list of pairs) name -> list of rules",
+                  processes, TypeError)
 
 
-def parse_processes(processes, species, function="LatticeMotif"):
+def parse_processes(processes: Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[str]]],
+                    species: Sequence[str], function: str = "LatticeMotif"
+                    ) -> tuple[Process, ...]:
     """Parse and validate the processes of a motif.
 
     Parameters
@@ -252,7 +263,7 @@ def _duplicate_key_pairs(text):
     return sorted({n for n in names if names.count(n) > 1})
 
 
-def load_motif_toml(text):
+def load_motif_toml(text: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """Read ``species`` and ``processes`` from TOML text.
 
     Parameters
@@ -282,12 +293,12 @@ def load_motif_toml(text):
     missing = [key for key in ("species", "processes") if key not in data]
     if missing:
         raise invalid("file", "LatticeMotif.from_toml",
-                      "a TOML file with `species` and a [processes] table",
+                      "a TOML file with 'species' and a [processes] table",
                       f"missing {missing[0]!r}")
     extra = sorted(set(data) - {"species", "processes"})
     if extra:
         raise invalid("file", "LatticeMotif.from_toml",
-                      "only `species` and [processes]", f"unknown key {extra[0]!r}")
+                      "only 'species' and [processes]", f"unknown key {extra[0]!r}")
     if not isinstance(data["processes"], dict):
         raise invalid("processes", "LatticeMotif.from_toml", "a table",
                       data["processes"])

@@ -22,12 +22,15 @@ Ising map h = ln(p01² π0/(p00² π1)), J = ln(p11 p00/p01²): F̃ is a fixed
 combination of logarithmic rates d ln p/dt of the site and bond types, each a
 signed sum of monomials in the transition probabilities.
 """
+from __future__ import annotations
+
 from collections import defaultdict
 
 import sympy
 from sympy.codegen.cfunctions import expm1, hypot
 
-from .lattice_rules import invalid
+from .lattice_motif import LatticeMotif
+from .lattice_rules import Process, invalid
 
 H, J = sympy.symbols("h J", real=True)
 """The single-species Boltzmann parameters [h, J] (SPEC §4 order)."""
@@ -48,7 +51,8 @@ SINGLE_SPECIES_PROCESSES = ("creation", "death", "diffusion", "branching",
 _TYPES = ((0,), (1,), (0, 0), (0, 1), (1, 1))
 
 
-def transition_probabilities(h=H, J=J):
+def transition_probabilities(h: sympy.Expr = H, J: sympy.Expr = J
+                             ) -> dict[sympy.Symbol, sympy.Expr]:
     """α, 1 − α, β, 1 − β of the Boltzmann chain as cancellation-free expressions.
 
     Parameters
@@ -130,7 +134,7 @@ def _bidegree(monomial):
     return (powers[ALPHA] + powers[ALPHA_BAR], powers[BETA] + powers[BETA_BAR])
 
 
-def homogenized(expr):
+def homogenized(expr: sympy.Expr) -> sympy.Expr:
     """Canonical form of a rational function of α, 1−α, β, 1−β without cancellation.
 
     Every monomial of the numerator is multiplied by (α + (1−α))^k (β + (1−β))^l
@@ -164,7 +168,7 @@ def homogenized(expr):
     return sympy.factor(sympy.expand(padded)).xreplace(exact) / denominator
 
 
-def basis_in_transitions(process):
+def basis_in_transitions(process: Process) -> sympy.Matrix:
     """F̃_h, F̃_J (eq. 49) of one single-species process in α, 1−α, β, 1−β.
 
     Parameters
@@ -184,13 +188,13 @@ def basis_in_transitions(process):
     return sympy.Matrix([homogenized(f_h), homogenized(f_j)])
 
 
-def moments_in_transitions():
+def moments_in_transitions() -> sympy.Matrix:
     """(µ, ∆) = (α/(α+β), α(1−β)/(α+β)) (eq. 47), shape (2, 1)."""
     mu = ALPHA / (ALPHA + BETA)
     return sympy.Matrix([mu, mu * BETA_BAR])
 
 
-def hessian_in_transitions():
+def hessian_in_transitions() -> sympy.Matrix:
     """H = ∂(µ, ∆)/∂(h, J) (eq. 48) in α, 1−α, β, 1−β, shape (2, 2).
 
     Chain rule over (α, β): with h = ln(αβ/(1−α)²), J = ln((1−α)(1−β)/(αβ)),
@@ -213,7 +217,8 @@ def _in_h_j(expr, h, J):
     return expr.xreplace(transition_probabilities(h, J))
 
 
-def single_species_closed_forms(motif, h=H, J=J):
+def single_species_closed_forms(motif: LatticeMotif, h: sympy.Symbol = H, J: sympy.Symbol = J
+                                ) -> dict[str, sympy.Matrix]:
     """Moments, Hessian and basis functions of a one-species motif in h, J.
 
     Parameters

@@ -14,8 +14,14 @@ Basis functions (eq. 20) follow from the chain rule F = (∂ν/∂M) · Ṁ, whe
 moments controlled by ν and Ṁ comes from the CME with every factorial moment taken
 from p̃ (moment closure, eq. 30 and Sec. III A).
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
+
 import sympy
 from sympy.functions.combinatorial.numbers import stirling
+
+from dynboltz.symbolic.lattice_rules import invalid
 
 __all__ = [
     "SUPPORTED_K",
@@ -35,11 +41,10 @@ SUPPORTED_K = (1, 2)
 
 def _check_k(K, function):
     if isinstance(K, bool) or not isinstance(K, int) or K not in SUPPORTED_K:
-        raise ValueError(f"`K` of `{function}` must be `1 (geometric) or 2 (Gaussian "
-                         f"reading)`; got `{K!r}`")
+        raise invalid("K", function, "1 (geometric) or 2 (Gaussian reading)", K)
 
 
-def nu_symbols(K):
+def nu_symbols(K: int) -> tuple[sympy.Symbol, ...]:
     """Interaction parameters ν1..νK of eq. 19 as real sympy Symbols.
 
     Parameters
@@ -53,11 +58,11 @@ def nu_symbols(K):
         ``(nu1, ..., nuK)``, real.
     """
     if isinstance(K, bool) or not isinstance(K, int) or K < 1:
-        raise ValueError(f"`K` of `nu_symbols` must be `a positive int`; got `{K!r}`")
+        raise invalid("K", "nu_symbols", "a positive int", K)
     return tuple(sympy.Symbol(f"nu{k}", real=True) for k in range(1, K + 1))
 
 
-def gaussian_mean_variance(nu1, nu2):
+def gaussian_mean_variance(nu1: sympy.Expr, nu2: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
     """Mean and variance of the Gaussian reading of p̃ for K = 2 (Sec. II D 2).
 
     Returns
@@ -68,7 +73,7 @@ def gaussian_mean_variance(nu1, nu2):
     return sympy.Rational(1, 2) - nu1 / nu2, 1 / nu2
 
 
-def gaussian_inverse_map(mu, sigma2):
+def gaussian_inverse_map(mu: sympy.Expr, sigma2: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
     """Inverse of :func:`gaussian_mean_variance`: ν1 = (1/2 − µ)/σ², ν2 = 1/σ².
 
     Returns
@@ -89,7 +94,7 @@ def _gaussian_raw_moment(j, mu, sigma2):
                * sympy.factorial2(i - 1) for i in range(0, j + 1, 2))
 
 
-def closure_factorial_moment(m, nu):
+def closure_factorial_moment(m: int, nu: Sequence[sympy.Symbol]) -> sympy.Expr:
     """Factorial moment ⟨(n)_m⟩ of p̃ used as the moment closure.
 
     Parameters
@@ -114,7 +119,7 @@ def closure_factorial_moment(m, nu):
                * _gaussian_raw_moment(j, mu, sigma2) for j in range(m + 1))
 
 
-def maxent_moments(K):
+def maxent_moments(K: int) -> list[sympy.Expr]:
     """Binomial moments ⟨C(n, k)⟩, k = 1..K, of p̃ (eq. 19) in terms of ν.
 
     Parameters
@@ -133,7 +138,8 @@ def maxent_moments(K):
             for k in range(1, K + 1)]
 
 
-def gaussian_nu_rates(mu_dot, sigma2_dot, nu1, nu2):
+def gaussian_nu_rates(mu_dot: sympy.Expr, sigma2_dot: sympy.Expr, nu1: sympy.Expr, nu2: sympy.Expr
+                      ) -> tuple[sympy.Expr, sympy.Expr]:
     """dν/dt from (dµ/dt, dσ²/dt) by differentiating the inverse map ν(µ, σ²).
 
     This derives eq. 30 rather than quoting it: ν̇ = (∂ν/∂(µ, σ²)) · (µ̇, σ̇²) with
@@ -152,7 +158,9 @@ def gaussian_nu_rates(mu_dot, sigma2_dot, nu1, nu2):
     return tuple(sympy.simplify(rate.subs(at_nu)) for rate in rates)
 
 
-def gaussian_basis_functions_eq30(mu_dot, sigma2_dot, nu1, nu2):
+def gaussian_basis_functions_eq30(mu_dot: sympy.Expr, sigma2_dot: sympy.Expr, nu1: sympy.Expr,
+                                  nu2: sympy.Expr
+                                  ) -> tuple[sympy.Expr, sympy.Expr]:
     """The paper's general Gaussian form, eq. 30.
 
     Returns
@@ -163,7 +171,8 @@ def gaussian_basis_functions_eq30(mu_dot, sigma2_dot, nu1, nu2):
     return -nu2 * mu_dot - nu1 * nu2 * sigma2_dot, -nu2 ** 2 * sigma2_dot
 
 
-def basis_functions_from_moment_rates(factorial_rates, nu):
+def basis_functions_from_moment_rates(factorial_rates: Sequence[sympy.Expr],
+                                      nu: Sequence[sympy.Symbol]) -> list[sympy.Expr]:
     """Basis functions F = (∂ν/∂M) · Ṁ for one species with moment closure.
 
     Parameters

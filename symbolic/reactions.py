@@ -12,8 +12,13 @@ A species written more than once on one side adds up (``A + A`` is ``2 A``).
 The propensity of the reaction ``Σ r_s X_s -> Σ q_s X_s`` at rate k is
 ``k Π_s (n_s)_{r_s}`` (falling factorials), see :mod:`dynboltz.symbolic.doi_peliti`.
 """
+from __future__ import annotations
+
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from dynboltz.symbolic.lattice_rules import invalid
 
 __all__ = ["Reaction", "parse_reaction"]
 
@@ -38,16 +43,16 @@ class Reaction:
     """
 
     text: str
-    reactants: tuple
-    products: tuple
+    reactants: tuple[tuple[str, int], ...]
+    products: tuple[tuple[str, int], ...]
 
     @property
-    def species(self):
+    def species(self) -> tuple[str, ...]:
         """Species in order of first appearance (reactants first), no repeats."""
         return tuple(dict.fromkeys(
             [name for name, _ in self.reactants] + [name for name, _ in self.products]))
 
-    def coefficients(self, species):
+    def coefficients(self, species: Sequence[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """Reactant and product coefficient vectors over ``species``.
 
         Parameters
@@ -65,7 +70,7 @@ class Reaction:
                 tuple(products.get(name, 0) for name in species))
 
 
-def parse_reaction(text):
+def parse_reaction(text: str) -> Reaction:
     """Parse one reaction such as ``"A + B -> C"``, ``"2 A -> 0"`` or ``"∅ -> A"``.
 
     Parameters
@@ -87,17 +92,16 @@ def parse_reaction(text):
         or a reaction whose two sides are equal (it changes nothing).
     """
     if not isinstance(text, str):
-        raise TypeError(f"`text` of `parse_reaction` must be `a str`; got `{text!r}`")
+        raise invalid("text", "parse_reaction", "a str", text, TypeError)
     sides = text.split(_ARROW)
     if len(sides) != 2:
         what = "missing" if len(sides) == 1 else "repeated"
-        raise ValueError(f"`text` of `parse_reaction` must be `one reaction with exactly one "
-                         f"'->'` ({what} arrow); got `{text!r}`")
+        raise invalid("text", "parse_reaction",
+                      f"one reaction with exactly one '->' ({what} arrow)", text)
     reactants = _parse_side(sides[0], text)
     products = _parse_side(sides[1], text)
     if dict(reactants) == dict(products):
-        raise ValueError(f"`text` of `parse_reaction` must be `a reaction that changes the "
-                         f"counts`; got `{text!r}`")
+        raise invalid("text", "parse_reaction", "a reaction that changes the counts", text)
     return Reaction(text=text, reactants=reactants, products=products)
 
 
@@ -105,8 +109,8 @@ def _parse_side(side, text):
     """Return ``((species, coefficient), ...)`` of one side of ``text``."""
     stripped = side.strip()
     if not stripped:
-        raise ValueError(f"`text` of `parse_reaction` must be `a reaction with both sides "
-                         f"written (use 0 or ∅ for nothing)`; got `{text!r}`")
+        raise invalid("text", "parse_reaction",
+                      "a reaction with both sides written (use 0 or ∅ for nothing)", text)
     if stripped in _EMPTY:
         return ()
     counts = {}
@@ -119,15 +123,14 @@ def _parse_side(side, text):
 def _parse_term(term, text):
     """Return ``(species, coefficient)`` of one term such as ``2 A``."""
     if not term:
-        raise ValueError(f"`text` of `parse_reaction` must be `terms joined by single '+'`; "
-                         f"got `{text!r}` (empty term)")
+        raise invalid("text", "parse_reaction", "terms joined by single '+' (no empty term)",
+                      text)
     if term in _EMPTY:
-        raise ValueError(f"`text` of `parse_reaction` must be `{term} only as a whole side`; "
-                         f"got `{text!r}`")
+        raise invalid("text", "parse_reaction", f"{term} only as a whole side", text)
     tokens = term.split()
     if len(tokens) > 2:
-        raise ValueError(f"`text` of `parse_reaction` must be `terms of the form "
-                         f"'[coefficient] species'`; got `{text!r}` (term {term!r})")
+        raise invalid("text", "parse_reaction",
+                      f"terms of the form '[coefficient] species' (not {term!r})", text)
     if len(tokens) == 2:
         coefficient, name = tokens
     else:
@@ -135,12 +138,12 @@ def _parse_term(term, text):
         coefficient, name = match.group("coefficient") or None, match.group("species")
     if coefficient is not None and not (coefficient.isascii() and coefficient.isdigit()
                                         and int(coefficient) > 0):
-        raise ValueError(f"`text` of `parse_reaction` must be `coefficients that are positive "
-                         f"integers`; got `{text!r}` (coefficient {coefficient!r})")
+        raise invalid("text", "parse_reaction",
+                      f"coefficients that are positive integers (not {coefficient!r})", text)
     if not name:
-        raise ValueError(f"`text` of `parse_reaction` must be `a species after every "
-                         f"coefficient`; got `{text!r}` (term {term!r})")
+        raise invalid("text", "parse_reaction",
+                      f"a species after every coefficient (not in {term!r})", text)
     if not name.isidentifier():
-        raise ValueError(f"`text` of `parse_reaction` must be `species names that are "
-                         f"identifiers`; got `{text!r}` (unknown token {name!r})")
+        raise invalid("text", "parse_reaction",
+                      f"species names that are identifiers (not {name!r})", text)
     return name, 1 if coefficient is None else int(coefficient)

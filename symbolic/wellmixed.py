@@ -10,7 +10,9 @@ Naming: process ``name`` has the positive rate Symbol ``k_<name>``; factorial mo
 are named as documented in :mod:`dynboltz.symbolic.doi_peliti`; MaxEnt parameters are
 ``nu1 .. nuK`` (:mod:`dynboltz.symbolic.maxent`).
 """
-from collections.abc import Mapping
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import sympy
@@ -18,20 +20,20 @@ import sympy
 from dynboltz.symbolic import maxent
 from dynboltz.symbolic.doi_peliti import (DoiPelitiOperator, factorial_moment,
                                           moment_equations)
-from dynboltz.symbolic.reactions import parse_reaction
+from dynboltz.symbolic.lattice_rules import invalid
+from dynboltz.symbolic.reactions import Reaction, parse_reaction
 
 __all__ = ["WellMixed"]
 
 
 def _check_positive_int(value, param, function):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{param}` of `{function}` must be `a positive int`; got `{value!r}`")
+        raise invalid(param, function, "a positive int", value)
 
 
 def _check_supported_k(K, function):
     if isinstance(K, bool) or not isinstance(K, int) or K not in maxent.SUPPORTED_K:
-        raise ValueError(f"`K` of `{function}` must be `one of {maxent.SUPPORTED_K}`; "
-                         f"got `{K!r}`")
+        raise invalid("K", function, f"one of {maxent.SUPPORTED_K}", K)
 
 
 def _named_processes(processes):
@@ -41,23 +43,23 @@ def _named_processes(processes):
     elif isinstance(processes, (list, tuple)):
         pairs = list(processes)
         if not all(isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in pairs):
-            raise TypeError(f"`processes` of `WellMixed` must be `a mapping or a sequence "
-                            f"of (name, reaction) pairs`; got `{processes!r}`")
+            raise invalid("processes", "WellMixed",
+                          "a mapping or a sequence of (name, reaction) pairs", processes,
+                          TypeError)
     else:
-        raise TypeError(f"`processes` of `WellMixed` must be `a mapping or a sequence of "
-                        f"(name, reaction) pairs`; got `{processes!r}`")
+        raise invalid("processes", "WellMixed",
+                      "a mapping or a sequence of (name, reaction) pairs", processes, TypeError)
     if not pairs:
-        raise ValueError(f"`processes` of `WellMixed` must be `at least one named reaction`; "
-                         f"got `{processes!r}`")
+        raise invalid("processes", "WellMixed", "at least one named reaction", processes)
     names = [name for name, _ in pairs]
     for name in names:
         if not (isinstance(name, str) and name.isidentifier()):
-            raise ValueError(f"`processes` of `WellMixed` must be `keyed by identifiers "
-                             f"(process names)`; got `{name!r}`")
+            raise invalid("processes", "WellMixed", "keyed by identifiers (process names)",
+                          name)
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise ValueError(f"`processes` of `WellMixed` must be `keyed by distinct process "
-                         f"names`; got `{duplicates!r}` more than once")
+        raise invalid("processes", "WellMixed",
+                      "keyed by distinct process names (these are repeated)", duplicates)
     return pairs
 
 
@@ -65,18 +67,16 @@ def _declared_species(species, pairs, reactions):
     """``species`` as a tuple, checked to cover every species the reactions use."""
     if isinstance(species, str) or not all(isinstance(name, str) and name.isidentifier()
                                            for name in species):
-        raise ValueError(f"`species` of `WellMixed` must be `a sequence of species "
-                         f"names`; got `{species!r}`")
+        raise invalid("species", "WellMixed", "a sequence of species names", species)
     declared = tuple(species)
     if len(set(declared)) != len(declared):
-        raise ValueError(f"`species` of `WellMixed` must be `distinct names`; "
-                         f"got `{declared!r}`")
+        raise invalid("species", "WellMixed", "distinct names", declared)
     for (name, text), reaction in zip(pairs, reactions):
         unknown = [s for s in reaction.species if s not in declared]
         if unknown:
-            raise ValueError(f"`processes` of `WellMixed` must be `written in the declared "
-                             f"species {list(declared)}`; got `{name}: {text!r}` using "
-                             f"unknown species {unknown}")
+            raise invalid("processes", "WellMixed",
+                          f"written in the declared species {list(declared)} "
+                          f"(unknown species {unknown})", f"{name}: {text}")
     return declared
 
 
@@ -106,7 +106,13 @@ class WellMixed:
         ``k_<name>``, positive, in process order.
     """
 
-    def __init__(self, processes, species=None):
+    species: tuple[str, ...]
+    process_names: tuple[str, ...]
+    reactions: tuple[Reaction, ...]
+    rate_symbols: tuple[sympy.Symbol, ...]
+
+    def __init__(self, processes: Mapping[str, str] | Sequence[tuple[str, str]],
+                 species: Sequence[str] | None = None) -> None:
         pairs = _named_processes(processes)
         self.process_names = tuple(name for name, _ in pairs)
         self.reactions = tuple(parse_reaction(text) for _, text in pairs)
@@ -116,8 +122,8 @@ class WellMixed:
                                                                       self.reactions)
         self.rate_symbols = tuple(sympy.Symbol(f"k_{name}", positive=True)
                                   for name in self.process_names)
-        self._equations = {}
-        self._basis_functions = {}
+        self._equations: dict[int, list[sympy.Eq]] = {}
+        self._basis_functions: dict[int, list[sympy.Expr]] = {}
 
     def __repr__(self):
         body = ", ".join(f"{name!r}: {reaction.text!r}"
@@ -125,18 +131,18 @@ class WellMixed:
         return f"WellMixed({{{body}}})"
 
     @property
-    def rates(self):
+    def rates(self) -> dict[str, sympy.Symbol]:
         """dict process name -> rate Symbol ``k_<name>`` (a fresh dict each call)."""
         return dict(zip(self.process_names, self.rate_symbols))
 
     @property
-    def operators(self):
+    def operators(self) -> tuple[DoiPelitiOperator, ...]:
         """tuple of DoiPelitiOperator, one per process, over ``species``."""
         return tuple(DoiPelitiOperator(rate, *reaction.coefficients(self.species),
                                        species=self.species)
                      for rate, reaction in zip(self.rate_symbols, self.reactions))
 
-    def stoichiometry(self):
+    def stoichiometry(self) -> tuple[np.ndarray, np.ndarray]:
         """Reactant and product coefficients of every process.
 
         Returns
@@ -150,7 +156,7 @@ class WellMixed:
         products = np.array([q for _, q in pairs], dtype=np.int64)
         return reactants, products
 
-    def factorial_moment(self, m):
+    def factorial_moment(self, m: Sequence[int] | int) -> sympy.Expr:
         """Symbol of the factorial moment ⟨Π_s (n_s)_{m_s}⟩ (φ_m of SPEC §2).
 
         Parameters
@@ -166,7 +172,7 @@ class WellMixed:
         m = (m,) if isinstance(m, int) and not isinstance(m, bool) else tuple(m)
         return factorial_moment(self.species, m)
 
-    def moment_equations(self, order=2):
+    def moment_equations(self, order: int = 2) -> list[sympy.Eq]:
         """Factorial-moment equations from the CME via the Doi–Peliti operators.
 
         Parameters
@@ -185,7 +191,7 @@ class WellMixed:
             self._equations[order] = moment_equations(self.operators, self.species, order)
         return list(self._equations[order])
 
-    def moment_equations_latex(self, order=2):
+    def moment_equations_latex(self, order: int = 2) -> str:
         """The equations of :meth:`moment_equations` as a LaTeX ``aligned`` block.
 
         Moments print as ``\\langle (n_A)_{2} (n_B)_{1} \\rangle``.
@@ -211,11 +217,11 @@ class WellMixed:
 
     def _one_species(self, function):
         if len(self.species) != 1:
-            raise ValueError(f"`self` of `WellMixed.{function}` must be `a one-species "
-                             f"network` (MaxEnt closure is one-species); got species "
-                             f"`{self.species!r}`")
+            raise invalid("self", f"WellMixed.{function}",
+                          "a one-species network (MaxEnt closure is one-species)",
+                          self.species)
 
-    def moment_system(self, order):
+    def moment_system(self, order: int) -> tuple[sympy.Matrix, sympy.Matrix]:
         """Linear system dφ/dt = A φ + b of the factorial moments φ_1..φ_order.
 
         Parameters
@@ -240,13 +246,13 @@ class WellMixed:
         unknown = set().union(*[r.atoms(sympy.core.function.AppliedUndef) for r in rhs]) \
             - set(phi)
         if unknown:
-            raise ValueError(f"`order` of `WellMixed.moment_system` must be `an order at "
-                             f"which the hierarchy closes` (the equations involve "
-                             f"{sorted(map(str, unknown))}); got `{order!r}`")
+            raise invalid("order", "WellMixed.moment_system",
+                          f"an order at which the hierarchy closes (the equations involve "
+                          f"{sorted(map(str, unknown))})", order)
         A, b = sympy.linear_eq_to_matrix(rhs, phi)
         return A, -b
 
-    def nu(self, K):
+    def nu(self, K: int) -> tuple[sympy.Symbol, ...]:
         """MaxEnt interaction parameters of eq. 19.
 
         Parameters
@@ -262,7 +268,7 @@ class WellMixed:
         self._one_species("nu")
         return maxent.nu_symbols(K)
 
-    def maxent_moments(self, K):
+    def maxent_moments(self, K: int) -> list[sympy.Expr]:
         """[⟨C(n,1)⟩, .., ⟨C(n,K)⟩] of p̃ (eq. 19) in ``nu(K)``; K = 1 (eq. 24) or 2.
 
         See :func:`dynboltz.symbolic.maxent.maxent_moments`.
@@ -271,7 +277,7 @@ class WellMixed:
         _check_supported_k(K, "WellMixed.maxent_moments")
         return maxent.maxent_moments(K)
 
-    def closed_moment_rates(self, K):
+    def closed_moment_rates(self, K: int) -> list[sympy.Expr]:
         """d⟨(n)_k⟩/dt, k = 1..K, with every moment taken from p̃ (moment closure).
 
         Returns
@@ -290,7 +296,7 @@ class WellMixed:
             closed.append(eq.rhs.xreplace(closure))
         return closed
 
-    def basis_functions(self, K):
+    def basis_functions(self, K: int) -> list[sympy.Expr]:
         """Basis functions [F_1, .., F_K] of dν/dt = F(ν) (eq. 20) by MaxEnt closure.
 
         F = (∂ν/∂M) · Ṁ with M = maxent_moments(K) and Ṁ from

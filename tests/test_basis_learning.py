@@ -254,20 +254,20 @@ def test_learn_k1_ssa_converges_where_data_is_informative(net):
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"K": 3}, "`K` of `learn_basis` must be"),
-    ({"truth": "exact"}, "`truth` of `learn_basis` must be one of"),
+    ({"truth": "exact"}, "`truth` of `learn_basis` must be `one of"),
     ({"T": -1.0}, "`T` of `learn_basis` must be"),
     ({"iterations": 0}, "`iterations` of `learn_basis` must be"),
     ({"grid": np.array([0.1, 0.2, 0.4])}, "`grid` of `learn_basis` must be"),
-    ({"grid": np.array([-0.1, 0.0, 0.1])}, "`grid` of `learn_basis` must be positive"),
+    ({"grid": np.array([-0.1, 0.0, 0.1])}, "`grid` of `learn_basis` must be `positive"),
     ({"rates": {"birth": 1.0}}, "`rates` of `learn_basis` must be"),
     ({"eta_range": [2.0, 1.0]}, "`eta_range` of `learn_basis` must be"),
     ({"n_record": 7}, "`n_record` of `learn_basis` must be"),
-    ({"step_rule": "adam"}, "`step_rule` of `learn_basis` must be one of"),
+    ({"step_rule": "adam"}, "`step_rule` of `learn_basis` must be `one of"),
     ({"n_initial": 0}, "`n_initial` of `learn_basis` must be"),
     ({"learning_rate": 0.0}, "`learning_rate` of `learn_basis` must be"),
-    ({"decay": 1.5}, "`decay` of `learn_basis` must be in"),
-    ({"initial_F": np.ones(7)}, "`initial_F` of `learn_basis` must be finite"),
-    ({"initial_F": np.nan}, "`initial_F` of `learn_basis` must be finite"),
+    ({"decay": 1.5}, "`decay` of `learn_basis` must be `in"),
+    ({"initial_F": np.ones(7)}, "`initial_F` of `learn_basis` must be `finite"),
+    ({"initial_F": np.nan}, "`initial_F` of `learn_basis` must be `finite"),
 ])
 def test_learn_validates_arguments_before_compiling(net, kwargs, match, monkeypatch):
     def no_compiling(*args):

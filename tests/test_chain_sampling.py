@@ -176,7 +176,7 @@ def test_large_ring_extreme_parameters():
     (dict(x=np.zeros(3)), "`x` of `sample`"),
     (dict(x=np.array([0.0, np.nan])), "`x` of `sample`"),
     (dict(N=1), "`N` of `sample`"), (dict(n=0), "`n` of `sample`"),
-    (dict(method="metropolis"), "`method` of `sample` must be one of"),
+    (dict(method="metropolis"), "`method` of `sample` must be `one of"),
     (dict(sweeps=-1), "`sweeps` of `sample`")])
 def test_rejects_bad_arguments(kwargs, match):
     arguments = dict(x=np.zeros(2), N=10, n=1, seed=0)

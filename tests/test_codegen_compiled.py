@@ -178,7 +178,9 @@ def test_bad_expressions_fail_before_any_build(cache, monkeypatch):
     monkeypatch.setattr(build, "_run_build", lambda *args: pytest.fail("built"))
     with pytest.raises(ValueError, match="uppergamma"):
         compile_expressions([sympy.uppergamma(NU1, NU2)], [NU1, NU2], [])
-    with pytest.raises(ValueError, match=r"unknown symbols \['k_death'\]"):
+    with pytest.raises(ValueError, match=r"`exprs` of `compile_expressions` must be `free of "
+                                         r"symbols other than inputs and params`; "
+                                         r"got `\['k_death'\]`"):
         compile_expressions([NU1 * KD], [NU1], [KB])
     with pytest.raises(TypeError, match="`exprs` of `compile_expressions`"):
         compile_expressions(lambda v: v, [NU1], [])

@@ -180,14 +180,20 @@ def test_assumption_mismatch_is_explained():
 
 
 @pytest.mark.parametrize("args, error, fragment", [
-    (([x + y], [x], []), ValueError, "unknown symbols \\['y'\\]"),
-    ((["x + 1"], [x], []), TypeError, "must contain only sympy expressions"),
+    (([x + y], [x], []), ValueError, "`exprs` of `emit_expressions` must be `free of symbols "
+                                     "other than inputs and params`; got `\\['y'\\]`"),
+    ((["x + 1"], [x], []), TypeError, "`exprs` of `emit_expressions` must be `made of sympy "
+                                      "expressions only`"),
     (("x", [x], []), TypeError, "`exprs` of `emit_expressions`"),
-    (([x], ["x"], []), TypeError, "must contain only sympy Symbols"),
-    (([x], [x], [x]), ValueError, "must not share"),
-    (([x], [x, x], []), ValueError, "must not repeat"),
-    (([], [x], []), ValueError, "non-empty"),
-    (([sympy.Eq(x, 1)], [x], []), TypeError, "Equality"),
+    (([x], ["x"], []), TypeError, "`inputs` of `emit_expressions` must be `made of sympy "
+                                  "Symbols only`"),
+    (([x], [x], [x]), ValueError, "`params` of `emit_expressions` must be `free of symbols "
+                                  "that are also inputs`; got `\\[x\\]`"),
+    (([x], [x, x], []), ValueError, "`inputs` of `emit_expressions` must be `free of repeated "
+                                    "symbols`"),
+    (([], [x], []), ValueError, "`exprs` of `emit_expressions` must be `non-empty`"),
+    (([sympy.Eq(x, 1)], [x], []), TypeError, "`exprs` of `emit_expressions` must be `made of "
+                                             "sympy expressions only`; got `Eq\\(x, 1\\)`"),
 ])
 def test_emit_validates_its_arguments(args, error, fragment):
     with pytest.raises(error, match=fragment):

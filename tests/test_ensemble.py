@@ -36,7 +36,7 @@ def test_one_motif_hash_and_fingerprint_for_every_model_form():
 def test_reference_without_motif_hash_is_refused():
     motif = LatticeMotif.builtin("barw")
     bare = LatticeReference(1, motif.rule_table(), motif.process_names, motif.param_names)
-    with pytest.raises(TypeError, match="`model` of `simulate` must be a model carrying "
+    with pytest.raises(TypeError, match="`model` of `simulate` must be `a model carrying "
                                         "its motif_hash"):
         _barw(bare, workers=1)
     with pytest.raises(TypeError, match="`model` of `simulate` must be"):
@@ -46,9 +46,9 @@ def test_reference_without_motif_hash_is_refused():
 def test_workers_accepts_numpy_integers_and_errors_name_the_callers_function():
     assert np.array_equal(_barw(workers=np.int64(1), replicates=2).moments,
                           _barw(workers=1, replicates=2).moments)
-    with pytest.raises(ValueError, match="`workers` of `simulate` must be an integer >= 1"):
+    with pytest.raises(ValueError, match="`workers` of `simulate` must be `an integer >= 1"):
         _barw(workers=0)
-    with pytest.raises(ValueError, match="`workers` of `run_ensemble` must be an integer"):
+    with pytest.raises(ValueError, match="`workers` of `run_ensemble` must be `an integer"):
         run_ensemble(_square_task, 2, np.zeros(1), {}, workers=np.int64(0))
     with pytest.raises(ValueError, match="`workers` of `run_ensemble`"):
         run_ensemble(_square_task, 2, np.zeros(1), {}, workers=1.0)

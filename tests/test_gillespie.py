@@ -214,22 +214,22 @@ def test_streams_are_numpy_seedsequence_children(seed):
 
 
 @pytest.mark.parametrize("change, match", [
-    ({"rates": {"birth": 1.0}}, r"`rates` of `simulate` must be keyed .*missing \['death'\]"),
+    ({"rates": {"birth": 1.0}}, r"`rates` of `simulate` must be `keyed .*missing \['death'\]"),
     ({"rates": {"birth": 1.0, "death": 1.0, "decay": 2.0}}, r"unknown \['decay'\]"),
     ({"rates": {"birth": -1.0, "death": 1.0}}, r"`rates\['birth'\]` of `simulate`"),
-    ({"rates": {"birth": float("nan"), "death": 1.0}}, r"must be a finite real number >= 0"),
-    ({"rates": {"birth": float("inf"), "death": 1.0}}, r"must be a finite real number >= 0"),
-    ({"times": [0.0, 2.0, 1.0]}, r"`times` of `simulate` must be .*sorted"),
-    ({"times": [-1.0, 1.0]}, r"`times` of `simulate` must be .*non-negative"),
-    ({"times": [[0.0, 1.0]]}, r"`times` of `simulate` must be a non-empty 1-D"),
-    ({"times": []}, r"`times` of `simulate` must be a non-empty 1-D"),
-    ({"times": [0.0, float("nan")]}, r"`times` of `simulate` must be finite"),
-    ({"initial": [-1]}, r"`initial` of `simulate` must be non-negative"),
-    ({"initial": [1, 2]}, r"`initial` of `simulate` must be of shape \(1,\) or \(3, 1\)"),
+    ({"rates": {"birth": float("nan"), "death": 1.0}}, r"must be `a finite real number >= 0"),
+    ({"rates": {"birth": float("inf"), "death": 1.0}}, r"must be `a finite real number >= 0"),
+    ({"times": [0.0, 2.0, 1.0]}, r"`times` of `simulate` must be `.*sorted"),
+    ({"times": [-1.0, 1.0]}, r"`times` of `simulate` must be `.*non-negative"),
+    ({"times": [[0.0, 1.0]]}, r"`times` of `simulate` must be `a non-empty 1-D"),
+    ({"times": []}, r"`times` of `simulate` must be `a non-empty 1-D"),
+    ({"times": [0.0, float("nan")]}, r"`times` of `simulate` must be `finite"),
+    ({"initial": [-1]}, r"`initial` of `simulate` must be `non-negative"),
+    ({"initial": [1, 2]}, r"`initial` of `simulate` must be `of shape \(1,\) or \(3, 1\)"),
     ({"initial": np.ones((2, 1), dtype=int)}, r"of shape \(1,\) or \(3, 1\)"),
-    ({"n": 0}, r"`n` of `simulate` must be an integer >= 1"),
-    ({"n": 2.0}, r"`n` of `simulate` must be an integer >= 1"),
-    ({"n": True}, r"`n` of `simulate` must be an integer >= 1"),
+    ({"n": 0}, r"`n` of `simulate` must be `an integer >= 1"),
+    ({"n": 2.0}, r"`n` of `simulate` must be `an integer >= 1"),
+    ({"n": True}, r"`n` of `simulate` must be `an integer >= 1"),
 ])
 def test_invalid_arguments_are_named(change, match):
     arguments = dict(net=WellMixed(BIRTH_DEATH), rates={"birth": 1.0, "death": 1.0},
@@ -240,9 +240,9 @@ def test_invalid_arguments_are_named(change, match):
 
 
 @pytest.mark.parametrize("change, match", [
-    ({"net": {"birth": "A -> A + A"}}, r"`net` of `simulate` must be a dynboltz"),
-    ({"rates": [1.0, 1.0]}, r"`rates` of `simulate` must be a mapping"),
-    ({"initial": [5.0]}, r"`initial` of `simulate` must be an array of integer counts"),
+    ({"net": {"birth": "A -> A + A"}}, r"`net` of `simulate` must be `a dynboltz"),
+    ({"rates": [1.0, 1.0]}, r"`rates` of `simulate` must be `a mapping"),
+    ({"initial": [5.0]}, r"`initial` of `simulate` must be `an array of integer counts"),
 ])
 def test_wrong_types_are_named(change, match):
     arguments = dict(net=WellMixed(BIRTH_DEATH), rates={"birth": 1.0, "death": 1.0},

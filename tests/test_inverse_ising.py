@@ -84,11 +84,11 @@ def test_boltzmann_machine_gibbs_gradient():
 
 @pytest.mark.parametrize("moments, match", [
     ([0.3, np.nan], "finite"), ([0.3], "shape"),
-    ([-0.1, 0.05], r"every µ and ∆ must be > 0"),
-    ([0.3, 0.0], r"every µ and ∆ must be > 0"),
+    ([-0.1, 0.05], r"every µ and ∆ > 0"),
+    ([0.3, 0.0], r"every µ and ∆ > 0"),
     ([0.5, 0.6], "bonds of each species to empty sites"),   # ∆ > µ
     ([0.6, 0.1], "bonds of each species to empty sites"),   # p_00 < 0
-    ([1.2, 0.5], r"Σ µ must be < 1")])
+    ([1.2, 0.5], r"Σ µ < 1")])
 def test_unrealisable_moments_raise(moments, match):
     with pytest.raises(ValueError, match="`moments` of `fit_parameters`.*" + match):
         fit_parameters(_lib(1), moments)
@@ -102,23 +102,23 @@ def test_unrealisable_cross_bonds_raise():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(method="lbfgs"), r"`method` of `fit_parameters` must be one of \['boltzmann', "
+    (dict(method="lbfgs"), r"`method` of `fit_parameters` must be `one of \['boltzmann', "
                            r"'newton'\]"),
     (dict(method="boltzmann", estimator="mcmc"), "`estimator` of `fit_parameters`"),
     (dict(estimator="mcmc"), "`estimator` of `fit_parameters`"),
     (dict(x0=[0.0]), "`x0` of `fit_parameters`"),
-    (dict(learning_rate=0.0), "`learning_rate` of `fit_parameters` must be a finite "
+    (dict(learning_rate=0.0), "`learning_rate` of `fit_parameters` must be `a finite "
                               "real number > 0"),
     (dict(learning_rate=np.inf), "`learning_rate` of `fit_parameters`"),
     (dict(learning_rate=-1.0), "`learning_rate` of `fit_parameters`"),
-    (dict(tol=0.0), "`tol` of `fit_parameters` must be a finite real number > 0"),
+    (dict(tol=0.0), "`tol` of `fit_parameters` must be `a finite real number > 0"),
     (dict(tol=np.nan), "`tol` of `fit_parameters`"),
-    (dict(max_iter=0), "`max_iter` of `fit_parameters` must be an integer >= 1"),
+    (dict(max_iter=0), "`max_iter` of `fit_parameters` must be `an integer >= 1"),
     (dict(max_iter=2.5), "`max_iter` of `fit_parameters`"),
-    (dict(gibbs={"sweep": 3}), r"`gibbs` of `fit_parameters` must be a dict with keys "
+    (dict(gibbs={"sweep": 3}), r"`gibbs` of `fit_parameters` must be `a dict with keys "
                                r"among \['N', 'n', 'seed', 'sweeps'\] \(unknown \['sweep'\]\)"),
     (dict(method="boltzmann", estimator="gibbs", gibbs={"n": 1}),
-     r"`gibbs\['n'\]` of `fit_parameters` must be an integer >= 2")])
+     r"`gibbs\['n'\]` of `fit_parameters` must be `an integer >= 2")])
 def test_rejects_bad_options(kwargs, match):
     with pytest.raises(ValueError, match=match):
         fit_parameters(_lib(1), [0.3, 0.1], **kwargs)

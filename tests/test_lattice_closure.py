@@ -182,9 +182,10 @@ def test_batched_points_match_single_points():
 
 def test_reference_rejects_bad_points():
     reference = LatticeReference.from_motif(motif_by_name("barw"))
-    with pytest.raises(ValueError, match="`x` of `LatticeReference.basis` must have shape"):
+    with pytest.raises(ValueError, match=r"`x` of `LatticeReference.basis` must be `an array "
+                                         r"of shape \(2,\) or \(n, 2\)"):
         reference.basis(np.zeros(3))
-    with pytest.raises(ValueError, match="must be finite"):
+    with pytest.raises(ValueError, match="must be `finite"):
         reference.moments(np.array([np.nan, 0.0]))
 
 

@@ -20,7 +20,7 @@ def test_parse_rule_codes_and_weights():
 
 @pytest.mark.parametrize("text, message", [
     ("A X -> _ A", "unknown species 'X'"),
-    ("A B -> C", "sides of equal length; got '2 and 1 sites'"),
+    ("A B -> C", "sides of equal length`; got `'2 and 1 sites'`"),
     (" -> A", "non-empty window on the left side"),
     ("A _ ->", "non-empty window on the right side"),
     ("A _ -> A _", "a rule that changes some site"),
@@ -46,7 +46,7 @@ def test_bad_motifs():
         LatticeMotif(["A"], {"d": []})
     with pytest.raises(ValueError, match="`species` of `LatticeMotif`"):
         LatticeMotif(["_"], {"d": ["_ -> _"]})
-    with pytest.raises(TypeError, match="`species` of `LatticeMotif` must be a list"):
+    with pytest.raises(TypeError, match="`species` of `LatticeMotif` must be `a list"):
         LatticeMotif("A", {"d": ["A -> _"]})
     with pytest.raises(ValueError, match="one of"):
         LatticeMotif.builtin("nope")

@@ -61,9 +61,9 @@ def test_motif_hash_tracks_rules_and_weights():
 
 
 def test_emit_and_compile_reject_bad_input():
-    with pytest.raises(TypeError, match="`motif` of `emit_motif` must be a LatticeMotif"):
+    with pytest.raises(TypeError, match="`motif` of `emit_motif` must be `a LatticeMotif"):
         emit_motif("barw")
-    with pytest.raises(TypeError, match="`motif` of `compile_motif` must be a LatticeMotif"):
+    with pytest.raises(TypeError, match="`motif` of `compile_motif` must be `a LatticeMotif"):
         compile_motif(None)
     with pytest.raises(ValueError, match="`name` of `emit_motif`"):
         emit_motif(motif_by_name("barw"), name="9lives")

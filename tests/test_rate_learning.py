@@ -159,7 +159,7 @@ def test_optimizer_steps():
     first = nesterov.step(theta, grad, 0)
     np.testing.assert_allclose(first, theta - 0.1 * 1.5 * grad)
     np.testing.assert_allclose(nesterov.step(first, grad, 1), first - 0.1 * (grad + 0.5 * 1.5 * grad))
-    with pytest.raises(ValueError, match=r"`optimizer` of `test` must be one of \['adam', "):
+    with pytest.raises(ValueError, match=r"`optimizer` of `test` must be `one of \['adam', "):
         make_optimizer("sgd", 2, 0.1, None, "test")
     with pytest.raises(ValueError, match=r"`optimizer_options\['momentum'\]` of `test`"):
         make_optimizer("nesterov", 2, 0.1, {"momentum": 1.0}, "test")
@@ -229,10 +229,10 @@ def test_ctrl_c_leaves_last_checkpoint(tmp_path, monkeypatch):
 def test_resume_refuses_other_arguments(tmp_path):
     path = tmp_path / "run.npz"
     _gibbs_run(path, 5)
-    with pytest.raises(ValueError, match="`checkpoint` of `learn_rates` must be a checkpoint "
+    with pytest.raises(ValueError, match="`checkpoint` of `learn_rates` must be `a checkpoint "
                                          "of a run with the same arguments"):
         _gibbs_run(path, 10, resume=True, l2=0.5)
-    with pytest.raises(ValueError, match="`iterations` of `learn_rates` must be at least"):
+    with pytest.raises(ValueError, match="`iterations` of `learn_rates` must be `at least"):
         _gibbs_run(path, 3, resume=True)
 
 
@@ -248,21 +248,21 @@ def test_validation_messages():
     data = (TIMES, np.zeros((TIMES.size, 2)))
     good = dict(lib=lib, data=data, x0=x0, theta0=[1.0, 1.0, 1.0], iterations=1,
                 progress=False)
-    bad = [({"theta0": [1.0, -1.0, 1.0]}, "`theta0` of `learn_rates` must be finite and >= 0"),
-           ({"data": (TIMES, np.zeros((3, 2)))}, "`data` of `learn_rates` must be finite"),
-           ({"optimizer": "sgd"}, "`optimizer` of `learn_rates` must be one of"),
-           ({"learning_rate": 0.0}, "`learning_rate` of `learn_rates` must be a finite"),
-           ({"asleep": "mcmc"}, "`asleep` of `learn_rates` must be one of"),
-           ({"asleep_options": {"n": 3}}, "`asleep_options` of `learn_rates` must be a dict"),
-           ({"gradient": "reverse"}, "`gradient` of `learn_rates` must be one of"),
-           ({"l2": -1.0}, "`l2` of `learn_rates` must be a finite real number >= 0"),
-           ({"resume": True}, "`checkpoint` of `learn_rates` must be a path"),
-           ({"iterations": -1}, "`iterations` of `learn_rates` must be an integer >= 0")]
+    bad = [({"theta0": [1.0, -1.0, 1.0]}, "`theta0` of `learn_rates` must be `finite and >= 0"),
+           ({"data": (TIMES, np.zeros((3, 2)))}, "`data` of `learn_rates` must be `finite"),
+           ({"optimizer": "sgd"}, "`optimizer` of `learn_rates` must be `one of"),
+           ({"learning_rate": 0.0}, "`learning_rate` of `learn_rates` must be `a finite"),
+           ({"asleep": "mcmc"}, "`asleep` of `learn_rates` must be `one of"),
+           ({"asleep_options": {"n": 3}}, "`asleep_options` of `learn_rates` must be `a dict"),
+           ({"gradient": "reverse"}, "`gradient` of `learn_rates` must be `one of"),
+           ({"l2": -1.0}, "`l2` of `learn_rates` must be `a finite real number >= 0"),
+           ({"resume": True}, "`checkpoint` of `learn_rates` must be `a path"),
+           ({"iterations": -1}, "`iterations` of `learn_rates` must be `an integer >= 0")]
     for change, message in bad:
         with pytest.raises(ValueError, match=message):
             learn_rates(**{**good, **change})
-    with pytest.raises(TypeError, match="`data` of `learn_rates` must be an Ensemble"):
+    with pytest.raises(TypeError, match="`data` of `learn_rates` must be `an Ensemble"):
         learn_rates(**{**good, "data": np.zeros((3, 2))})
-    with pytest.raises(ValueError, match="`data_moments` of `rate_gradient` must be finite"):
+    with pytest.raises(ValueError, match="`data_moments` of `rate_gradient` must be `finite"):
         rate_gradient(lib, [1.0, 1.0, 1.0], x0, TIMES, np.zeros((3, 2)))
     assert learning_module.DEFAULT_LEARNING_RATES.keys() == learning_module.OPTIMIZERS.keys()

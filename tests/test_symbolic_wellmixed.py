@@ -270,8 +270,9 @@ def test_symbolic_layer_never_imports_runtime_or_codegen():
 
 
 def test_declared_species_catch_typos_and_fix_the_order():
-    with pytest.raises(ValueError, match=r"declared species \['A'\].*birth: 'A -> A \+ a'"
-                                         r".*unknown species \['a'\]"):
+    with pytest.raises(ValueError, match=r"`processes` of `WellMixed` must be `written in the "
+                                         r"declared species \['A'\] \(unknown species \['a'\]\)`; "
+                                         r"got `'birth: A -> A \+ a'`"):
         WellMixed({"birth": "A -> A + a"}, species=["A"])
     with pytest.raises(ValueError, match=r"unknown species \['O'\]"):
         WellMixed({"death": "A -> O"}, species=["A"])

@@ -1,0 +1,28 @@
+"""The codegen layer's argument-error message, in the project's one shape (STYLE rule 8)."""
+from __future__ import annotations
+
+__all__ = ["invalid"]
+
+
+def invalid(param: str, function: str, constraint: str, value: object,
+            error: type[Exception] = ValueError) -> Exception:
+    """Build the exception for argument ``param`` of ``function`` violating ``constraint``.
+
+    The message reads "`<param>` of `<function>` must be `<constraint>`; got
+    `<value>`".
+
+    Parameters
+    ----------
+    param, function, constraint : str
+        What was wrong, where, and what it must be.
+    value : object
+        The offending value (shown with ``repr``).
+    error : type of Exception
+        ``ValueError`` (default) or ``TypeError`` for the wrong kind of object.
+
+    Returns
+    -------
+    Exception
+        An instance of ``error``, for the caller to raise.
+    """
+    return error(f"`{param}` of `{function}` must be `{constraint}`; got `{value!r}`")
