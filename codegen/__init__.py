@@ -1,11 +1,12 @@
 """dynboltz.codegen: sympy expressions -> Cython source -> cached compiled modules."""
-from .build import CompileError, cache_dir, clear_cache, load_module
+from .build import CacheDirectoryError, CompileError, cache_dir, clear_cache, load_module
 from .emit import emit_expressions
 from .expressions import compile_expressions
 from .motif import compile_motif, emit_motif
 from .printer import CythonCodePrinter, UnsupportedExpressionError
 
 __all__ = [
+    "CacheDirectoryError",
     "CompileError",
     "CythonCodePrinter",
     "UnsupportedExpressionError",

@@ -91,6 +91,24 @@ class CompileError(RuntimeError):
         self.output = output
 
 
+class CacheDirectoryError(OSError):
+    """The cache directory cannot hold a new module (a file, unwritable, ...).
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The directory that could not be created or written.
+    """
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        source = ("DYNBOLTZ_CACHE" if os.environ.get("DYNBOLTZ_CACHE")
+                  else "the default, as DYNBOLTZ_CACHE is not set")
+        super().__init__(
+            f"the dynboltz cache directory {str(path)!r} ({source}) cannot be used: "
+            f"{error.strerror or error}; set DYNBOLTZ_CACHE to a writable directory")
+        self.path = path
+
+
 def cache_dir() -> Path:
     """Return the dynboltz cache directory (not created by this call).
 
@@ -199,6 +217,9 @@ def load_module(sources: Mapping[str, str], name_hint: str) -> ModuleType:
         For malformed ``sources`` or ``name_hint``.
     CompileError
         If Cython or the C compiler fails; carries the command and output.
+    CacheDirectoryError
+        If the module must be built but :func:`cache_dir` cannot be created
+        or written (an ``OSError`` naming the directory and DYNBOLTZ_CACHE).
     """
     _check_sources(sources, name_hint)
     key = cache_key(sources, name_hint)
@@ -208,6 +229,7 @@ def load_module(sources: Mapping[str, str], name_hint: str) -> ModuleType:
     entry = cache_dir() / "modules" / module_name
     module = _import_entry(entry, module_name, key)
     if module is None:
+        _check_writable(entry.parent)
         with _locked(entry):
             module = _import_entry(entry, module_name, key)
             if module is None:
@@ -297,9 +319,18 @@ def _import_entry(entry, module_name, key, must_succeed=False):
     return module
 
 
+def _check_writable(directory):
+    # Fail with the path and the way out, not with a bare errno from deep in a build.
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        raise CacheDirectoryError(cache_dir(), error) from error
+
+
 @contextlib.contextmanager
 def _locked(entry):
-    entry.parent.mkdir(parents=True, exist_ok=True)
     with open(entry.parent / f".{entry.name}.lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

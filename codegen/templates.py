@@ -178,20 +178,20 @@ cdef object _evaluate_general(object x, object p, object out):
     xa = _np.ascontiguousarray(x, dtype=_float64)
     pa = _np.ascontiguousarray(() if p is None else p, dtype=_float64)
     if xa.ndim == 0 or xa.shape[xa.ndim - 1] != _N_INPUTS:
-        raise ValueError(f"`x` of `evaluate` must be an array of shape "
-                         f"(..., {_N_INPUTS}); got shape {xa.shape}")
+        raise ValueError(f"`x` of `evaluate` must be `an array of shape "
+                         f"(..., {_N_INPUTS})`; got `shape {xa.shape}`")
     if pa.shape != (_N_PARAMS,):
-        raise ValueError(f"`p` of `evaluate` must be an array of shape "
-                         f"({_N_PARAMS},); got shape {pa.shape}")
+        raise ValueError(f"`p` of `evaluate` must be `an array of shape "
+                         f"({_N_PARAMS},)`; got `shape {pa.shape}`")
     shape = xa.shape[:xa.ndim - 1] + (_N_EXPRS,)
     if out is None:
         out = _empty(shape)
     elif not (isinstance(out, _ndarray) and out.dtype == _float64
               and out.shape == shape and out.flags.c_contiguous
               and out.flags.writeable):
-        raise ValueError(f"`out` of `evaluate` must be a writeable C-contiguous "
-                         f"float64 array of shape {shape}; got "
-                         f"{getattr(out, 'shape', type(out).__name__)}")
+        raise ValueError(f"`out` of `evaluate` must be `a writeable C-contiguous "
+                         f"float64 array of shape {shape}`; got "
+                         f"`{getattr(out, 'shape', type(out).__name__)}`")
     _run_rows(xa, pa, out, out.size // _N_EXPRS)
     return out
 

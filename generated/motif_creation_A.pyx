@@ -530,8 +530,8 @@ cdef object _evaluate(object x, int kind, str name):
     cdef Py_ssize_t bad, n_rows
     xa = _ascontiguous(x, dtype=_float64)
     if xa.ndim == 0 or xa.ndim > 2 or xa.shape[xa.ndim - 1] != _L:
-        raise ValueError(f"`x` of `{NAME}.{name}` must have shape ({_L},) or "
-                         f"(n, {_L}); got {xa.shape}")
+        raise ValueError(f"`x` of `{NAME}.{name}` must be `an array of shape ({_L},) "
+                         f"or (n, {_L})`; got `shape {xa.shape}`")
     n_rows = 1 if xa.ndim == 1 else xa.shape[0]
     out = _empty(xa.shape[:xa.ndim - 1] + _SHAPES[kind])
     PyObject_GetBuffer(xa, &xb, PyBUF_C_CONTIGUOUS)
@@ -545,8 +545,8 @@ cdef object _evaluate(object x, int kind, str name):
     finally:
         PyBuffer_Release(&xb)
     if bad >= 0:
-        raise ValueError(f"`x` of `{NAME}.{name}` must be finite; got "
-                         f"{xa if xa.ndim == 1 else xa[bad]}")
+        raise ValueError(f"`x` of `{NAME}.{name}` must be `finite`; got "
+                         f"`{xa if xa.ndim == 1 else xa[bad]!r}`")
     return out
 
 

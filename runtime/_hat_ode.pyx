@@ -298,7 +298,7 @@ def integrate_hat(double[:, ::1] F, double[::1] lower, double[::1] spacing,
     cdef double nu[MAX_K]
     cdef int status
     if K < 1 or K > MAX_K:
-        raise ValueError(f"`K` of integrate_hat must be in 1..{MAX_K}; got {K}")
+        raise ValueError(f"`K` of `integrate_hat` must be `in 1..{MAX_K}`; got `{K}`")
     grid.K = K
     grid.G = F.shape[0]
     grid.n_corners = 1 << K

@@ -50,17 +50,17 @@ cdef struct _System:
     double* A          # (L, L) scratch: sum_r theta_r dF_r
 
 
-cdef point_kernel_t _kernel_of(object capsule) except NULL:
+cdef point_kernel_t _kernel_of(object capsule, str function) except NULL:
     if not PyCapsule_IsValid(capsule, "dynboltz.motif.basis_and_jacobian"):
-        raise TypeError("`capsule` must be a MotifLibrary.point_kernel PyCapsule named "
-                        f"{KERNEL_CAPSULE_NAME!r}; got {capsule!r}")
+        raise TypeError(f"`capsule` of `{function}` must be `a MotifLibrary.point_kernel "
+                        f"PyCapsule named {KERNEL_CAPSULE_NAME!r}`; got `{capsule!r}`")
     return <point_kernel_t>PyCapsule_GetPointer(capsule, "dynboltz.motif.basis_and_jacobian")
 
 
-cdef moments_kernel_t _moments_kernel_of(object capsule) except NULL:
+cdef moments_kernel_t _moments_kernel_of(object capsule, str function) except NULL:
     if not PyCapsule_IsValid(capsule, "dynboltz.motif.moments_and_log_eigenvalue"):
-        raise TypeError("`capsule` must be a MotifLibrary.moments_kernel PyCapsule named "
-                        f"{MOMENTS_CAPSULE_NAME!r}; got {capsule!r}")
+        raise TypeError(f"`capsule` of `{function}` must be `a MotifLibrary.moments_kernel "
+                        f"PyCapsule named {MOMENTS_CAPSULE_NAME!r}`; got `{capsule!r}`")
     return <moments_kernel_t>PyCapsule_GetPointer(
         capsule, "dynboltz.motif.moments_and_log_eigenvalue")
 
@@ -147,12 +147,12 @@ cdef class _Workspace:
     cdef double* k
 
     def __cinit__(self, object capsule, int P, int L, const double[::1] theta,
-                  bint sensitivities, bint jacobian, int n_stages):
+                  bint sensitivities, bint jacobian, int n_stages, str function):
         # sensitivities: y carries S (and needs the Jacobian); jacobian alone:
         # y = x, but A is formed (for the adjoint sweep).
         cdef int n = L + (P * L if sensitivities else 0)
         jacobian = jacobian or sensitivities
-        self.system.kernel = _kernel_of(capsule)
+        self.system.kernel = _kernel_of(capsule, function)
         self.system.P = P
         self.system.L = L
         self.system.n = n
@@ -240,8 +240,10 @@ cdef class Integration:
                  double[:, ::1] x_out, double[:, :, ::1] s_out, double[:, ::1] step_x,
                  double[::1] step_h, int[::1] out_step, double[::1] out_sigma):
         if b.shape[0] > 16:
-            raise ValueError("at most 16 stages")
-        self.w = _Workspace(capsule, P, L, theta, sensitivities, False, b.shape[0])
+            raise ValueError(f"`b` of `Integration` must be `at most 16 stages`; "
+                             f"got `{b.shape[0]} stages`")
+        self.w = _Workspace(capsule, P, L, theta, sensitivities, False, b.shape[0],
+                            "Integration")
         self.theta, self.x0, self.times, self.a, self.b, self.e = theta, x0, times, a, b, e
         self.dense, self.order, self.fsal, self.adaptive = dense, order, fsal, adaptive
         self.substeps, self.rtol, self.atol = substeps, rtol, atol
@@ -501,7 +503,8 @@ def adjoint_gradient(object capsule, int P, int L, const double[::1] theta,
     """
     cdef int n_stages = b.shape[0], n_steps = step_h.shape[0], step, p, r
     cdef int k = out_step.shape[0] - 1
-    cdef _Workspace w = _Workspace(capsule, P, L, theta, False, True, n_stages)
+    cdef _Workspace w = _Workspace(capsule, P, L, theta, False, True, n_stages,
+                                   "adjoint_gradient")
     cdef double* Fs = <double*>malloc(n_stages * P * L * sizeof(double))
     cdef double* As = <double*>malloc(n_stages * L * L * sizeof(double))
     cdef double* mu = <double*>malloc(n_stages * L * sizeof(double))
@@ -513,7 +516,8 @@ def adjoint_gradient(object capsule, int P, int L, const double[::1] theta,
     if n_stages > 16 or Fs == NULL or As == NULL or mu == NULL or extra == NULL \
             or lk == NULL or lam == NULL or jump == NULL:
         free(Fs); free(As); free(mu); free(extra); free(lk); free(lam); free(jump)
-        raise MemoryError() if n_stages <= 16 else ValueError("at most 16 stages")
+        raise MemoryError() if n_stages <= 16 else ValueError(
+            f"`b` of `adjoint_gradient` must be `at most 16 stages`; got `{n_stages} stages`")
     with nogil:
         for p in range(L):
             lam[p] = 0.0
@@ -595,7 +599,7 @@ def exact_action_gradient(object moments_capsule, const double[::1] weights,
     asleep moments (T, L) and ln lambda_+ (T,) at every x (T, L); then as
     `trapezoid_action` (returned) and `trapezoid_gradient` (into ``grad``).
     """
-    cdef moments_kernel_t kernel = _moments_kernel_of(moments_capsule)
+    cdef moments_kernel_t kernel = _moments_kernel_of(moments_capsule, "exact_action_gradient")
     cdef int T = x.shape[0], k
     cdef double action
     with nogil:

@@ -3,20 +3,78 @@
 Everything dynboltz saves goes through :func:`atomic_writer`: the data is
 written to a temporary file in the destination folder and renamed onto the
 destination only after it was written completely, so an interrupted run (an
-exception, Ctrl-C, a killed process) leaves the previous file intact.
+exception, Ctrl-C, a killed process) leaves the previous file intact.  Saved
+``.npz`` files are read back with :func:`read_npz`, which turns a file damaged
+afterwards (emptied, truncated, replaced) into a `DamagedFileError` naming it.
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
-from collections.abc import Iterator
+import zipfile
+import zlib
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+import numpy as np
 
 from dynboltz.runtime.validation import invalid
 
-__all__ = ["atomic_writer"]
+__all__ = ["atomic_writer", "read_npz", "DamagedFileError"]
+
+
+class DamagedFileError(ValueError):
+    """A ``.npz`` file dynboltz wrote cannot be read back (empty, truncated, foreign)."""
+
+
+def read_npz(path: os.PathLike | str, names: Sequence[str], param: str, function: str,
+             way_out: str) -> dict[str, Any]:
+    """Every entry of the ``.npz`` file at ``path``, or an error naming it and the way out.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An existing ``.npz`` written with ``numpy.savez`` by dynboltz.
+    names : sequence of str
+        Entries the file must hold.  An entry named ``<x>_json`` holds plain
+        values as a JSON string and is returned decoded.
+    param, function : str
+        The argument that named the file and the public function, for the message.
+    way_out : str
+        What the user can do about a damaged file (e.g. ``"pass overwrite=True"``).
+
+    Returns
+    -------
+    dict
+        Arrays by entry name; ``<x>_json`` entries decoded.
+
+    Raises
+    ------
+    DamagedFileError
+        A ``ValueError`` worded "`<param>` of `<function>` must be `a readable
+        .npz file written by dynboltz (this one is damaged: <way_out>)`; got
+        `<path> (<error>)`", if the file cannot be read or lacks ``names``.
+    """
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(4)
+        if head != b"PK\x03\x04":  # else np.load would suggest unpickling the bytes
+            raise ValueError("empty file" if not head else "not a zip archive")
+        with np.load(path, allow_pickle=False) as data:
+            entries = {name: data[name] for name in data.files}
+        missing = sorted(set(names) - entries.keys())
+        if missing:
+            raise ValueError(f"no {', '.join(missing)} in it")
+        for name in [name for name in entries if name.endswith("_json")]:
+            entries[name] = json.loads(str(entries[name]))
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise invalid(param, function, "a readable .npz file written by dynboltz (this one "
+                      f"is damaged: {way_out})", f"{path} ({type(error).__name__}: {error})",
+                      DamagedFileError) from error
+    return entries
 
 
 def _umask():

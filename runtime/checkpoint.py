@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.runtime.atomic_files import atomic_writer
+from dynboltz.runtime.atomic_files import atomic_writer, read_npz
 from dynboltz.runtime.validation import invalid
 
 
@@ -70,15 +69,10 @@ def load_checkpoint(path: os.PathLike | str, fingerprint: str, function: str
     """
     if not Path(path).exists():
         return None
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-        header = json.loads(str(arrays.pop("header_json")))
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-        raise invalid("checkpoint", function, "a checkpoint file written by dynboltz "
-                      "(this one is unreadable: delete it or pass resume=False to start "
-                      "over)", f"{path} ({type(error).__name__}: {error})") from error
-    if header.get("format") != _FORMAT:
+    arrays = read_npz(path, ["header_json"], "checkpoint", function,
+                      "delete it or pass resume=False to start over")
+    header = arrays.pop("header_json")
+    if not isinstance(header, dict) or header.get("format") != _FORMAT:
         raise invalid("checkpoint", function, f"a {_FORMAT} file", str(path))
     if header.get("fingerprint") != fingerprint:
         raise invalid("checkpoint", function,

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.runtime.atomic_files import atomic_writer
+from dynboltz.runtime.atomic_files import DamagedFileError, atomic_writer, read_npz
 from dynboltz.runtime.validation import check_integer, invalid
 
 
@@ -72,11 +72,19 @@ def load_ensemble(path: os.PathLike | str) -> Ensemble:
     Returns
     -------
     Ensemble
+
+    Raises
+    ------
+    DamagedFileError
+        A ``ValueError`` naming ``path``, if it is not a readable ensemble file.
     """
-    with np.load(path, allow_pickle=False) as data:
-        snapshots = data["snapshots"] if "snapshots" in data.files else None
-        return Ensemble(data["times"], data["moments"],
-                        json.loads(str(data["metadata_json"])), snapshots)
+    return _read_ensemble(path, "path", "load_ensemble", "run the simulation again")
+
+
+def _read_ensemble(path, param, function, way_out):
+    entries = read_npz(path, ["times", "moments", "metadata_json"], param, function, way_out)
+    return Ensemble(entries["times"], entries["moments"], entries["metadata_json"],
+                    entries.get("snapshots"))
 
 
 def fingerprint(metadata: Mapping[str, object], arrays: Iterable[ArrayLike] = ()) -> str:
@@ -153,12 +161,20 @@ class _Checkpoint:
     def _path(self, r):
         return self.folder / f"replicate_{r:08d}.npz"
 
-    def load(self, replicates):
+    def load(self, replicates, overwrite, caller):
+        """Finished replicates; a damaged part is an error, or rerun if ``overwrite``."""
         done = {}
         for r in range(replicates):
             if self._path(r).exists():
-                with np.load(self._path(r), allow_pickle=False) as data:
-                    done[r] = {name: data[name] for name in data.files}
+                try:
+                    done[r] = read_npz(self._path(r), ["moments", "events"], "save", caller,
+                                       "delete it to run this replicate again, or pass "
+                                       "overwrite=True")
+                except DamagedFileError:
+                    if not overwrite:
+                        raise
+                    self._path(r).unlink()
+                    continue
                 done[r]["events"] = int(done[r]["events"])
         return done
 
@@ -173,7 +189,13 @@ class _Checkpoint:
 def _existing(save, key, overwrite, caller):
     if save is None or not Path(save).exists():
         return None
-    ensemble = load_ensemble(save)
+    try:
+        ensemble = _read_ensemble(save, "save", caller, "pass overwrite=True to run the "
+                                  "simulation again, or delete it")
+    except DamagedFileError:
+        if overwrite:
+            return None
+        raise
     if ensemble.metadata.get("fingerprint") == key:
         return ensemble
     if not overwrite:
@@ -215,7 +237,7 @@ def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times:
     save : str or os.PathLike, optional
         ``.npz`` destination, checkpointed and resumable (module docstring).
     overwrite : bool
-        Replace a file or checkpoint written by different arguments.
+        Replace a file or checkpoint written by different arguments or damaged.
     key : str, optional
         Fingerprint of the call (default: `fingerprint` of ``metadata``).
     caller : str
@@ -224,6 +246,11 @@ def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times:
     Returns
     -------
     Ensemble
+
+    Raises
+    ------
+    DamagedFileError
+        ``save`` or one of its replicate files is damaged and ``overwrite`` is False.
     """
     key = key or fingerprint(metadata)
     workers = _workers(workers, caller)
@@ -231,7 +258,7 @@ def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times:
     if finished is not None:
         return finished
     checkpoint = _Checkpoint(save, key, overwrite, caller) if save is not None else None
-    done = checkpoint.load(replicates) if checkpoint else {}
+    done = checkpoint.load(replicates, overwrite, caller) if checkpoint else {}
     missing = [r for r in range(replicates) if r not in done]
     if missing:
         for r, result in _results(task, missing, initial_rows, client, workers):

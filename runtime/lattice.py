@@ -167,7 +167,8 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
         ``.npz`` file; finished replicates are checkpointed and a re-run with the same
         arguments resumes (``dynboltz.runtime.ensemble``).
     overwrite : bool
-        Replace results or checkpoints at ``save`` written by other arguments.
+        Replace results or checkpoints at ``save`` written by other arguments or
+        damaged (a damaged replicate file is run again).
 
     Returns
     -------
@@ -178,7 +179,9 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
     Raises
     ------
     ValueError, TypeError
-        Any invalid argument, before work starts.
+        Any invalid argument, before work starts; a damaged ``save`` file or
+        replicate file under ``<save>.parts`` without ``overwrite``
+        (``DamagedFileError``, naming the file).
     """
     rule_table, n_species, motif_hash = _motif_data(model)
     values = rate_vector(rates, model.process_names, "simulate")

@@ -34,6 +34,8 @@ _BLUE_TO_MANILA = ("#1d3f8f", "#f3e5b5")
 # shows one corner and a flat rest; this knee (in units of the largest
 # magnitude) sets where the signed-log display turns from linear to logarithmic.
 _KNEE = 1e-2
+# Colour-bar ticks of Fig. 7: true scaled values, placed where the compression puts them.
+_SIGNED_LOG_TICKS = (-1.0, -0.1, -0.01, 0.0, 0.01, 0.1, 1.0)
 
 
 def _axis(limit, n_points, function):
@@ -124,15 +126,26 @@ def scaled_to_unit(values: ArrayLike) -> np.ndarray:
     largest = np.max(np.abs(values))
     if largest == 0:
         return np.zeros_like(values)
-    unit = values / largest
+    return _signed_log(values / largest)
+
+
+def _signed_log(unit):
     return np.sign(unit) * np.log1p(np.abs(unit) / _KNEE) / np.log1p(1.0 / _KNEE)
 
 
-def _panel(ax, axis, values, title, cmap, labels, limits=None):
+def _signed_log_ticks():
+    # (positions on the compressed [-1, 1] axis, labels with the scaled values there)
+    values = np.array(_SIGNED_LOG_TICKS)
+    return _signed_log(values), [f"{value:g}".replace("-", "\u2212") for value in values]
+
+
+def _panel(ax, axis, values, title, cmap, labels, limits=None, ticks=None):
     vmin, vmax = limits if limits else (values.min(), values.max())
     image = ax.imshow(values, origin="lower", extent=(axis[0], axis[-1], axis[0], axis[-1]),
                       cmap=cmap, vmin=vmin, vmax=vmax, aspect="equal")
-    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    bar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    if ticks is not None:
+        bar.set_ticks(ticks[0], labels=ticks[1], fontsize=7)
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
@@ -145,7 +158,9 @@ def fig7(out_dir: os.PathLike | str, seed: int = 0) -> Path:
     (rate 1); rows F̃_h, F̃_J over h (horizontal), J (vertical) ∈ [−4, 4], each
     map divided by its largest magnitude, blue (−1) to manila (+1), displayed
     through the signed-log compression of `scaled_to_unit` (the maps span
-    several decades); black lines are the zero contours.
+    several decades; the colour bars are labelled with the scaled values −1,
+    −0.1, −0.01, 0, 0.01, 0.1, 1 at their compressed positions); black lines
+    are the zero contours.
 
     Parameters
     ----------
@@ -163,17 +178,20 @@ def fig7(out_dir: os.PathLike | str, seed: int = 0) -> Path:
 
     axis, maps = single_species_basis_maps()
     cmap = LinearSegmentedColormap.from_list("blue_manila", _BLUE_TO_MANILA)
-    fig = new_figure(figsize=(3.1 * len(maps), 5.6))
+    fig = new_figure(figsize=(3.1 * len(maps), 5.9))
     axs = fig.subplots(2, len(maps))
+    ticks = _signed_log_ticks()
     for column, (name, values) in enumerate(maps.items()):
         process = name.removesuffix("_A")
         for row, symbol in enumerate(("h", "J")):
             ax = axs[row, column]
             _panel(ax, axis, scaled_to_unit(values[row]), rf"{process}: $\tilde F_{symbol}$",
-                   cmap, ("$h$", "$J$"), limits=(-1.0, 1.0))
+                   cmap, ("$h$", "$J$"), limits=(-1.0, 1.0), ticks=ticks)
             if values[row].min() < 0 < values[row].max():
                 ax.contour(axis, axis, values[row], levels=[0.0], colors="k",
                            linewidths=0.8)
+    fig.suptitle(f"Each map divided by its largest magnitude; colour on a signed log "
+                 f"scale (linear within ±{_KNEE:g}), zero contours in black", fontsize=10)
     fig.tight_layout()
     return save_png(fig, Path(out_dir) / "fig7.png", dpi=110)
 

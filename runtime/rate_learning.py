@@ -86,20 +86,31 @@ def awake_moments(data: Ensemble | tuple[ArrayLike, ArrayLike], n_params: int, f
     (R, T, L); replicates are averaged.
     """
     if hasattr(data, "times") and hasattr(data, "moments"):
-        times, moments = data.times, data.moments
+        times, moments, name = data.times, data.moments, "data.moments"
     elif isinstance(data, (tuple, list)) and len(data) == 2:
-        times, moments = data
+        (times, moments), name = data, "data[1]"
     else:
         raise invalid("data", function, "an Ensemble or a pair (times, moments)", data,
                       TypeError)
     times = check_times(times, function)
     moments = np.asarray(moments, dtype=np.float64)
-    if moments.ndim == 3:
-        moments = moments.mean(axis=0)
-    if moments.shape != (times.size, n_params) or not np.all(np.isfinite(moments)):
-        raise invalid("data", function, f"finite moments of shape ({times.size}, "
-                      f"{n_params}) or (R, {times.size}, {n_params})", moments.shape)
-    return times, moments
+    shape = (times.size, n_params)
+    if not (moments.shape == shape or (moments.ndim == 3 and moments.shape[1:] == shape
+                                       and moments.shape[0] >= 1)):
+        raise invalid("data", function, f"moments of shape {shape} or (R, {shape[0]}, "
+                      f"{shape[1]}) with R >= 1", moments.shape)
+    _check_finite(moments, name, function)
+    return times, (moments.mean(axis=0) if moments.ndim == 3 else moments)
+
+
+def _check_finite(array, name, function):
+    # Point at the first NaN/inf by its index in the caller's own array.
+    bad = np.argwhere(~np.isfinite(array))
+    if bad.size:
+        first = tuple(int(i) for i in bad[0])
+        raise invalid(f"{name}[{', '.join(map(str, first))}]", function,
+                      f"finite (the first of {len(bad)} NaN or inf values)",
+                      float(array[first]))
 
 
 def _exact_asleep(lib, x, seed_sequence, iteration, options):
@@ -258,11 +269,11 @@ def rate_gradient(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: Arr
     check_library(lib, function)
     times = check_times(times, function)
     data_moments = np.ascontiguousarray(data_moments, dtype=np.float64)
-    if data_moments.shape != (times.size, lib.n_params) or \
-            not np.all(np.isfinite(data_moments)):
+    if data_moments.shape != (times.size, lib.n_params):
         raise invalid("data_moments", function,
-                      f"finite moments of shape ({times.size}, {lib.n_params})",
+                      f"moments of shape ({times.size}, {lib.n_params})",
                       data_moments.shape)
+    _check_finite(data_moments, "data_moments", function)
     theta = check_vector(theta, lib.n_processes, "theta", function)
     x0 = check_vector(x0, lib.n_params, "x0", function)
     check_choice(gradient, "gradient", GRADIENTS, function)

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from dynboltz.runtime.atomic_files import DamagedFileError
 from dynboltz.runtime.checkpoint import load_checkpoint, save_checkpoint
 
 
@@ -22,7 +23,7 @@ def test_missing_file_means_no_checkpoint(tmp_path):
 def test_damaged_file_names_itself_and_the_way_out(tmp_path, damage):
     path = tmp_path / "run.npz"
     path.write_bytes(damage)
-    with pytest.raises(ValueError, match=r"`checkpoint` of `learn_rates` .*unreadable.*"
+    with pytest.raises(ValueError, match=r"`checkpoint` of `learn_rates` .*damaged.*"
                                          r"resume=False.*run\.npz"):
         load_checkpoint(path, "abc", "learn_rates")
 
@@ -31,4 +32,11 @@ def test_checkpoint_of_another_run_is_refused(tmp_path):
     path = tmp_path / "run.npz"
     save_checkpoint(path, {"fingerprint": "other"}, {"theta": np.zeros(2)})
     with pytest.raises(ValueError, match="same arguments"):
+        load_checkpoint(path, "abc", "learn_rates")
+
+
+def test_npz_without_a_header_is_reported_as_damaged(tmp_path):
+    path = tmp_path / "run.npz"
+    np.savez(path, theta=np.zeros(2))
+    with pytest.raises(DamagedFileError, match=r"run\.npz \(ValueError: no header_json in it\)"):
         load_checkpoint(path, "abc", "learn_rates")

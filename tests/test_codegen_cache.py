@@ -7,6 +7,7 @@ process compiled anything.  Each test uses its own temporary cache.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import textwrap
 
 import pytest
 
-from dynboltz.codegen import CompileError, build, cache_dir, clear_cache, load_module
+from dynboltz.codegen import CacheDirectoryError, CompileError, build, cache_dir, clear_cache, load_module
 
 # A child process compiles exp(-a*x) + x**3 and reports values, builds and imports.
 CHILD = textwrap.dedent("""
@@ -139,6 +140,38 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cache_dir() == tmp_path / "home" / ".cache" / "dynboltz"
+
+
+UNBUILT = {"unusable_cache.pyx": "def answer():\n    return 7\n"}
+
+
+@pytest.mark.parametrize("where", ["a file", "below a file", "read-only"])
+def test_an_unusable_cache_directory_is_named_with_the_way_out(tmp_path, monkeypatch, where):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a directory")
+    cache = {"a file": blocker, "below a file": blocker / "cache",
+             "read-only": tmp_path / "read-only"}[where]
+    if where == "read-only":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only directories")
+        cache.mkdir(mode=0o555)
+    monkeypatch.setenv("DYNBOLTZ_CACHE", str(cache))
+    with pytest.raises(CacheDirectoryError, match=rf"cache directory '{re.escape(str(cache))}' "
+                       r"\(DYNBOLTZ_CACHE\) cannot be used: .*; set DYNBOLTZ_CACHE to a "
+                       r"writable directory") as failure:
+        load_module(UNBUILT, "unusable_cache")
+    assert isinstance(failure.value, OSError) and failure.value.path == cache
+    assert not list(tmp_path.glob("**/*unusable_cache*"))
+
+
+def test_an_unusable_default_cache_directory_points_to_dynboltz_cache(tmp_path, monkeypatch):
+    (tmp_path / "xdg").write_text("not a directory")
+    monkeypatch.delenv("DYNBOLTZ_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    with pytest.raises(CacheDirectoryError, match=rf"'{re.escape(str(tmp_path / 'xdg' / 'dynboltz'))}' "
+                       r"\(the default, as DYNBOLTZ_CACHE is not set\) cannot be used: "
+                       r"Not a directory; set DYNBOLTZ_CACHE"):
+        load_module(UNBUILT, "unusable_cache")
 
 
 def test_clear_cache_removes_compiled_modules(built_cache, tmp_path, monkeypatch):

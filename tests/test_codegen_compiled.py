@@ -122,11 +122,11 @@ def test_out_argument_is_filled_and_returned(gw):
 
 
 @pytest.mark.parametrize("call, fragment", [
-    (lambda f: f(np.ones(3), np.ones(2)), r"`x` of `evaluate` must be an array of shape \(\.\.\., 2\)"),
-    (lambda f: f(np.ones((4, 1)), np.ones(2)), r"got shape \(4, 1\)"),
-    (lambda f: f(np.ones(2), np.ones(3)), r"`p` of `evaluate` must be an array of shape \(2,\)"),
+    (lambda f: f(np.ones(3), np.ones(2)), r"`x` of `evaluate` must be `an array of shape \(\.\.\., 2\)`; got `shape \(3,\)`"),
+    (lambda f: f(np.ones((4, 1)), np.ones(2)), r"got `shape \(4, 1\)`"),
+    (lambda f: f(np.ones(2), np.ones(3)), r"`p` of `evaluate` must be `an array of shape \(2,\)`; got `shape \(3,\)`"),
     (lambda f: f(np.ones(2)), r"`p` of `evaluate`"),
-    (lambda f: f(np.ones(2), np.ones(2), np.empty(5)), r"`out` of `evaluate`"),
+    (lambda f: f(np.ones(2), np.ones(2), np.empty(5)), r"`out` of `evaluate` must be `a writeable .*`; got `\(5,\)`"),
     (lambda f: f(np.ones(2), np.ones(2), np.empty(6, dtype=np.float32)), r"`out` of `evaluate`"),
 ])
 def test_evaluation_errors_name_the_argument(gw, call, fragment):

@@ -1,8 +1,11 @@
 """Ensembles (runtime/ensemble.py): seeds, pools, dask, checkpoints and resume."""
+import re
+
 import numpy as np
 import pytest
 
 from dynboltz.generated import library
+from dynboltz.runtime.atomic_files import DamagedFileError
 from dynboltz.runtime.ensemble import fingerprint, load_ensemble, run_ensemble
 from dynboltz.runtime.lattice import simulate
 from dynboltz.runtime.lattice_reference import LatticeReference
@@ -138,6 +141,61 @@ def test_interrupted_ensemble_resumes_with_identical_numbers(tmp_path):
     assert np.array_equal(resumed.moments, reference.moments)
     assert resumed.metadata["events"] == list(range(8))
     assert np.array_equal(load_ensemble(path).moments, reference.moments)
+
+
+DAMAGE = {"empty": lambda good: b"", "garbage": lambda good: b"no zip here " * 50,
+          "truncated zip": lambda good: good[:len(good) // 2]}
+
+
+def _damage(path, how):
+    path.write_bytes(DAMAGE[how](path.read_bytes()))
+
+
+@pytest.mark.parametrize("how", DAMAGE)
+def test_a_damaged_save_file_names_itself_and_the_way_out(tmp_path, how):
+    path = tmp_path / "barw.npz"
+    good = _barw(workers=1, replicates=2, save=path)
+    message = (r"^`save` of `simulate` must be `a readable .npz file written by dynboltz "
+               r"\(this one is damaged: pass overwrite=True to run the simulation again, "
+               rf"or delete it\)`; got `'{re.escape(str(path))} \(\w+: ")
+    _damage(path, how)
+    with pytest.raises(DamagedFileError, match=message):
+        _barw(workers=1, replicates=2, save=path)
+    with pytest.raises(ValueError, match=r"^`path` of `load_ensemble` must be `a readable "
+                       rf".*run the simulation again\)`; got `'{re.escape(str(path))} "):
+        load_ensemble(path)
+    # both ways out work and give the same numbers
+    assert np.array_equal(_barw(workers=1, replicates=2, save=path, overwrite=True).moments,
+                          good.moments)
+    _damage(path, how)
+    path.unlink()
+    assert np.array_equal(_barw(workers=1, replicates=2, save=path).moments, good.moments)
+    assert np.array_equal(load_ensemble(path).moments, good.moments)
+
+
+@pytest.mark.parametrize("how", DAMAGE)
+def test_a_damaged_replicate_file_names_itself_and_the_way_out(tmp_path, how):
+    times, metadata = np.arange(3.0), {"name": "squares"}
+    reference = run_ensemble(_square_task, 4, times, metadata, workers=1)
+    path = tmp_path / "run.npz"
+    part = tmp_path / "run.npz.parts" / "replicate_00000001.npz"
+    for way_out in ("overwrite", "delete"):
+        with pytest.raises(_Interrupted):
+            run_ensemble(_FailingTask(_square_task, 3), 4, times, metadata, workers=1,
+                         save=path)
+        _damage(part, how)
+        with pytest.raises(DamagedFileError, match=(
+                r"^`save` of `run_ensemble` must be `a readable .npz file written by "
+                r"dynboltz \(this one is damaged: delete it to run this replicate again, "
+                rf"or pass overwrite=True\)`; got `'{re.escape(str(part))} \(\w+: ")):
+            run_ensemble(_square_task, 4, times, metadata, workers=1, save=path)
+        if way_out == "delete":
+            part.unlink()
+        resumed = run_ensemble(_square_task, 4, times, metadata, workers=1, save=path,
+                               overwrite=way_out == "overwrite")
+        assert np.array_equal(resumed.moments, reference.moments)
+        assert resumed.metadata["events"] == list(range(4))
+        path.unlink()
 
 
 def test_simulate_resumes_from_checkpoint(tmp_path):

@@ -9,6 +9,7 @@ site states: µ_A = 1/4, ∆_AC = 2/16).
 import numpy as np
 import pytest
 
+from dynboltz.runtime import lattice_figures
 from dynboltz.runtime.lattice_figures import (LATTICE_FIGURES, scaled_to_unit,
                                               single_species_basis_maps, trivalent_slices)
 from dynboltz.runtime.lattice_reference import LatticeReference
@@ -56,6 +57,18 @@ def test_scaled_to_unit_keeps_sign_and_order_in_unit_interval():
     assert np.all(np.diff(scaled) > 0) and np.all(np.abs(scaled) <= 1.0)
     assert np.array_equal(np.sign(scaled), np.sign(values))
     assert np.array_equal(scaled_to_unit(np.zeros(3)), np.zeros(3))
+
+
+def test_fig7_colour_bar_labels_are_the_scaled_values_at_their_compressed_positions():
+    # The labels must read as values / max|values|: push those values (with the
+    # maximum 1 present) through the data's own transform and land on the ticks.
+    positions, labels = lattice_figures._signed_log_ticks()
+    values = np.array([float(label.replace("\u2212", "-")) for label in labels])
+    assert np.array_equal(np.sort(np.abs(values)), [0, 0.01, 0.01, 0.1, 0.1, 1, 1])
+    np.testing.assert_allclose(scaled_to_unit(values), positions, rtol=0, atol=1e-15)
+    # the documented compression sign(u) log(1 + |u|/k) / log(1 + 1/k), k = 0.01
+    expected = np.sign(values) * np.log(1 + np.abs(values) / 0.01) / np.log(101.0)
+    np.testing.assert_allclose(positions, expected, rtol=1e-14, atol=0)
 
 
 @pytest.mark.parametrize("figure", ["fig7", "fig8"])

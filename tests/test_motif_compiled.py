@@ -162,11 +162,11 @@ def test_batches_equal_single_points_and_accept_any_layout(compiled):
 
 def test_compiled_rejects_bad_points(compiled):
     lib = compiled("two_species")
-    with pytest.raises(ValueError, match=r"`x` of `motif.basis` must have shape \(5,\)"):
+    with pytest.raises(ValueError, match=r"`x` of `motif.basis` must be `an array of shape \(5,\) or \(n, 5\)`; got `shape \(3,\)`"):
         lib.basis(np.zeros(3))
-    with pytest.raises(ValueError, match="must have shape"):
+    with pytest.raises(ValueError, match=r"must be `an array of shape .*`; got `shape \(2, 2, 5\)`"):
         lib.moments(np.zeros((2, 2, 5)))
-    with pytest.raises(ValueError, match="`x` of `motif.hessian` must be finite"):
+    with pytest.raises(ValueError, match=r"`x` of `motif.hessian` must be `finite`; got `array\(\[ *0\., +inf,"):
         lib.hessian(np.array([[0.0] * 5, [0.0, np.inf, 0, 0, 0]]))
 
 

@@ -8,6 +8,8 @@ Gibbs asleep phase; rates used to simulate creation + death from a product
 measure (where the Boltzmann family is exact), with standard errors from
 disjoint groups of replicates; an uninterrupted run for checkpoint/resume.
 """
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -243,13 +245,32 @@ def test_progress_bar_shows_the_action(capsys):
     assert "action=" in capsys.readouterr().err
 
 
+def test_non_finite_data_are_reported_by_the_index_of_the_first_nan_or_inf():
+    lib, x0 = library.barw, np.array([1.0, 0.0])
+    replicates = np.zeros((3, TIMES.size, 2))
+    replicates[1, 4, 1] = np.nan
+    replicates[2, 0, 0] = -np.inf
+    good = dict(lib=lib, x0=x0, theta0=[1.0, 1.0, 1.0], iterations=1, progress=False)
+    with pytest.raises(ValueError, match=r"^`data\[1\]\[1, 4, 1\]` of `learn_rates` must be "
+                       r"`finite \(the first of 2 NaN or inf values\)`; got `nan`$"):
+        learn_rates(data=(TIMES, replicates), **good)
+    ensemble = SimpleNamespace(times=TIMES, moments=replicates[2])
+    with pytest.raises(ValueError, match=r"^`data.moments\[0, 0\]` of `learn_rates` must be "
+                       r"`finite \(the first of 1 NaN or inf values\)`; got `-inf`$"):
+        learn_rates(data=ensemble, **good)
+    with pytest.raises(ValueError, match=r"^`data_moments\[4, 1\]` of `rate_gradient`"):
+        rate_gradient(lib, [1.0, 1.0, 1.0], x0, TIMES, replicates[1])
+
+
 def test_validation_messages():
     lib, x0 = library.barw, np.array([1.0, 0.0])
     data = (TIMES, np.zeros((TIMES.size, 2)))
     good = dict(lib=lib, data=data, x0=x0, theta0=[1.0, 1.0, 1.0], iterations=1,
                 progress=False)
     bad = [({"theta0": [1.0, -1.0, 1.0]}, "`theta0` of `learn_rates` must be `finite and >= 0"),
-           ({"data": (TIMES, np.zeros((3, 2)))}, "`data` of `learn_rates` must be `finite"),
+           ({"data": (TIMES, np.zeros((3, 2)))}, r"`data` of `learn_rates` must be `moments "
+            r"of shape \(21, 2\) or \(R, 21, 2\) with R >= 1`; got `\(3, 2\)`"),
+           ({"data": (TIMES, np.zeros((0, TIMES.size, 2)))}, r"got `\(0, 21, 2\)`"),
            ({"optimizer": "sgd"}, "`optimizer` of `learn_rates` must be `one of"),
            ({"learning_rate": 0.0}, "`learning_rate` of `learn_rates` must be `a finite"),
            ({"asleep": "mcmc"}, "`asleep` of `learn_rates` must be `one of"),
@@ -263,6 +284,7 @@ def test_validation_messages():
             learn_rates(**{**good, **change})
     with pytest.raises(TypeError, match="`data` of `learn_rates` must be `an Ensemble"):
         learn_rates(**{**good, "data": np.zeros((3, 2))})
-    with pytest.raises(ValueError, match="`data_moments` of `rate_gradient` must be `finite"):
+    with pytest.raises(ValueError, match=r"`data_moments` of `rate_gradient` must be `moments "
+                       r"of shape \(21, 2\)`; got `\(3, 2\)`"):
         rate_gradient(lib, [1.0, 1.0, 1.0], x0, TIMES, np.zeros((3, 2)))
     assert learning_module.DEFAULT_LEARNING_RATES.keys() == learning_module.OPTIMIZERS.keys()

@@ -12,6 +12,7 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from dynboltz.generated import library
+from dynboltz.runtime import _reduced_ode
 from dynboltz.runtime.lattice_reference import LatticeReference
 from dynboltz.runtime.learning import IntegrationError, adjoint_gradient, integrate
 from dynboltz.runtime.reduced_ode import PreparedIntegration, integration_options
@@ -54,6 +55,17 @@ def test_log_eigenvalue_matches_reference_and_its_gradient_is_the_moments(name):
 def test_point_kernels_are_named_capsules():
     assert "dynboltz.motif.basis_and_jacobian" in repr(library.barw.point_kernel)
     assert "dynboltz.motif.moments_and_log_eigenvalue" in repr(library.barw.moments_kernel)
+
+
+def test_a_capsule_of_the_wrong_kind_is_refused_in_the_message_shape():
+    T, L, P = 2, 2, 3
+    arrays = (np.ones(T), np.zeros((T, L)), np.zeros((T, L)), np.zeros((T, P, L)),
+              np.zeros((T, L)), np.zeros(T), np.zeros(P))
+    with pytest.raises(TypeError, match=r"^`capsule` of `exact_action_gradient` must be "
+                       r"`a MotifLibrary.moments_kernel PyCapsule named "
+                       r"'dynboltz.motif.moments_and_log_eigenvalue'`; got `<capsule "
+                       r"object \"dynboltz.motif.basis_and_jacobian\""):
+        _reduced_ode.exact_action_gradient(library.barw.point_kernel, *arrays)
 
 
 @pytest.mark.parametrize("method", ["rk4", "adaptive"])
