@@ -21,7 +21,7 @@ support of phi_g and stays zero otherwise (linear homogeneous equation), so only
 "activated" grid points are integrated.  The optional Gaussian forcing (the
 paper's narrow normalised Gaussian in place of the delta) is dense.
 """
-from libc.math cimport exp, floor, sqrt, M_PI
+from libc.math cimport exp, floor, isfinite, isnan, sqrt, M_PI
 from libc.stdlib cimport malloc, free, calloc
 
 cdef enum:
@@ -51,7 +51,8 @@ cdef void _evaluate(const Grid* grid, const double* F, const double* nu,
     for l in range(K):
         x = (nu[l] - grid.lower[l]) / grid.spacing[l]
         clamped[l] = 0
-        if x <= 0.0:
+        # A NaN ν must still index inside the grid (the step loop then stops the run).
+        if x <= 0.0 or isnan(x):
             cell[l] = 0
             frac[l] = 0.0
             clamped[l] = 1
@@ -249,6 +250,9 @@ cdef int _integrate(const Grid* grid, const double* F, double* nu, double dt,
         for l in range(K):
             nu[l] += dt / 6.0 * (w.knu[l] + 2.0 * w.knu[K + l]
                                  + 2.0 * w.knu[2 * K + l] + w.knu[3 * K + l])
+            if not isfinite(nu[l]):
+                _free_work(&w)
+                return -2 - step
         for a in range(n_active):
             base = <size_t>w.active[a] * K
             for l in range(K):
@@ -312,5 +316,10 @@ def integrate_hat(double[:, ::1] F, double[::1] lower, double[::1] spacing,
     with nogil:
         status = _integrate(&grid, &F[0, 0], nu, T / n_steps, n_steps, stride,
                             gaussian, variance, out_nu, out_s, occupation)
-    if status != 0:
+    if status == -1:
         raise MemoryError("integrate_hat could not allocate its work arrays")
+    if status < -1:
+        raise FloatingPointError(
+            f"the reduced trajectory ν(t) of integrate_hat left the finite numbers at step "
+            f"{-2 - status + 1} of {n_steps} (t = {(-2 - status + 1) * T / n_steps:g}): "
+            f"F is too large for the step T/n_steps or makes ν diverge")

@@ -170,6 +170,8 @@ def integrate_reduced(F: ArrayLike, grid: ArrayLike | Sequence[ArrayLike], eta: 
     shape = tuple(axis.size for axis in axes)
     if F.shape != shape + (K,):
         raise invalid("F", function, f"of shape {shape + (K,)}", f"shape {F.shape}")
+    if not np.all(np.isfinite(F)):
+        raise invalid("F", function, "finite", F)
     eta = np.asarray(eta, dtype=np.float64)
     if eta.shape != (K,) or not np.all(np.isfinite(eta)):
         raise invalid("eta", function, f"a finite array of shape ({K},)", eta)

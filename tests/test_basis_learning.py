@@ -278,3 +278,18 @@ def test_learn_validates_arguments_before_compiling(net, kwargs, match, monkeypa
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=match):
         learn_basis(net, **arguments)
+
+
+def test_non_finite_basis_values_are_rejected_before_integrating():
+    F = np.zeros((30, 1))
+    F[4, 0] = np.nan
+    with pytest.raises(ValueError, match="`F` of `integrate_reduced` must be `finite`"):
+        integrate_reduced(F, np.arange(1, 31) / 10, [0.5], 1.0)
+
+
+def test_a_trajectory_that_overflows_stops_with_an_error_not_a_crash():
+    # ν + dt·F overflows to inf in the first step; before the guard, the NaN that
+    # followed indexed outside the grid in the compiled kernel.
+    F = np.full((30, 1), 1e308)
+    with pytest.raises(FloatingPointError, match=r"left the finite numbers at step 1 of 200"):
+        integrate_reduced(F, np.arange(1, 31) / 10, [0.5], 1.0)
