@@ -51,7 +51,7 @@ setup(
     python_requires=">=3.11",
     packages=[f"dynboltz.{name}" for name in _PACKAGES],
     package_dir={f"dynboltz.{name}": name for name in _PACKAGES},
-    package_data={"dynboltz.generated": ["*.pyx", "*.toml"],
+    package_data={"dynboltz.generated": ["*.pyx", "*.pxi", "*.toml"],
                   "dynboltz.runtime": ["*.pyx", "*.pxd"]},
     ext_modules=_extensions(),
     install_requires=[

@@ -1,17 +1,20 @@
-"""Template of a compiled lattice-motif module (filled by `dynboltz.codegen.motif`).
+"""Templates of a compiled lattice-motif module (filled by `dynboltz.codegen.motif`).
 
 Dumb ``string.Template`` text: the emitter fills the slots with blocks it has
 already printed (sizes, C tables, Python literals); no logic lives here.
 
-Read the module from the top: the chain (scaled transfer matrix, cyclic Jacobi
-eigenpairs, Perron vector refined by positive power steps), the centred bond
-statistics, then moments, the Hessian (eq. B2), the basis (closed-form inverse
-Ising map: F̃ = M ρ with ρ_t = d ln p_t/dt, eq. 49) and its Jacobian (eq. 54,
-forward mode through ln u, which solves the chain's Poisson equation by
-subtraction-free GTH elimination), then the C-level point kernels exported
-as PyCapsules for compiled integrators (eq. 52, 54) and learning (eq. 53),
-and last the row loop
-and Python entry points.
+Two templates: :data:`MOTIF_MODULE` holds what differs between motifs (sizes
+as a ``cdef enum``, the C tables, the names) and ends with a textual
+``include`` of :data:`MOTIF_KERNEL`, the one shared ``motif_kernel.pxi``
+that reads them.  Read the kernel from the top: the chain (scaled transfer
+matrix, cyclic Jacobi eigenpairs, Perron vector refined by positive power
+steps), the centred bond statistics, then moments, the Hessian (eq. B2), the
+basis (closed-form inverse Ising map: F̃ = M ρ with ρ_t = d ln p_t/dt,
+eq. 49) and its Jacobian (eq. 54, forward mode through ln u, which solves the
+chain's Poisson equation by subtraction-free GTH elimination), then the
+C-level point kernels exported as PyCapsules for compiled integrators
+(eq. 52, 54) and learning (eq. 53), and last the row loop and Python entry
+points.
 """
 from string import Template
 
@@ -32,12 +35,6 @@ double* log_eigenvalue) noexcept nogil`` writing the moments (L,) and
 ln lambda_+ (1,) at one finite x; ``library()`` wraps all of them in a
 ``dynboltz.generated.motif_library.MotifLibrary``.
 """
-from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE
-from cpython.buffer cimport PyBuffer_Release, PyObject_GetBuffer
-from cpython.pycapsule cimport PyCapsule_New
-from libc.math cimport exp, fabs, isfinite, log, sqrt
-import numpy as _np
-
 cdef enum:
     _N = ${n_states}
     _NN = ${n_states_squared}
@@ -46,8 +43,6 @@ cdef enum:
     _P = ${n_processes}
     _NT = ${n_statistics}
     _NK = ${n_terms}
-    _POWER_STEPS = 4
-    _MAX_SWEEPS = 60
 
 cdef extern from *:
     """
@@ -64,9 +59,30 @@ RULES = ${rules}
 MOTIF_HASH = "${motif_hash}"
 SYMBOLIC_SHA256 = "${symbolic_sha256}"
 GENERATOR_VERSION = "${generator_version}"
+
+include "${kernel_file}"
+''')
+"""One motif's module: its sizes, tables and names, then the include of the kernel."""
+
+MOTIF_KERNEL = Template('''\
+${header}
+# The motif-independent half of every lattice-motif module, included by each
+# after its sizes (cdef enum _N, _NN, _L, _LL, _P, _NT, _NK), its C tables
+# (_COUPLING, _G2, _MAP, _STAT_A, _STAT_B, _TERM_*, _CODES) and its Python
+# constants (NAME, SPECIES, ...): a textual include keeps the sizes
+# compile-time constants, so every work array stays on the stack.
+from cpython.buffer cimport PyBUF_C_CONTIGUOUS, PyBUF_WRITABLE
+from cpython.buffer cimport PyBuffer_Release, PyObject_GetBuffer
+from cpython.pycapsule cimport PyCapsule_New
+from libc.math cimport exp, fabs, isfinite, log, sqrt
+import numpy as _np
+
+cdef enum:
+    _POWER_STEPS = 4
+    _MAX_SWEEPS = 60
+
 KERNEL_CAPSULE_NAME = "dynboltz.motif.basis_and_jacobian"
 MOMENTS_CAPSULE_NAME = "dynboltz.motif.moments_and_log_eigenvalue"
-
 
 cdef struct _Chain:
     double t[_NN]        # T / max T, T(a, b) = exp((h_a + h_b)/2 + J_ab)
@@ -628,3 +644,4 @@ def library():
                         hessian=hessian, basis=basis, basis_jacobian=basis_jacobian,
                         point_kernel=POINT_KERNEL, moments_kernel=MOMENTS_KERNEL)
 ''')
+"""The shared kernel (``motif_kernel.pxi``), the same text for every motif."""

@@ -1,7 +1,8 @@
 """The committed built-in lattice library (generated/) and its compiled modules.
 
 Golden files: the generator is run into a temporary directory and must
-reproduce generated/ byte for byte (a diff is shown otherwise).  Behaviour:
+reproduce generated/ byte for byte, the shared motif_kernel.pxi included (a
+diff is shown otherwise).  Behaviour:
 every built-in library (compiled at install) against the numpy reference at
 random x in [−10, 10], and against mpmath far from the origin.
 """
@@ -29,7 +30,8 @@ def test_regeneration_reproduces_committed_files(tmp_path):
     assert main([str(tmp_path)]) == 0
     fresh = sorted(p.name for p in tmp_path.iterdir())
     committed = sorted(p.name for p in GENERATED.glob("motif_*")
-                       if p.suffix in (".pyx", ".py") and p.name != "motif_library.py")
+                       if p.suffix in (".pyx", ".pxi", ".py")
+                       and p.name != "motif_library.py")
     assert fresh == committed
     for name in fresh:
         old = (GENERATED / name).read_text(encoding="utf-8")
@@ -40,7 +42,7 @@ def test_regeneration_reproduces_committed_files(tmp_path):
 
 
 def test_every_header_names_the_regenerate_command():
-    for path in GENERATED.glob("motif_*.pyx"):
+    for path in [*GENERATED.glob("motif_*.pyx"), *GENERATED.glob("motif_*.pxi")]:
         assert "# Regenerate with: python -m dynboltz.codegen.regenerate generated/" \
             in path.read_text(encoding="utf-8").split("# cython:")[0]
 

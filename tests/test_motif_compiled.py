@@ -15,7 +15,8 @@ import sys
 import numpy as np
 import pytest
 
-from dynboltz.codegen.motif import compile_motif, emit_motif
+from dynboltz.codegen.build import cache_key
+from dynboltz.codegen.motif import KERNEL_FILE, compile_motif, emit_motif
 from dynboltz.runtime.lattice_reference import LatticeReference
 from dynboltz.symbolic.lattice_moments import (bond_pairs, inverse_ising_map,
                                                statistic_types)
@@ -48,6 +49,28 @@ def test_header_names_hashes_and_command():
     assert "# Regenerate with: make lattice" in header
     assert f"# Motif sha256: {motif.motif_hash}" in header
     assert "Symbolic input sha256" in header and "generator" in header
+
+
+def test_motifs_differ_only_in_tables_and_share_one_kernel():
+    # Everything motif-independent lives in the included kernel; each module
+    # holds sizes, tables and names, and includes the kernel after them.
+    emitted = [emit_motif(motif_by_name(name), name=f"m_{name}")
+               for name in ("barw", "sep", "four_species")]
+    kernels = {sources[KERNEL_FILE] for sources in emitted}
+    assert len(kernels) == 1 and all(len(sources) == 2 for sources in emitted)
+    kernel = kernels.pop()
+    assert "cdef void _basis_and_jacobian_point(" in kernel and "_N = " not in kernel
+    for sources in emitted:
+        module = next(text for name, text in sources.items() if name.endswith(".pyx"))
+        assert "cdef void" not in module and "def basis(" not in module
+        include = module.index(f'include "{KERNEL_FILE}"')
+        assert max(module.index("_NK = "), module.index("_CODES[")) < include
+
+
+def test_runtime_cache_key_covers_the_kernel():
+    sources = emit_motif(motif_by_name("barw"))
+    edited = dict(sources, **{KERNEL_FILE: sources[KERNEL_FILE] + "\n# edited\n"})
+    assert cache_key(sources, "motif") != cache_key(edited, "motif")
 
 
 def test_motif_hash_tracks_rules_and_weights():
