@@ -34,8 +34,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
+from dynboltz.symbolic.validation import invalid
+
 from .names import check_module_name
-from .validation import invalid
 
 BUILD_FLAGS = {
     "extra_compile_args": ["-O3", "-g0"],

@@ -19,10 +19,11 @@ from typing import TypeAlias
 import sympy
 from sympy.utilities.iterables import numbered_symbols
 
+from dynboltz.symbolic.validation import invalid
+
 from .names import check_module_name
 from .printer import LIBM_FUNCTIONS, CythonCodePrinter
 from .templates import EXPRESSION_MODULE, HELPERS
-from .validation import invalid
 
 ExpressionsLike: TypeAlias = sympy.Expr | sympy.MatrixBase | sympy.NDimArray | Sequence[sympy.Expr]
 """What the emitters accept as expressions: one, a Matrix/Array, or a sequence."""

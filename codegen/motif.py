@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING
 from dynboltz.symbolic.lattice_moments import (bond_pairs, inverse_ising_map,
                                                statistic_types)
 from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.symbolic.validation import invalid
 
 from .build import load_module
 from .emit import dynboltz_version
 from .motif_template import MOTIF_KERNEL, MOTIF_MODULE
 from .names import check_module_name
-from .validation import invalid
 
 if TYPE_CHECKING:  # for annotations only: codegen never imports the generated layer
     from dynboltz.generated.motif_library import MotifLibrary

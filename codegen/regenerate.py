@@ -2,8 +2,9 @@
 
 ``python -m dynboltz.codegen.regenerate generated/`` writes every
 ``motif_*.pyx`` of :data:`dynboltz.codegen.motif.BUILTIN_LIBRARY`, the
-``motif_kernel.pxi`` they include and ``motif_index.py`` into the folder given.  It lives apart from :mod:`dynboltz.codegen.motif` so that
-``-m`` does not run a module the package has already imported.
+``motif_kernel.pxi`` they include and ``motif_index.py`` into the folder given.  It
+lives apart from :mod:`dynboltz.codegen.motif` so that ``-m`` does not run a module the
+package has already imported.
 """
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(prog="python -m dynboltz.codegen.regenerate",
                                      description="Regenerate the built-in lattice library.")
-    parser.add_argument("directory", help="folder to write motif_*.pyx, motif_kernel.pxi and motif_index.py into")
+    parser.add_argument("directory", help="folder to write motif_*.pyx, motif_kernel.pxi "
+                                          "and motif_index.py into")
     arguments = parser.parse_args(argv)
     for path in write_sources(emit_builtin_library(), arguments.directory):
         print(path)

@@ -271,7 +271,7 @@ def integrate_hat(double[:, ::1] F, double[::1] lower, double[::1] spacing,
                   int[::1] shape, double[::1] eta, double T, int n_steps,
                   int stride, bint gaussian, double variance,
                   double[:, ::1] out_nu, double[:, :, :, ::1] out_s,
-                  double[::1] occupation):
+                  double[::1] occupation, str function):
     """Integrate eq. 20 and eq. 22 for one initial condition with RK4.
 
     Parameters
@@ -296,13 +296,15 @@ def integrate_hat(double[:, ::1] F, double[::1] lower, double[::1] spacing,
         out_s[j, k', g, k] = d nu_k'(t_j) / d F[g, k].
     occupation : (G,) float64, accumulated
         Adds the occupation time integral of phi_g(nu(t)) dt (left Riemann sum).
+    function : str
+        The public function that called, named in error messages.
     """
     cdef Grid grid
     cdef int l, K = F.shape[1]
     cdef double nu[MAX_K]
     cdef int status
     if K < 1 or K > MAX_K:
-        raise ValueError(f"`K` of `integrate_hat` must be `in 1..{MAX_K}`; got `{K}`")
+        raise ValueError(f"`K` of `{function}` must be `in 1..{MAX_K}`; got `{K}`")
     grid.K = K
     grid.G = F.shape[0]
     grid.n_corners = 1 << K
@@ -317,9 +319,9 @@ def integrate_hat(double[:, ::1] F, double[::1] lower, double[::1] spacing,
         status = _integrate(&grid, &F[0, 0], nu, T / n_steps, n_steps, stride,
                             gaussian, variance, out_nu, out_s, occupation)
     if status == -1:
-        raise MemoryError("integrate_hat could not allocate its work arrays")
+        raise MemoryError(f"{function} could not allocate its work arrays")
     if status < -1:
         raise FloatingPointError(
-            f"the reduced trajectory ν(t) of integrate_hat left the finite numbers at step "
+            f"the reduced trajectory ν(t) of {function} left the finite numbers at step "
             f"{-2 - status + 1} of {n_steps} (t = {(-2 - status + 1) * T / n_steps:g}): "
             f"F is too large for the step T/n_steps or makes ν diverge")

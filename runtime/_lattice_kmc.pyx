@@ -128,12 +128,15 @@ cdef class LatticeEngine:
         self.site_counts = NULL
         self.bond_counts = NULL
         if slot_width.shape[0] > _MAX_SLOTS or rule_rhs.shape[1] > _MAX_WIDTH:
-            raise ValueError("rule windows are limited to 8 sites")
+            raise ValueError(f"`rule_rhs` of `LatticeEngine` must be `rules at most "
+                             f"{_MAX_WIDTH} sites wide, in at most {_MAX_SLOTS} window "
+                             f"widths`; got `{rule_rhs.shape[1]} sites wide, "
+                             f"{slot_width.shape[0]} window widths`")
         self._tables = (pattern_slot, pattern_rate, pattern_rule_start, rule_cumulative,
                         rule_rhs, pattern_of_code)
         if lattice.shape[0] > _POSITION:
-            raise ValueError(f"`lattice` of `LatticeEngine` must have at most {_POSITION} "
-                             f"sites; got {lattice.shape[0]}")
+            raise ValueError(f"`lattice` of `LatticeEngine` must be `at most {_POSITION} "
+                             f"sites`; got `{lattice.shape[0]} sites`")
         self._lattice_view = lattice
         self.n_sites = lattice.shape[0]
         self.n_species = n_species

@@ -38,6 +38,9 @@ STATUS = {_OK: "ok", _NOT_FINITE: "the state became non-finite",
           _TOO_MANY_STEPS: "max_steps reached", _STEP_UNDERFLOW: "the step size underflowed"}
 """Status code returned by the integrators -> its meaning."""
 
+NOT_FINITE = _NOT_FINITE
+"""Status code of a state that became non-finite."""
+
 
 cdef struct _System:
     point_kernel_t kernel

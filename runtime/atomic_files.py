@@ -23,7 +23,7 @@ import numpy as np
 
 from dynboltz.runtime.validation import invalid
 
-__all__ = ["atomic_writer", "read_npz", "DamagedFileError"]
+__all__ = ["atomic_writer", "read_npz", "damaged_file_error", "DamagedFileError"]
 
 
 class DamagedFileError(ValueError):
@@ -56,11 +56,16 @@ def read_npz(path: os.PathLike | str, names: Sequence[str], param: str, function
     DamagedFileError
         A ``ValueError`` worded "`<param>` of `<function>` must be `a readable
         .npz file written by dynboltz (this one is damaged: <way_out>)`; got
-        `<path> (<error>)`", if the file cannot be read or lacks ``names``.
+        `<path> (<error>)`", if the file is empty, not a zip archive, corrupt,
+        lacks ``names`` or holds bad JSON.
+    OSError
+        If the file cannot be opened or read (permissions, I/O error): not damage.
     """
+    # An unreadable file (permissions, I/O error) is not damaged: its OSError propagates,
+    # so that no caller deletes it as damaged.
+    with open(path, "rb") as stream:
+        head = stream.read(4)
     try:
-        with open(path, "rb") as stream:
-            head = stream.read(4)
         if head != b"PK\x03\x04":  # else np.load would suggest unpickling the bytes
             raise ValueError("empty file" if not head else "not a zip archive")
         with np.load(path, allow_pickle=False) as data:
@@ -70,11 +75,21 @@ def read_npz(path: os.PathLike | str, names: Sequence[str], param: str, function
             raise ValueError(f"no {', '.join(missing)} in it")
         for name in [name for name in entries if name.endswith("_json")]:
             entries[name] = json.loads(str(entries[name]))
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise invalid(param, function, "a readable .npz file written by dynboltz (this one "
-                      f"is damaged: {way_out})", f"{path} ({type(error).__name__}: {error})",
-                      DamagedFileError) from error
+    except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise damaged_file_error(path, param, function, way_out,
+                                 f"{type(error).__name__}: {error}") from error
     return entries
+
+
+def damaged_file_error(path: os.PathLike | str, param: str, function: str, way_out: str,
+                       reason: str) -> DamagedFileError:
+    """The `DamagedFileError` of `read_npz` for a file whose content is wrong for ``reason``.
+
+    For callers that find a readable file's entries unusable (e.g. metadata
+    that is not a JSON object).
+    """
+    return invalid(param, function, "a readable .npz file written by dynboltz (this one "
+                   f"is damaged: {way_out})", f"{path} ({reason})", DamagedFileError)
 
 
 def _umask():

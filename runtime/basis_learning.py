@@ -160,6 +160,14 @@ def integrate_reduced(F: ArrayLike, grid: ArrayLike | Sequence[ArrayLike], eta: 
     Returns
     -------
     ReducedTrajectory
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument breaks the constraints above (the message names it).
+    FloatingPointError
+        If ν(t) leaves the finite numbers (F too large for the step T / n_steps,
+        or a diverging ν); the message names the step.
     """
     function = "integrate_reduced"
     F = np.asarray(F, dtype=np.float64)
@@ -180,7 +188,8 @@ def integrate_reduced(F: ArrayLike, grid: ArrayLike | Sequence[ArrayLike], eta: 
     if delta not in _DELTAS:
         raise invalid("delta", function, f"one of {_DELTAS}", delta)
     variance = check_real(delta_variance, "delta_variance", function, 0.0, low_open=True)
-    return _integrate(F, axes, eta, T, n_steps, n_record, delta == "gaussian", variance)
+    return _integrate(F, axes, eta, T, n_steps, n_record, delta == "gaussian", variance,
+                      function)
 
 
 def _check_steps(n_steps, n_record, function):
@@ -193,7 +202,7 @@ def _check_steps(n_steps, n_record, function):
     return n_steps, n_record
 
 
-def _integrate(F, axes, eta, T, n_steps, n_record, gaussian, variance):
+def _integrate(F, axes, eta, T, n_steps, n_record, gaussian, variance, function):
     K = len(axes)
     shape = tuple(axis.size for axis in axes)
     G = int(np.prod(shape))
@@ -205,7 +214,7 @@ def _integrate(F, axes, eta, T, n_steps, n_record, gaussian, variance):
         np.array([(a[-1] - a[0]) / (a.size - 1) for a in axes]),
         np.array(shape, dtype=np.int32), np.ascontiguousarray(eta, dtype=np.float64),
         T, n_steps, n_steps // (n_record - 1), gaussian, variance, nu, sensitivity,
-        occupation)
+        occupation, function)
     return ReducedTrajectory(np.linspace(0.0, T, n_record), nu,
                              sensitivity.reshape((n_record, K) + shape + (K,)),
                              occupation.reshape(shape))
@@ -523,7 +532,8 @@ def _iteration(setup, F, eta, seed):
     occupation = np.zeros(F.shape[:-1])
     for i, eta_i in enumerate(eta):
         trajectory = _integrate(F, setup.axes, eta_i, setup.T, setup.n_steps,
-                                setup.n_record, setup.gaussian, setup.variance)
+                                setup.n_record, setup.gaussian, setup.variance,
+                                "learn_basis")
         residual = truth_moments[i] - setup.maxent_moments(trajectory.nu)
         if not np.all(np.isfinite(residual)) or np.any(trajectory.nu[:, -1] <= 0):
             raise FloatingPointError(
@@ -594,6 +604,10 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
     ------
     TypeError, ValueError
         If an argument breaks the constraints above (the message names it).
+    FloatingPointError
+        If a reduced trajectory leaves the finite numbers or the domain ν_K > 0
+        where p̃ is normalisable (a too large learning_rate or a grid too close
+        to its edge); the message names the step or the η.
     """
     function = "learn_basis"
     problem = _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range,

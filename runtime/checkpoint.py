@@ -77,6 +77,6 @@ def load_checkpoint(path: os.PathLike | str, fingerprint: str, function: str
     if header.get("fingerprint") != fingerprint:
         raise invalid("checkpoint", function,
                       "a checkpoint of a run with the same arguments (fingerprint "
-                      f"{fingerprint[:12]}…); pass resume=False to start over",
+                      f"{fingerprint[:12]}…); delete it or pass resume=False to start over",
                       f"{path} with fingerprint {str(header.get('fingerprint'))[:12]}…")
     return header, arrays

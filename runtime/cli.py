@@ -165,9 +165,29 @@ def main(argv: Sequence[str] | None = None) -> None:
     ----------
     argv : list of str, optional
         Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Raises
+    ------
+    SystemExit
+        With a one-line message and exit status 1 (no traceback) for an option
+        value out of range, a compiled-module cache that cannot be used or a
+        damaged saved file.
     """
     args = _parser().parse_args(argv)
-    if args.command == "demo":
-        _demo(args)
-    else:
-        print(f"wrote {_reproduce(args)}")
+    try:
+        if args.command == "demo":
+            _demo(args)
+        else:
+            print(f"wrote {_reproduce(args)}")
+    except (OSError, ValueError) as error:
+        if not isinstance(error, _user_fixable_errors()):
+            raise
+        raise SystemExit(f"dynboltz: error: {error}") from None
+
+
+def _user_fixable_errors():
+    # Imported only on this error path: codegen pulls in sympy.
+    from dynboltz.codegen.build import CacheDirectoryError
+    from dynboltz.runtime.atomic_files import DamagedFileError
+
+    return CacheDirectoryError, DamagedFileError

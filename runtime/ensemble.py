@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.runtime.atomic_files import DamagedFileError, atomic_writer, read_npz
+from dynboltz.runtime.atomic_files import (DamagedFileError, atomic_writer, damaged_file_error,
+                                          read_npz)
 from dynboltz.runtime.validation import check_integer, invalid
 
 
@@ -83,6 +84,9 @@ def load_ensemble(path: os.PathLike | str) -> Ensemble:
 
 def _read_ensemble(path, param, function, way_out):
     entries = read_npz(path, ["times", "moments", "metadata_json"], param, function, way_out)
+    if not isinstance(entries["metadata_json"], dict):
+        raise damaged_file_error(path, param, function, way_out,
+                                 "metadata_json is not a JSON object")
     return Ensemble(entries["times"], entries["moments"], entries["metadata_json"],
                     entries.get("snapshots"))
 

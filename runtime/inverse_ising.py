@@ -8,9 +8,10 @@ In 1D the problem has a closed form in the chain's site and pair probabilities
 h_a = ln(p_0a² π_0 / (p_00² π_a)), because a stationary reversible Markov chain with
 pair law p is the Gibbs measure of the bond weight p_cd / √(π_c π_d)
 (``dynboltz.runtime.boltzmann_chain``).  That formula is the starting point and the
-realisability test (every π and p must be positive); damped Newton on the dual (gradient m − lib.moments, Hessian −lib.hessian) then
-polishes it to the library's own moments, which is what a round trip needs.  The
-paper's Boltzmann-machine gradient ascent is the alternative ``method="boltzmann"``.
+realisability test (every π and p must be positive); damped Newton on the dual
+(gradient m − lib.moments, Hessian −lib.hessian) then polishes it to the library's own
+moments, which is what a round trip needs.  The paper's Boltzmann-machine gradient
+ascent is the alternative ``method="boltzmann"``.
 """
 from __future__ import annotations
 

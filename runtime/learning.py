@@ -146,7 +146,8 @@ def _loop(lib, run, optimizer, problem, settings, theta0, iterations, saving, pr
         while run["iteration"] < iterations:
             objective = _iterate(run, optimizer, gradient_problem, settings, theta0)
             if progress:
-                bar.set_postfix(action=f"{objective:.6g}", refresh=False)
+                # Late iterations change the action in the 7th digit or later.
+                bar.set_postfix(action=f"{objective:.10e}", refresh=False)
             bar.update()
             if path is not None and (run["iteration"] % every == 0
                                      or run["iteration"] == iterations):
@@ -232,7 +233,9 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
     ValueError, TypeError
         Invalid arguments, or a checkpoint of another run when resuming.
     IntegrationError
-        The reduced model diverged at some θ (lower the learning rate).
+        The reduced model diverged at some θ: lower the learning rate or, if
+        the message says the step is too coarse, pass a larger ``substeps`` or
+        ``method="adaptive"``.
     """
     check_library(lib, "learn_rates")
     times, moments, x0, theta0 = check_learning_inputs(lib, data, x0, theta0, "learn_rates")

@@ -100,7 +100,8 @@ def awake_moments(data: Ensemble | tuple[ArrayLike, ArrayLike], n_params: int, f
         raise invalid("data", function, f"moments of shape {shape} or (R, {shape[0]}, "
                       f"{shape[1]}) with R >= 1", moments.shape)
     _check_finite(moments, name, function)
-    return times, (moments.mean(axis=0) if moments.ndim == 3 else moments)
+    # The compiled action takes C-contiguous (T, L); Fortran-order or strided input is copied.
+    return times, np.ascontiguousarray(moments.mean(axis=0) if moments.ndim == 3 else moments)
 
 
 def _check_finite(array, name, function):

@@ -209,6 +209,7 @@ class PreparedIntegration:
         n_processes, size = lib.n_processes, lib.n_params
         tableau = METHODS[method]
         self.method, self.times, self.x0 = method, times, x0
+        self.substeps = options["substeps"]
         self.theta = np.empty(n_processes)
         self.x = np.empty((times.size, size))
         self.s = np.empty((times.size, n_processes, size) if sensitivities else (0, 0, 0))
@@ -228,14 +229,19 @@ class PreparedIntegration:
         Raises
         ------
         IntegrationError
-            The state became non-finite or the adaptive step limits were hit.
+            The state became non-finite (with fixed RK4 steps, the message
+            suggests finer steps) or the adaptive step limits were hit.
         """
         self.theta[:] = theta
         status = self._compiled.run()
         if status:
+            # Fixed RK4 steps blow up when h·rate passes the stability limit.
+            hint = (f"; the step is too coarse for these rates: pass substeps=k (e.g. "
+                    f"{4 * self.substeps}) or method='adaptive'"
+                    if status == _reduced_ode.NOT_FINITE and self.method == "rk4" else "")
             raise IntegrationError(
                 f"integrating eq. 52 at theta={self.theta.tolist()} from "
-                f"x0={self.x0.tolist()} failed: {_reduced_ode.STATUS[status]}")
+                f"x0={self.x0.tolist()} failed: {_reduced_ode.STATUS[status]}{hint}")
 
     @property
     def info(self) -> dict[str, int]:
@@ -296,7 +302,8 @@ def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLi
     ValueError, TypeError
         Invalid arguments.
     IntegrationError
-        The state became non-finite or the adaptive step limits were hit.
+        The state became non-finite (with ``"rk4"``, the message suggests a
+        larger ``substeps`` or ``"adaptive"``) or the adaptive step limits were hit.
     """
     n_processes, size = check_library(lib, "integrate")
     theta = check_vector(theta, n_processes, "theta", "integrate")
@@ -332,12 +339,24 @@ def adjoint_gradient(lib: MotifLibrary, trajectory: Trajectory, forcing: ArrayLi
     Returns
     -------
     ndarray, shape (P,)
+
+    Raises
+    ------
+    ValueError, TypeError
+        Invalid arguments, or a trajectory of a library of other sizes.
+    IntegrationError
+        The adjoint became non-finite.
     """
-    check_library(lib, "adjoint_gradient")
+    n_processes, size = check_library(lib, "adjoint_gradient")
     if not isinstance(trajectory, Trajectory) or trajectory._steps is None:
         raise invalid("trajectory", "adjoint_gradient",
                       "a Trajectory from integrate(..., record_steps=True)", trajectory,
                       TypeError)
+    # The compiled sweep trusts these sizes: another library's trajectory reads past them.
+    if trajectory.theta.shape != (n_processes,) or trajectory.x.shape[1:] != (size,):
+        raise invalid("trajectory", "adjoint_gradient",
+                      f"a trajectory of lib ({n_processes} rates, {size} parameters)",
+                      f"{trajectory.theta.size} rates, {trajectory.x.shape[-1]} parameters")
     forcing = np.asarray(forcing, dtype=np.float64)
     if forcing.shape != trajectory.x.shape or not np.all(np.isfinite(forcing)):
         raise invalid("forcing", "adjoint_gradient",

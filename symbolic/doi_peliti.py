@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from dynboltz.symbolic.lattice_rules import invalid
+from dynboltz.symbolic.validation import invalid
 
 __all__ = [
     "TIME",

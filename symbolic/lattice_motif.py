@@ -25,8 +25,8 @@ import sympy
 from .lattice_moments import (moment_equation_vector, moment_names, parameter_names,
                               process_moment_terms)
 from .lattice_operators import operator_moment_equations, process_operator
-from .lattice_rules import (Process, invalid, load_motif_toml, parse_processes,
-                            validate_species)
+from .lattice_rules import Process, load_motif_toml, parse_processes, validate_species
+from .validation import invalid
 
 RuleTable = tuple[tuple[tuple[np.ndarray, np.ndarray, float], ...], ...]
 """Rules as plain data: per process, ``(lhs, rhs, weight)`` with int64 site-code arrays."""
@@ -91,42 +91,42 @@ def _single_process(kind, species, motif_species):
     return LatticeMotif(motif_species, {kind: process_rules(kind, *species)})
 
 
-def creation(a: str = "A") -> list[str]:
+def creation(a: str = "A") -> LatticeMotif:
     """Motif of the single process creation ``_ -> a`` (SPEC §4)."""
     return _single_process("creation", (a,), [a])
 
 
-def death(a: str = "A") -> list[str]:
+def death(a: str = "A") -> LatticeMotif:
     """Motif of the single process death ``a -> _``."""
     return _single_process("death", (a,), [a])
 
 
-def diffusion(a: str = "A") -> list[str]:
+def diffusion(a: str = "A") -> LatticeMotif:
     """Motif of the single process diffusion (hops to either side)."""
     return _single_process("diffusion", (a,), [a])
 
 
-def branching(a: str = "A") -> list[str]:
+def branching(a: str = "A") -> LatticeMotif:
     """Motif of the single process branching (a copy onto each empty neighbour)."""
     return _single_process("branching", (a,), [a])
 
 
-def annihilation(a: str = "A") -> list[str]:
+def annihilation(a: str = "A") -> LatticeMotif:
     """Motif of the single process annihilation ``a a -> _ _``."""
     return _single_process("annihilation", (a,), [a])
 
 
-def coagulation(a: str = "A") -> list[str]:
+def coagulation(a: str = "A") -> LatticeMotif:
     """Motif of the single process coagulation ``a a -> a _ | _ a``."""
     return _single_process("coagulation", (a,), [a])
 
 
-def bind(a: str = "A", b: str = "B", c: str = "C") -> list[str]:
+def bind(a: str = "A", b: str = "B", c: str = "C") -> LatticeMotif:
     """Motif of the single process a + b -> c (four orientations, weight ½)."""
     return _single_process("bind", (a, b, c), [a, b, c])
 
 
-def unbind(c: str = "C", a: str = "A", b: str = "B") -> list[str]:
+def unbind(c: str = "C", a: str = "A", b: str = "B") -> LatticeMotif:
     """Motif of the single process c -> a + b (four orientations, weight ½)."""
     return _single_process("unbind", (c, a, b), [a, b, c])
 

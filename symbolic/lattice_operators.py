@@ -37,7 +37,8 @@ from itertools import product
 import sympy
 
 from .lattice_moments import ClusterProbability, bond_pairs
-from .lattice_rules import Process, Rule, invalid
+from .lattice_rules import Process, Rule
+from .validation import invalid
 
 _CREATION = "adag"
 _ANNIHILATION = "a"

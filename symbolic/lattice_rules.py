@@ -20,32 +20,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from dynboltz.symbolic.validation import invalid
+
 EMPTY = "_"
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-
-
-def invalid(param: str, function: str, constraint: str, value: object,
-            error: type[Exception] = ValueError) -> Exception:
-    """Build the exception of the project's one message shape (STYLE rule 8).
-
-    The message reads "`<param>` of `<function>` must be `<constraint>`; got
-    `<value>`".
-
-    Parameters
-    ----------
-    param, function, constraint : str
-        What was wrong, where, and what it must be.
-    value : object
-        The offending value (shown with ``repr``).
-    error : type of Exception
-        ``ValueError`` (default) or ``TypeError`` for the wrong kind of object.
-
-    Returns
-    -------
-    Exception
-        An instance of ``error``, for the caller to raise.
-    """
-    return error(f"`{param}` of `{function}` must be `{constraint}`; got `{value!r}`")
 
 
 @dataclass(frozen=True)

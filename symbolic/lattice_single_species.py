@@ -25,12 +25,16 @@ signed sum of monomials in the transition probabilities.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import sympy
 from sympy.codegen.cfunctions import expm1, hypot
 
-from .lattice_motif import LatticeMotif
-from .lattice_rules import Process, invalid
+from .lattice_rules import Process
+from .validation import invalid
+
+if TYPE_CHECKING:  # annotations only
+    from .lattice_motif import LatticeMotif
 
 H, J = sympy.symbols("h J", real=True)
 """The single-species Boltzmann parameters [h, J] (SPEC §4 order)."""

@@ -20,7 +20,7 @@ import sympy
 from dynboltz.symbolic import maxent
 from dynboltz.symbolic.doi_peliti import (DoiPelitiOperator, factorial_moment,
                                           moment_equations)
-from dynboltz.symbolic.lattice_rules import invalid
+from dynboltz.symbolic.validation import invalid
 from dynboltz.symbolic.reactions import Reaction, parse_reaction
 
 __all__ = ["WellMixed"]
@@ -65,10 +65,13 @@ def _named_processes(processes):
 
 def _declared_species(species, pairs, reactions):
     """``species`` as a tuple, checked to cover every species the reactions use."""
-    if isinstance(species, str) or not all(isinstance(name, str) and name.isidentifier()
-                                           for name in species):
-        raise invalid("species", "WellMixed", "a sequence of species names", species)
+    if not isinstance(species, (list, tuple)) or \
+            not all(isinstance(name, str) for name in species):
+        raise invalid("species", "WellMixed", "a list or tuple of str", species, TypeError)
     declared = tuple(species)
+    if not all(name.isidentifier() for name in declared):
+        raise invalid("species", "WellMixed", "a list or tuple of species names "
+                      "(identifiers)", declared)
     if len(set(declared)) != len(declared):
         raise invalid("species", "WellMixed", "distinct names", declared)
     for (name, text), reaction in zip(pairs, reactions):
@@ -89,7 +92,7 @@ class WellMixed:
         Process name -> reaction text (see :func:`parse_reaction`), e.g.
         ``{"birth": "A -> A + A", "death": "A -> 0"}``.  Names are identifiers and
         distinct; their order is the process order everywhere.
-    species : sequence of str, optional
+    species : list or tuple of str, optional
         The species the reactions may use, in the order to use everywhere.  Declaring
         them turns a typo (``"A -> A + a"``, ``"A -> O"`` for ``"A -> 0"``) into an
         error instead of a silent extra species.  Default: every species named by the

@@ -287,9 +287,13 @@ def test_non_finite_basis_values_are_rejected_before_integrating():
         integrate_reduced(F, np.arange(1, 31) / 10, [0.5], 1.0)
 
 
-def test_a_trajectory_that_overflows_stops_with_an_error_not_a_crash():
+def test_a_trajectory_that_overflows_stops_with_an_error_not_a_crash(net):
     # ν + dt·F overflows to inf in the first step; before the guard, the NaN that
     # followed indexed outside the grid in the compiled kernel.
     F = np.full((30, 1), 1e308)
-    with pytest.raises(FloatingPointError, match=r"left the finite numbers at step 1 of 200"):
+    with pytest.raises(FloatingPointError, match=r"^the reduced trajectory ν\(t\) of "
+                       r"integrate_reduced left the finite numbers at step 1 of 200"):
         integrate_reduced(F, np.arange(1, 31) / 10, [0.5], 1.0)
+    with pytest.raises(FloatingPointError, match=r"^the reduced trajectory ν\(t\) of "
+                       r"learn_basis left the finite numbers at step 1 of 200"):
+        learn_basis(net, RATES, 1, GRID, 1.0, 1, seed=0, n_initial=1, initial_F=1e308)

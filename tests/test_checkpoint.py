@@ -31,7 +31,8 @@ def test_damaged_file_names_itself_and_the_way_out(tmp_path, damage):
 def test_checkpoint_of_another_run_is_refused(tmp_path):
     path = tmp_path / "run.npz"
     save_checkpoint(path, {"fingerprint": "other"}, {"theta": np.zeros(2)})
-    with pytest.raises(ValueError, match="same arguments"):
+    with pytest.raises(ValueError, match="same arguments .*; delete it or pass resume=False "
+                                         "to start over`; got `"):
         load_checkpoint(path, "abc", "learn_rates")
 
 

@@ -1,12 +1,17 @@
 """The ``dynboltz`` command line (runtime/cli.py) and the figure writers it calls."""
 import json
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
+from dynboltz.runtime import cli
 from dynboltz.runtime.basis_learning import learn_basis
 from dynboltz.runtime.cli import main
+from dynboltz.runtime.ensemble import load_ensemble
 from dynboltz.runtime.figures import K1_GRID, galton_watson
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -126,3 +131,32 @@ def test_figures_leave_the_matplotlib_backend_and_pyplot_alone(tmp_path, capsys)
     finally:
         matplotlib.use(previous)
     assert {"fig3.png", "fig7.png", "fig9.png"} <= {p.name for p in tmp_path.iterdir()}
+
+
+def test_an_unusable_cache_is_one_line_and_exit_status_1(tmp_path):
+    # A fresh process, so that no compiled module is already loaded from a good cache.
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("")
+    done = subprocess.run([sys.executable, "-c", "from dynboltz.runtime.cli import main; "
+                           "main()", "reproduce", "fig2", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True,
+                          env={**os.environ, "DYNBOLTZ_CACHE": str(not_a_folder)})
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"dynboltz: error: the dynboltz cache directory {str(not_a_folder)!r} "
+        "(DYNBOLTZ_CACHE) cannot be used: Not a directory; set DYNBOLTZ_CACHE to a "
+        "writable directory"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_damaged_file_is_one_line_and_exit_status_1(tmp_path, monkeypatch):
+    damaged = tmp_path / "run.npz"
+    damaged.write_bytes(b"")
+    monkeypatch.setattr(cli, "_figures", lambda: {"fig1": lambda out, seed: load_ensemble(
+        damaged)})
+    with pytest.raises(SystemExit) as raised:
+        main(["reproduce", "fig1", "--out", str(tmp_path)])
+    message = raised.value.code
+    assert isinstance(message, str) and "\n" not in message  # str code: exit status 1
+    assert message.startswith("dynboltz: error: `path` of `load_ensemble` must be `a "
+                              "readable .npz file")

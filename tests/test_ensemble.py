@@ -1,10 +1,13 @@
 """Ensembles (runtime/ensemble.py): seeds, pools, dask, checkpoints and resume."""
+import errno
+import os
 import re
 
 import numpy as np
 import pytest
 
 from dynboltz.generated import library
+from dynboltz.runtime import atomic_files
 from dynboltz.runtime.atomic_files import DamagedFileError
 from dynboltz.runtime.ensemble import fingerprint, load_ensemble, run_ensemble
 from dynboltz.runtime.lattice import simulate
@@ -196,6 +199,61 @@ def test_a_damaged_replicate_file_names_itself_and_the_way_out(tmp_path, how):
         assert np.array_equal(resumed.moments, reference.moments)
         assert resumed.metadata["events"] == list(range(4))
         path.unlink()
+
+
+def _unreadable(monkeypatch, path, where):
+    # Root ignores file modes, so the refusal is simulated where the file is opened or read.
+    real = {"open": open, "np.load": np.load}[where]
+
+    def refuse(name, *args, **kwargs):
+        if os.fspath(name) == os.fspath(path):
+            raise (PermissionError(errno.EACCES, "Permission denied", str(path))
+                   if where == "open" else OSError(errno.EIO, "Input/output error"))
+        return real(name, *args, **kwargs)
+
+    if where == "open":
+        monkeypatch.setattr(atomic_files, "open", refuse, raising=False)
+    else:
+        monkeypatch.setattr(np, "load", refuse)
+
+
+@pytest.mark.parametrize("where", ["open", "np.load"])
+def test_an_unreadable_file_is_an_os_error_and_is_never_deleted(tmp_path, monkeypatch, where):
+    path = tmp_path / "barw.npz"
+    _barw(workers=1, replicates=2, save=path)
+    saved = path.read_bytes()
+    _unreadable(monkeypatch, path, where)
+    error = PermissionError if where == "open" else OSError
+    for call in (lambda: load_ensemble(path),
+                 lambda: _barw(workers=1, replicates=2, save=path, overwrite=True)):
+        with pytest.raises(error) as raised:
+            call()
+        assert not isinstance(raised.value, DamagedFileError)
+    assert path.read_bytes() == saved
+    # the same for a replicate's part file, which overwrite=True would otherwise delete
+    times, metadata = np.arange(3.0), {"name": "squares"}
+    run = tmp_path / "run.npz"
+    part = tmp_path / "run.npz.parts" / "replicate_00000001.npz"
+    with pytest.raises(_Interrupted):
+        run_ensemble(_FailingTask(_square_task, 3), 4, times, metadata, workers=1, save=run)
+    _unreadable(monkeypatch, part, where)
+    with pytest.raises(error):
+        run_ensemble(_square_task, 4, times, metadata, workers=1, save=run, overwrite=True)
+    assert part.exists()
+
+
+def test_metadata_that_is_not_a_json_object_is_damage(tmp_path):
+    path = tmp_path / "barw.npz"
+    good = _barw(workers=1, replicates=2, save=path)
+    np.savez(path, times=good.times, moments=good.moments, metadata_json=np.array("[1, 2]"))
+    with pytest.raises(DamagedFileError, match=r"^`path` of `load_ensemble` must be `a "
+                       r"readable .*; got `'.*barw\.npz \(metadata_json is not a JSON "
+                       r"object\)'`$"):
+        load_ensemble(path)
+    with pytest.raises(DamagedFileError, match="`save` of `simulate`"):
+        _barw(workers=1, replicates=2, save=path)
+    assert np.array_equal(_barw(workers=1, replicates=2, save=path, overwrite=True).moments,
+                          good.moments)
 
 
 def test_simulate_resumes_from_checkpoint(tmp_path):

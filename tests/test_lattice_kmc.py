@@ -190,3 +190,16 @@ def test_invalid_arguments_are_rejected(kwargs, message):
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=message):
         simulate(motif, **arguments)
+
+
+def test_engine_limits_are_worded_in_the_project_shape():
+    rules = flat_rules(LatticeMotif.builtin("barw").rule_table(), np.ones(3))
+    tables = rule_tables(rules, 1)
+    wide = {**tables, "rule_rhs": np.zeros((tables["rule_rhs"].shape[0], 9), np.int8)}
+    with pytest.raises(ValueError, match=r"^`rule_rhs` of `LatticeEngine` must be `rules at "
+                       r"most 8 sites wide, in at most 8 window widths`; got `9 sites wide, "
+                       r"1 window widths`$"):
+        LatticeEngine(np.zeros(20, np.int8), 1, True, **wide)
+    with pytest.raises(ValueError, match=r"^`lattice` of `LatticeEngine` must be `at most "
+                       rf"{2**24 - 1} sites`; got `{2**24} sites`$"):
+        LatticeEngine(np.zeros(2**24, np.int8), 1, True, **tables)

@@ -8,6 +8,7 @@ Gibbs asleep phase; rates used to simulate creation + death from a product
 measure (where the Boltzmann family is exact), with standard errors from
 disjoint groups of replicates; an uninterrupted run for checkpoint/resume.
 """
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -241,8 +242,21 @@ def test_resume_refuses_other_arguments(tmp_path):
 def test_progress_bar_shows_the_action(capsys):
     lib, x0 = library.barw, np.array([1.0, 0.0])
     data = (TIMES, lib.moments(integrate(lib, [3.0, 8.0, 5.0], x0, TIMES).x))
-    learn_rates(lib, data, x0, [4.0, 6.0, 3.0], iterations=3, progress=True)
-    assert "action=" in capsys.readouterr().err
+    result = learn_rates(lib, data, x0, [4.0, 6.0, 3.0], iterations=3, progress=True)
+    shown = re.findall(r"action=([-+.\de]+)", capsys.readouterr().err)
+    # enough digits to see the action move: the last value shown is the last action
+    assert shown and float(shown[-1]) == pytest.approx(result.action_history[-1], rel=1e-9)
+
+
+def test_fortran_order_and_strided_data_learn_as_c_order_data():
+    lib, x0 = library.barw, np.array([1.0, 0.0])
+    moments = lib.moments(integrate(lib, [3.0, 8.0, 5.0], x0, TIMES).x)
+    run = dict(lib=lib, x0=x0, theta0=[4.0, 6.0, 3.0], iterations=2, progress=False)
+    expected = learn_rates(data=(TIMES, np.ascontiguousarray(moments)), **run)
+    for layout in (np.asfortranarray(moments), np.repeat(moments, 2, axis=1)[:, ::2],
+                   np.asfortranarray(np.stack([moments, moments]))):
+        assert not layout.flags.c_contiguous
+        _assert_same(expected, learn_rates(data=(TIMES, layout), **run))
 
 
 def test_non_finite_data_are_reported_by_the_index_of_the_first_nan_or_inf():

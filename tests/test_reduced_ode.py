@@ -14,7 +14,8 @@ from scipy.integrate import solve_ivp
 from dynboltz.generated import library
 from dynboltz.runtime import _reduced_ode
 from dynboltz.runtime.lattice_reference import LatticeReference
-from dynboltz.runtime.learning import IntegrationError, adjoint_gradient, integrate
+from dynboltz.runtime.learning import (IntegrationError, adjoint_gradient, integrate,
+                                       learn_rates)
 from dynboltz.runtime.reduced_ode import PreparedIntegration, integration_options
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
@@ -150,6 +151,24 @@ def test_divergence_raises():
         integrate(library.barw, [1e6, 0.0, 0.0], [1.0, 0.0], [0.0, 1.0])
 
 
+def test_rk4_steps_too_coarse_for_the_rates_suggest_the_fix():
+    # Δt = 0.1 and θ = (5, 5, 25): h·rate is past RK4's stability limit with one step.
+    lib, theta, x0 = library.barw, [5.0, 5.0, 25.0], [1.0, 0.0]
+    times = np.linspace(0.0, 2.0, 21)
+    hint = (r"failed: the state became non-finite; the step is too coarse for these rates: "
+            r"pass substeps=k \(e\.g\. 4\) or method='adaptive'$")
+    with pytest.raises(IntegrationError, match=hint):
+        integrate(lib, theta, x0, times)
+    # both suggested fixes integrate; adaptive agrees with much finer RK4 steps
+    fine = integrate(lib, theta, x0, times, substeps=4, sensitivities=False).x
+    adaptive = integrate(lib, theta, x0, times, method="adaptive", sensitivities=False).x
+    finest = integrate(lib, theta, x0, times, substeps=400, sensitivities=False).x
+    assert np.all(np.isfinite(fine))
+    np.testing.assert_allclose(adaptive, finest, atol=1e-6)
+    with pytest.raises(IntegrationError, match=hint):
+        learn_rates(lib, (times, lib.moments(fine)), x0, theta, iterations=1, progress=False)
+
+
 def test_validation_messages():
     lib = library.barw
     good = dict(theta=[1.0, 1.0, 1.0], x0=[0.0, 0.0], times=[0.0, 1.0])
@@ -172,3 +191,11 @@ def test_validation_messages():
     recorded = integrate(lib, **good, record_steps=True)
     with pytest.raises(ValueError, match="`forcing` of `adjoint_gradient` must be"):
         adjoint_gradient(lib, recorded, np.zeros((3, 2)))
+    # a trajectory of another library (sizes the compiled sweep would read past)
+    other = integrate(library.trivalent, [1.0] * 5, [0.0] * 9, [0.0, 1.0], record_steps=True)
+    for lib_, trajectory, got in ((lib, other, "5 rates, 9 parameters"),
+                                  (library.trivalent, recorded, "3 rates, 2 parameters")):
+        expected = f"{lib_.n_processes} rates, {lib_.n_params} parameters"
+        with pytest.raises(ValueError, match=rf"^`trajectory` of `adjoint_gradient` must be "
+                           rf"`a trajectory of lib \({expected}\)`; got `'{got}'`$"):
+            adjoint_gradient(lib_, trajectory, np.zeros(trajectory.x.shape))

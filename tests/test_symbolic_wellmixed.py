@@ -282,7 +282,14 @@ def test_declared_species_catch_typos_and_fix_the_order():
     assert reactants.tolist() == [[0, 1, 1]] and products.tolist() == [[1, 0, 0]]
 
 
-@pytest.mark.parametrize("species", ["A", ["A", "A"], ["A", "2x"]])
+@pytest.mark.parametrize("species", [["A", "A"], ["A", "2x"]])
 def test_declared_species_must_be_distinct_names(species):
     with pytest.raises(ValueError, match="`species` of `WellMixed`"):
+        WellMixed({"death": "A -> 0"}, species=species)
+
+
+@pytest.mark.parametrize("species", [3, "A", ("A" for _ in range(1)), {"A"}, ["A", 3]])
+def test_declared_species_must_be_a_list_or_tuple_of_str(species):
+    with pytest.raises(TypeError, match=r"^`species` of `WellMixed` must be `a list or tuple "
+                                        r"of str`; got `"):
         WellMixed({"death": "A -> 0"}, species=species)

@@ -1,4 +1,9 @@
-"""The codegen layer's argument-error message, in the project's one shape (STYLE rule 8)."""
+"""The symbolic and codegen layers' argument-error message (STYLE rule 8).
+
+``runtime`` keeps its own copy (``dynboltz.runtime.validation.invalid``)
+because it must not import this package, which imports sympy; a test checks
+that both word their messages identically.
+"""
 from __future__ import annotations
 
 __all__ = ["invalid"]
@@ -6,7 +11,7 @@ __all__ = ["invalid"]
 
 def invalid(param: str, function: str, constraint: str, value: object,
             error: type[Exception] = ValueError) -> Exception:
-    """Build the exception for argument ``param`` of ``function`` violating ``constraint``.
+    """Build the exception of the project's one message shape (STYLE rule 8).
 
     The message reads "`<param>` of `<function>` must be `<constraint>`; got
     `<value>`".
