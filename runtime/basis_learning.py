@@ -432,14 +432,9 @@ class _Problem:
 
 @dataclass(frozen=True)
 class _Setup:
-    axes: tuple
-    T: float
-    n_steps: int
-    n_record: int
-    gaussian: bool
-    variance: float
-    eta_low: np.ndarray
-    eta_high: np.ndarray
+    """A checked :class:`_Problem` with what was compiled and tabulated for it."""
+
+    problem: _Problem
     maxent_moments: object
     truth: object
     kl: object
@@ -506,9 +501,7 @@ def _build_setup(problem):
     else:
         truth_moments = _SsaTruth(net, dict(zip(net.process_names, rate_values)), K,
                                   problem.n_trajectories, times)
-    return _Setup(problem.axes, problem.T, problem.n_steps, problem.n_record,
-                  problem.gaussian, problem.variance, problem.eta_low, problem.eta_high,
-                  maxent_moments, truth_moments, _MOMENT_MATCHED_KL[K],
+    return _Setup(problem, maxent_moments, truth_moments, _MOMENT_MATCHED_KL[K],
                   _trapezoid_weights(times))
 
 
@@ -530,9 +523,10 @@ def _iteration(setup, F, eta, seed):
     gradient = np.zeros_like(F)
     actions = np.empty(len(eta))
     occupation = np.zeros(F.shape[:-1])
+    problem = setup.problem
     for i, eta_i in enumerate(eta):
-        trajectory = _integrate(F, setup.axes, eta_i, setup.T, setup.n_steps,
-                                setup.n_record, setup.gaussian, setup.variance,
+        trajectory = _integrate(F, problem.axes, eta_i, problem.T, problem.n_steps,
+                                problem.n_record, problem.gaussian, problem.variance,
                                 "learn_basis")
         residual = truth_moments[i] - setup.maxent_moments(trajectory.nu)
         if not np.all(np.isfinite(residual)) or np.any(trajectory.nu[:, -1] <= 0):
@@ -625,14 +619,14 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
     setup = _build_setup(problem)
     step = _STEP_RULES[step_rule](F.shape)
     eta_rng = np.random.default_rng(eta_seed)
-    eta = eta_rng.uniform(setup.eta_low, setup.eta_high, size=(n_initial, K))
+    eta = eta_rng.uniform(problem.eta_low, problem.eta_high, size=(n_initial, K))
     learning_rates = learning_rate * decay ** np.arange(iterations)
     history = [F.copy()]
     records = {"action": [], "eta": [], "gradient": []}
     visits = np.zeros(shape)
     for i, iteration_seed in enumerate(truth_seed.spawn(iterations)):
         if resample_initial and i > 0:
-            eta = eta_rng.uniform(setup.eta_low, setup.eta_high, size=(n_initial, K))
+            eta = eta_rng.uniform(problem.eta_low, problem.eta_high, size=(n_initial, K))
         gradient, actions, occupation = _iteration(setup, F, eta, iteration_seed)
         F = F - learning_rates[i] * step(gradient)
         visits += occupation
@@ -640,7 +634,7 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
         for key, value in zip(records, (actions, eta, gradient)):
             records[key].append(value)
     actions = np.array(records["action"])
-    nodes = np.stack(np.meshgrid(*setup.axes, indexing="ij"), axis=-1)
-    return BasisLearningResult(setup.axes, nodes, F, np.array(history),
+    nodes = np.stack(np.meshgrid(*problem.axes, indexing="ij"), axis=-1)
+    return BasisLearningResult(problem.axes, nodes, F, np.array(history),
                                actions.mean(axis=1), actions, np.array(records["eta"]),
                                np.array(records["gradient"]), visits, learning_rates)
