@@ -74,6 +74,7 @@ from numpy.typing import ArrayLike
 from scipy.linalg import expm
 
 from dynboltz.runtime import _hat_ode
+from dynboltz.runtime.rate_learning import trapezoid_weights
 from dynboltz.runtime.validation import (check_choice, check_integer, check_real, invalid,
                                          rate_vector)
 
@@ -456,12 +457,6 @@ def _eta_box(eta_range, axes, function):
     return box[:, 0].copy(), box[:, 1].copy()
 
 
-def _trapezoid_weights(times):
-    weights = np.full(times.size, times[1] - times[0])
-    weights[[0, -1]] *= 0.5
-    return weights
-
-
 def _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range, n_steps,
                    n_record, delta, delta_variance):
     """Validate the arguments that define the learning problem; no compilation."""
@@ -502,7 +497,7 @@ def _build_setup(problem):
         truth_moments = _SsaTruth(net, dict(zip(net.process_names, rate_values)), K,
                                   problem.n_trajectories, times)
     return _Setup(problem, maxent_moments, truth_moments, _MOMENT_MATCHED_KL[K],
-                  _trapezoid_weights(times))
+                  trapezoid_weights(times))
 
 
 def _initial_values(initial_F, shape, function):

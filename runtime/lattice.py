@@ -24,7 +24,7 @@ from dynboltz.runtime._lattice_kmc import MAX_SITES
 from dynboltz.runtime.lattice_simulation import LatticeTask
 from dynboltz.runtime.paper_scheme import DEFAULT_DT, paper_tables, record_steps
 from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
-from dynboltz.runtime.validation import rate_vector
+from dynboltz.runtime.validation import rate_vector, seed_entropy
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.validation import LatticeModel, SeedLike
@@ -108,12 +108,6 @@ def _initial(initial, n_sites, n_species, replicates):
                   f"({replicates}, {n_sites})", initial)
 
 
-def _entropy(seed):
-    entropy = np.random.SeedSequence(seed).entropy
-    return [int(e) for e in entropy] if isinstance(entropy, (list, tuple, np.ndarray)) \
-        else int(entropy)
-
-
 def _check_scheme_tables(scheme, rule_table, values, model, n_species, times, options):
     if scheme == "paper":
         paper_tables(rule_table, values, model.process_names, n_species)
@@ -195,7 +189,7 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
     replicates = check_integer(replicates, "replicates", "simulate", 1)
     x0, shared, rows = _initial(initial, n_sites, n_species, replicates)
     _check_scheme_tables(scheme, rule_table, values, model, n_species, times, options)
-    entropy = _entropy(seed)
+    entropy = seed_entropy(seed)
     metadata = {
         "motif_hash": motif_hash,
         "species": list(getattr(model, "species", ())),

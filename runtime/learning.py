@@ -31,7 +31,8 @@ from dynboltz.runtime.rate_learning import (ASLEEP, GRADIENTS, GradientProblem,
 from dynboltz.runtime.reduced_ode import (METHODS, IntegrationError, Trajectory,
                                           adjoint_gradient, check_library, integrate,
                                           integration_options)
-from dynboltz.runtime.validation import check_choice, check_integer, check_real, invalid
+from dynboltz.runtime.validation import (check_choice, check_integer, check_real, invalid,
+                                         seed_entropy)
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.generated.motif_library import MotifLibrary
@@ -66,7 +67,7 @@ def _settings(lib, optimizer, learning_rate, optimizer_options, l2, asleep, asle
         "substeps": check_integer(tolerances[0], "substeps", function, 1),
         "rtol": check_real(tolerances[1], "rtol", function, 0.0, low_open=True),
         "atol": check_real(tolerances[2], "atol", function, 0.0, low_open=True),
-        "seed": None if seed is None else _entropy(seed),
+        "seed": None if seed is None else seed_entropy(seed),
     }
 
 
@@ -77,15 +78,8 @@ def _fingerprint(lib, settings, times, moments, x0, theta0):
     return fingerprint(metadata, (times, moments, x0, theta0))
 
 
-def _entropy(seed):
-    """JSON-able entropy of SeedSequence(seed) (an int or a list of ints)."""
-    entropy = np.random.SeedSequence(seed).entropy
-    return [int(e) for e in entropy] if isinstance(entropy, (list, tuple, np.ndarray)) \
-        else int(entropy)
-
-
 def _fresh_run(theta0, settings):
-    entropy = settings["seed"] if settings["seed"] is not None else _entropy(None)
+    entropy = settings["seed"] if settings["seed"] is not None else seed_entropy(None)
     return {"iteration": 0, "theta": theta0.copy(), "theta_history": [theta0.copy()],
             "action_history": [], "gradient_history": [], "entropy": entropy,
             "resumed_from": None}

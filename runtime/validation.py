@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # annotations only: runtime never imports the symbolic layer
     from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 __all__ = ["invalid", "check_real", "check_integer", "check_choice", "rate_vector",
-           "SeedLike", "LatticeModel"]
+           "seed_entropy", "SeedLike", "LatticeModel"]
 
 SeedLike: TypeAlias = "int | Sequence[int] | np.random.SeedSequence | None"
 """What every random routine accepts as ``seed`` (normalised with ``SeedSequence``)."""
@@ -109,3 +109,14 @@ def rate_vector(rates: Mapping[str, float], process_names: Sequence[str], functi
                       f"(missing {missing}, unknown {unknown})", dict(rates))
     return np.array([check_real(rates[name], f"rates[{name!r}]", function, 0.0)
                      for name in names], dtype=np.float64)
+
+
+def seed_entropy(seed: SeedLike) -> int | list[int]:
+    """The entropy of ``SeedSequence(seed)`` as plain ints, for JSON metadata.
+
+    Saved with results and checkpoints so that a run can be repeated or resumed
+    with exactly the same random streams (``None`` draws fresh OS entropy).
+    """
+    entropy = np.random.SeedSequence(seed).entropy
+    return [int(e) for e in entropy] if isinstance(entropy, (list, tuple, np.ndarray)) \
+        else int(entropy)
