@@ -1,17 +1,30 @@
 """Build script for dynboltz.
 
-The four source folders install under the one import package ``dynboltz``
+The four layer folders install under the one import package ``dynboltz``
 (``dynboltz.symbolic``, ``dynboltz.codegen``, ``dynboltz.generated``,
-``dynboltz.runtime``) through ``package_dir``: their bare names belong to other
-projects on PyPI.  Every ``.pyx`` file in ``runtime/`` and ``generated/`` is
-compiled by the build.
+``dynboltz.runtime`` and their subpackages) through ``package_dir``: their bare names
+belong to other projects on PyPI.  ``core/`` is the package root itself (``import
+dynboltz``: version, and the plain-Python facts every layer shares).  Every ``.pyx``
+file under ``runtime/`` and ``generated/`` is compiled by the build.
 """
+import re
 from pathlib import Path
 
 from setuptools import Extension, setup
 
 _HERE = Path(__file__).parent
-_PACKAGES = ("symbolic", "codegen", "generated", "runtime")
+_VERSION = re.search(r'__version__ = "([^"]+)"', (_HERE / "core" / "__init__.py").read_text()).group(1)
+_LAYERS = ("symbolic", "codegen", "generated", "runtime")
+
+
+def _packages():
+    """``{import name: folder}``: the shared root (``core/``), the layers and their subfolders."""
+    packages = {"dynboltz": "core"}
+    for layer in _LAYERS:
+        for init in sorted((_HERE / layer).rglob("__init__.py")):
+            folder = init.parent.relative_to(_HERE)
+            packages["dynboltz." + ".".join(folder.parts)] = folder.as_posix()
+    return packages
 
 
 def _extensions():
@@ -19,13 +32,13 @@ def _extensions():
 
     extensions = [
         Extension(
-            f"dynboltz.{pyx.parent.name}.{pyx.stem}",
+            "dynboltz." + ".".join(pyx.relative_to(_HERE).with_suffix("").parts),
             [pyx.relative_to(_HERE).as_posix()],
             extra_compile_args=["-O3"],
             libraries=["m"],
         )
         for folder in ("runtime", "generated")
-        for pyx in sorted((_HERE / folder).glob("*.pyx"))
+        for pyx in sorted((_HERE / folder).rglob("*.pyx"))
     ]
     return cythonize(
         extensions,
@@ -41,7 +54,7 @@ def _extensions():
 
 setup(
     name="dynboltz",
-    version="0.1.0",
+    version=_VERSION,
     description=(
         "Reaction motifs to compiled reduced models: moment equations, "
         "dynamic Boltzmann basis functions, stochastic simulation and learning."
@@ -49,10 +62,9 @@ setup(
     long_description=(_HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=[f"dynboltz.{name}" for name in _PACKAGES],
-    package_dir={f"dynboltz.{name}": name for name in _PACKAGES},
-    package_data={"dynboltz.generated": ["*.pyx", "*.pxi", "*.toml"],
-                  "dynboltz.runtime": ["*.pyx", "*.pxd"]},
+    packages=list(_packages()),
+    package_dir=_packages(),
+    package_data={name: ["*.pyx", "*.pxd", "*.pxi", "*.in", "*.toml"] for name in _packages()},
     ext_modules=_extensions(),
     install_requires=[
         "numpy>=2.0",
@@ -68,6 +80,6 @@ setup(
         "dask": ["dask[distributed]>=2023.1"],
         "test": ["pytest>=7", "dask[distributed]>=2023.1"],
     },
-    entry_points={"console_scripts": ["dynboltz = dynboltz.runtime.cli:main"]},
+    entry_points={"console_scripts": ["dynboltz = dynboltz.runtime.experiments.cli:main"]},
     zip_safe=False,
 )

@@ -28,8 +28,8 @@ import time
 
 import numpy as np
 
-from dynboltz.runtime import _lattice_kmc
-from dynboltz.runtime.lattice_simulation import flat_rules, rule_tables
+from dynboltz.runtime.lattice import _lattice_kmc
+from dynboltz.runtime.lattice.engine_tables import flat_rules, rule_tables
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 RATES = {"branching": 1.0, "annihilation": 0.5, "diffusion": 5.0}

@@ -33,7 +33,7 @@ from scipy.integrate import solve_ivp
 from dynboltz.generated import library
 from dynboltz.runtime.lattice import simulate
 from dynboltz.runtime.learning import integrate, learn_rates
-from dynboltz.runtime.rate_learning import trapezoid_weights
+from dynboltz.runtime.learning.action import trapezoid_weights
 
 ITERATIONS = 400
 LEARNING_RATE = 100.0

@@ -1,6 +1,6 @@
 """Compiled lattice-motif library vs the plain numpy route (issue 3 targets).
 
-Baseline: ``dynboltz.runtime.lattice_reference.LatticeReference`` (numpy
+Baseline: ``dynboltz.runtime.lattice.reference.LatticeReference`` (numpy
 eigh per point, einsum, Richardson differences for the Jacobian), measured in
 the same run.  Reports per-point and 10^5-point evaluation of the ``sep``
 basis and Jacobian, cold generate+compile time of ``sep`` into an empty cache,
@@ -20,7 +20,7 @@ import numpy as np
 
 from dynboltz.codegen.motif import compile_motif
 from dynboltz.generated import library
-from dynboltz.runtime.lattice_reference import LatticeReference
+from dynboltz.runtime.lattice.reference import LatticeReference
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 N_BATCH = 100_000

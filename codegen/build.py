@@ -34,7 +34,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from dynboltz.symbolic.validation import invalid
+from dynboltz.atomic_files import atomic_writer
+from dynboltz.messages import invalid
 
 from .names import check_module_name
 
@@ -166,32 +167,10 @@ def write_sources(sources: Mapping[str, str], directory: os.PathLike | str) -> l
     written = []
     for filename in sorted(sources):
         target = directory / filename
-        _write_text_atomically(target, sources[filename])
+        with atomic_writer(target, "w") as stream:
+            stream.write(sources[filename])
         written.append(target)
     return written
-
-
-def _write_text_atomically(target, text):
-    """Replace ``target`` by ``text`` whole, or leave it as it was on any failure."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        # mkstemp creates 0600; give the mode a plain open() would.
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def load_module(sources: Mapping[str, str], name_hint: str) -> ModuleType:

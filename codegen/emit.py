@@ -19,7 +19,7 @@ from typing import TypeAlias
 import sympy
 from sympy.utilities.iterables import numbered_symbols
 
-from dynboltz.symbolic.validation import invalid
+from dynboltz.messages import invalid
 
 from .names import check_module_name
 from .printer import LIBM_FUNCTIONS, CythonCodePrinter

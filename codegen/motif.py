@@ -21,10 +21,9 @@ import json
 import pprint
 from typing import TYPE_CHECKING
 
-from dynboltz.symbolic.lattice_moments import (bond_pairs, inverse_ising_map,
-                                               statistic_types)
+from dynboltz.lattice_layout import bond_pairs, inverse_ising_map, statistic_types
 from dynboltz.symbolic.lattice_motif import LatticeMotif
-from dynboltz.symbolic.validation import invalid
+from dynboltz.messages import invalid
 
 from .build import load_module
 from .emit import dynboltz_version

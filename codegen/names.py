@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from dynboltz.symbolic.validation import invalid
+from dynboltz.messages import invalid
 
 _MODULE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 

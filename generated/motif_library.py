@@ -40,7 +40,7 @@ class MotifLibrary:
         ``void kernel(const double* x, double* basis, double* jacobian)
         noexcept nogil`` writing basis (P, L) and, unless ``jacobian`` is
         NULL, basis_jacobian (P, L, L) at one finite x, for compiled
-        integrators of eq. 52 and 54 (``dynboltz.runtime.learning``).
+        integrators of eq. 52 and 54 (``dynboltz.runtime.learning.rate_learning``).
     moments_kernel : PyCapsule
         Named ``"dynboltz.motif.moments_and_log_eigenvalue"``; holds
         ``void kernel(const double* x, double* moments, double* log_eigenvalue)

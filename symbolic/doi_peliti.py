@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from dynboltz.symbolic.validation import invalid
+from dynboltz.messages import invalid
 
 __all__ = [
     "TIME",

@@ -13,62 +13,17 @@ enters only when the cluster probabilities are evaluated (Sec. III A).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from fractions import Fraction
 
 import sympy
+
+from dynboltz.lattice_layout import (bond_pairs, inverse_ising_map, moment_names, n_params,
+                                     parameter_names, statistic_types)
 
 from .lattice_rules import Process, Rule
 
 ClusterProbability = sympy.Function("P")
 """``P(c_1, .., c_m)``: probability that m consecutive sites hold codes c_1..c_m."""
-
-
-def bond_pairs(n_species: int) -> list[tuple[int, int]]:
-    """Species pairs (a, b), a ≤ b, of the bond moments and J parameters.
-
-    Parameters
-    ----------
-    n_species : int
-        S, the number of species.
-
-    Returns
-    -------
-    list of (int, int)
-        ``[(1, 1), (1, 2), .., (1, S), (2, 2), .., (S, S)]`` (SPEC §4 order).
-    """
-    return [(a, b) for a in range(1, n_species + 1) for b in range(a, n_species + 1)]
-
-
-def parameter_names(species: Sequence[str]) -> tuple[str, ...]:
-    """Names of the Boltzmann parameters in SPEC §4 order.
-
-    Parameters
-    ----------
-    species : sequence of str
-
-    Returns
-    -------
-    tuple of str
-        ``("h_A", .., "J_AA", "J_AB", ..)``, length S + S(S+1)/2.
-    """
-    fields = [f"h_{name}" for name in species]
-    fields += [f"J_{species[a - 1]}{species[b - 1]}" for a, b in bond_pairs(len(species))]
-    return tuple(fields)
-
-
-def moment_names(species: Sequence[str]) -> tuple[str, ...]:
-    """Names of the per-site moments, same order as `parameter_names`.
-
-    Returns
-    -------
-    tuple of str
-        ``("mu_A", .., "Delta_AA", "Delta_AB", ..)``.
-    """
-    fields = [f"mu_{name}" for name in species]
-    fields += [f"Delta_{species[a - 1]}{species[b - 1]}"
-               for a, b in bond_pairs(len(species))]
-    return tuple(fields)
 
 
 def _bond_indicator(pairs):
@@ -89,29 +44,6 @@ def _bond_change(bond_index, old, new, offset, out, weight, cluster):
         k = bond_index.get(pair)
         if k is not None:
             out[(offset + k, cluster)] += sign * weight
-
-
-def statistic_types(n_species: int, with_empty: bool = False) -> list[tuple[int, ...]]:
-    """Site and bond types of the additive per-site statistics, in index order.
-
-    Parameters
-    ----------
-    n_species : int
-        S.
-    with_empty : bool
-        False: the L statistics of SPEC §4 (µ_1..µ_S, then ∆ in `bond_pairs`
-        order).  True: every site type 0..S, then every unordered bond type
-        {c, d}, c ≤ d, over 0..S (empty included), S + 1 + (S+1)(S+2)/2 entries.
-
-    Returns
-    -------
-    list of tuple
-        ``(c,)`` for the fraction of sites holding c, ``(c, d)`` for the
-        number of {c, d} bonds per site (both orders counted when c ≠ d).
-    """
-    first = 0 if with_empty else 1
-    codes = range(first, n_species + 1)
-    return [(c,) for c in codes] + [(c, d) for c in codes for d in codes if c <= d]
 
 
 def rule_moment_terms(rule: Rule, n_species: int, with_empty: bool = False
@@ -165,40 +97,6 @@ def process_moment_terms(process: Process, n_species: int, with_empty: bool = Fa
     return {key: value for key, value in total.items() if value != 0}
 
 
-def inverse_ising_map(n_species: int) -> tuple[tuple[int, ...], ...]:
-    """Integer matrix M with dx/dt = M ρ, ρ_t = d ln p_t/dt (eq. 49 in closed form).
-
-    The 1D inverse Ising problem is solved exactly by the chain's pair and
-    site probabilities: J_ab = ln(p_ab p_00 / (p_0a p_0b)) over ordered pairs
-    and h_a = ln(p_0a² π_0 / (p_00² π_a)).  Written in the unordered bond
-    statistics p_t of ``statistic_types(n_species, with_empty=True)`` (whose
-    factor 2 for c ≠ d cancels in every row), F̃ = H⁻¹ ṁ = M ρ.
-
-    Parameters
-    ----------
-    n_species : int
-
-    Returns
-    -------
-    tuple of tuple of int
-        Shape (L, S + 1 + (S+1)(S+2)/2), rows in SPEC §4 parameter order.
-    """
-    types = statistic_types(n_species, with_empty=True)
-    column = {t: k for k, t in enumerate(types)}
-    rows = []
-    for a in range(1, n_species + 1):
-        row = [0] * len(types)
-        for t, sign in (((0, a), 2), ((0,), 1), ((0, 0), -2), ((a,), -1)):
-            row[column[t]] += sign
-        rows.append(tuple(row))
-    for a, b in bond_pairs(n_species):
-        row = [0] * len(types)
-        for t, sign in (((a, b), 1), ((0, 0), 1), ((0, a), -1), ((0, b), -1)):
-            row[column[t]] += sign
-        rows.append(tuple(row))
-    return tuple(rows)
-
-
 def moment_equation_vector(process: Process, n_species: int) -> sympy.Matrix:
     """d(µ, ∆)/dt of one process at θ = 1 as a sympy column (eq. 48, left side).
 
@@ -213,7 +111,7 @@ def moment_equation_vector(process: Process, n_species: int) -> sympy.Matrix:
         Shape (L, 1), L = S + S(S+1)/2, entries linear in
         ``ClusterProbability(c_1, .., c_m)`` with rational coefficients.
     """
-    size = n_species + n_species * (n_species + 1) // 2
+    size = n_params(n_species)
     entries = [sympy.Integer(0)] * size
     for (index, cluster), value in sorted(process_moment_terms(process, n_species).items()):
         entries[index] += sympy.Rational(value.numerator, value.denominator) * \

@@ -26,7 +26,7 @@ from .lattice_moments import (moment_equation_vector, moment_names, parameter_na
                               process_moment_terms)
 from .lattice_operators import operator_moment_equations, process_operator
 from .lattice_rules import Process, load_motif_toml, parse_processes, validate_species
-from .validation import invalid
+from dynboltz.messages import invalid
 
 RuleTable = tuple[tuple[tuple[np.ndarray, np.ndarray, float], ...], ...]
 """Rules as plain data: per process, ``(lhs, rhs, weight)`` with int64 site-code arrays."""

@@ -38,7 +38,7 @@ import sympy
 
 from .lattice_moments import ClusterProbability, bond_pairs
 from .lattice_rules import Process, Rule
-from .validation import invalid
+from dynboltz.messages import invalid
 
 _CREATION = "adag"
 _ANNIHILATION = "a"

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from dynboltz.symbolic.validation import invalid
+from dynboltz.messages import invalid
 
 EMPTY = "_"
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")

@@ -31,7 +31,7 @@ import sympy
 from sympy.codegen.cfunctions import expm1, hypot
 
 from .lattice_rules import Process
-from .validation import invalid
+from dynboltz.messages import invalid
 
 if TYPE_CHECKING:  # annotations only
     from .lattice_motif import LatticeMotif

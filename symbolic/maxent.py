@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import sympy
 from sympy.functions.combinatorial.numbers import stirling
 
-from dynboltz.symbolic.validation import invalid
+from dynboltz.messages import invalid
 
 __all__ = [
     "SUPPORTED_K",

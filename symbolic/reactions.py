@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dynboltz.symbolic.validation import invalid
+from dynboltz.messages import invalid
 
 __all__ = ["Reaction", "parse_reaction"]
 

@@ -20,7 +20,7 @@ import sympy
 from dynboltz.symbolic import maxent
 from dynboltz.symbolic.doi_peliti import (DoiPelitiOperator, factorial_moment,
                                           moment_equations)
-from dynboltz.symbolic.validation import invalid
+from dynboltz.messages import invalid
 from dynboltz.symbolic.reactions import Reaction, parse_reaction
 
 __all__ = ["WellMixed"]

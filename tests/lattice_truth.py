@@ -14,7 +14,7 @@ import warnings
 import mpmath as mp
 import numpy as np
 
-from dynboltz.symbolic.lattice_moments import bond_pairs
+from dynboltz.lattice_layout import bond_pairs
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 

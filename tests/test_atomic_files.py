@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from dynboltz.runtime.atomic_files import atomic_writer
+from dynboltz.atomic_files import atomic_writer
 
 
 def test_writes_whole_file_with_umask_permissions(tmp_path):

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from dynboltz.generated import library
-from dynboltz.runtime.barw_experiment import (EXACT_RATES, PAPER_DIRECTION, PAPER_RATES,
+from dynboltz.runtime.experiments.barw import (EXACT_RATES, PAPER_DIRECTION, PAPER_RATES,
                                               barw_data, barw_settings, run_barw,
                                               write_summary)
-from dynboltz.runtime.learning_figures import plot_coefficients, plot_moments
+from dynboltz.runtime.experiments.learning_figures import plot_coefficients, plot_moments
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NAMES = ("branching", "annihilation", "diffusion")

@@ -10,8 +10,8 @@ import math
 import numpy as np
 import pytest
 
-from dynboltz.runtime import basis_learning as bl
-from dynboltz.runtime.basis_learning import integrate_reduced, learn_basis
+from dynboltz.runtime.wellmixed import basis_learning as bl
+from dynboltz.runtime.wellmixed.basis_learning import integrate_reduced, learn_basis
 from dynboltz.runtime.wellmixed import learn_basis as reexported
 from dynboltz.symbolic import WellMixed
 

@@ -1,17 +1,16 @@
-"""The shared Boltzmann-chain maths (runtime/boltzmann_chain.py) against independent routes.
+"""The shared Boltzmann-chain maths (runtime/lattice/boltzmann_chain.py) against independent routes.
 
-Routes: the symbolic layer (parameter count, the inverse Ising matrix of the code
-generator), the compiled libraries (ln λ₊ and moments from their own kernels), and a
+Routes: the symbolic layer (parameter count), the compiled libraries (ln λ₊ and moments from their own kernels), and a
 plain dense eigen-solve of the unscaled transfer matrix.
 """
 import numpy as np
 import pytest
 
 from dynboltz.generated import library
-from dynboltz.runtime.boltzmann_chain import (BoltzmannChain, inverse_ising_map, n_params,
+from dynboltz.runtime.lattice.boltzmann_chain import (BoltzmannChain, inverse_ising_map, n_params,
                                               n_species_of, pair_probabilities,
                                               parameters_from_probabilities, perron_vector)
-from dynboltz.symbolic import lattice_moments
+from dynboltz.lattice_layout import bond_pairs, parameter_names
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 _LIBRARIES = {1: library.barw, 3: library.trivalent, 4: library.sep}
@@ -20,15 +19,9 @@ _LIBRARIES = {1: library.barw, 3: library.trivalent, 4: library.sep}
 @pytest.mark.parametrize("n_species", [1, 2, 3, 4, 5])
 def test_n_params_counts_the_symbolic_parameter_names(n_species):
     species = [f"S{k}" for k in range(n_species)]
-    assert n_params(n_species) == len(lattice_moments.parameter_names(species))
+    assert n_params(n_species) == len(parameter_names(species))
     motif = LatticeMotif(species, {"hop": [f"{species[0]} _ -> _ {species[0]}"]})
     assert n_params(n_species) == motif.n_params
-
-
-@pytest.mark.parametrize("n_species", [1, 2, 3, 4])
-def test_inverse_map_equals_the_code_generators(n_species):
-    symbolic = np.array(lattice_moments.inverse_ising_map(n_species), dtype=float)
-    np.testing.assert_array_equal(inverse_ising_map(n_species), symbolic)
 
 
 @pytest.mark.parametrize("n_species", sorted(_LIBRARIES))
@@ -49,7 +42,7 @@ def test_chain_matches_compiled_library_and_dense_eigensolve(n_species):
         # unscaled T and a general (non-symmetric) eigen-solver
         h = np.concatenate([[0.0], x[:n_species]])
         j = np.zeros((n_species + 1,) * 2)
-        for k, (a, b) in enumerate(lattice_moments.bond_pairs(n_species)):
+        for k, (a, b) in enumerate(bond_pairs(n_species)):
             j[a, b] = j[b, a] = x[n_species + k]
         dense = np.exp(0.5 * (h[:, None] + h[None, :]) + j)
         np.testing.assert_allclose(chain.log_eigenvalue,

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from dynboltz.runtime.atomic_files import DamagedFileError
-from dynboltz.runtime.checkpoint import load_checkpoint, save_checkpoint
+from dynboltz.atomic_files import DamagedFileError
+from dynboltz.runtime.common.checkpoint import load_checkpoint, save_checkpoint
 
 
 def test_round_trip_is_bit_exact(tmp_path):

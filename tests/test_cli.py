@@ -8,11 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from dynboltz.runtime import cli
-from dynboltz.runtime.basis_learning import learn_basis
-from dynboltz.runtime.cli import main
-from dynboltz.runtime.ensemble import load_ensemble
-from dynboltz.runtime.figures import K1_GRID, galton_watson
+from dynboltz.runtime.experiments import cli
+from dynboltz.runtime.wellmixed.basis_learning import learn_basis
+from dynboltz.runtime.experiments.cli import main
+from dynboltz.runtime.common.ensemble import load_ensemble
+from dynboltz.runtime.experiments.wellmixed_figures import K1_GRID, galton_watson
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -137,7 +137,7 @@ def test_an_unusable_cache_is_one_line_and_exit_status_1(tmp_path):
     # A fresh process, so that no compiled module is already loaded from a good cache.
     not_a_folder = tmp_path / "cache"
     not_a_folder.write_text("")
-    done = subprocess.run([sys.executable, "-c", "from dynboltz.runtime.cli import main; "
+    done = subprocess.run([sys.executable, "-c", "from dynboltz.runtime.experiments.cli import main; "
                            "main()", "reproduce", "fig2", "--out", str(tmp_path / "out")],
                           capture_output=True, text=True,
                           env={**os.environ, "DYNBOLTZ_CACHE": str(not_a_folder)})

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from dynboltz.generated import library
-from dynboltz.runtime import atomic_files
-from dynboltz.runtime.atomic_files import DamagedFileError
-from dynboltz.runtime.ensemble import fingerprint, load_ensemble, run_ensemble
+from dynboltz import atomic_files
+from dynboltz.atomic_files import DamagedFileError
+from dynboltz.runtime.common.ensemble import fingerprint, load_ensemble, run_ensemble
 from dynboltz.runtime.lattice import simulate
-from dynboltz.runtime.lattice_reference import LatticeReference
+from dynboltz.runtime.lattice.reference import LatticeReference
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 RATES = {"branching": 1.0, "annihilation": 0.5, "diffusion": 2.0}

@@ -19,7 +19,7 @@ import pytest
 from dynboltz.codegen.motif import BUILTIN_LIBRARY
 from dynboltz.codegen.regenerate import main
 from dynboltz.generated import library
-from dynboltz.runtime.lattice_reference import LatticeReference
+from dynboltz.runtime.lattice.reference import LatticeReference
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 from lattice_truth import assert_matches_reference, check_against_mpmath, far_points
 

@@ -1,4 +1,4 @@
-"""Well-mixed Gillespie SSA (`dynboltz.runtime.wellmixed.simulate`) against independent
+"""Well-mixed Gillespie SSA (`dynboltz.runtime.wellmixed.ssa.simulate`) against independent
 routes: closed-form moments, the chemical master equation solved by a matrix
 exponential, exact Poisson laws and the reference definitions of the RNG."""
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from dynboltz.runtime import _gillespie
+from dynboltz.runtime.wellmixed import _gillespie
 from dynboltz.runtime.wellmixed import simulate
 from dynboltz.symbolic import WellMixed
 

@@ -9,10 +9,10 @@ site states: µ_A = 1/4, ∆_AC = 2/16).
 import numpy as np
 import pytest
 
-from dynboltz.runtime import lattice_figures
-from dynboltz.runtime.lattice_figures import (LATTICE_FIGURES, scaled_to_unit,
+from dynboltz.runtime.experiments import lattice_figures
+from dynboltz.runtime.experiments.lattice_figures import (LATTICE_FIGURES, scaled_to_unit,
                                               single_species_basis_maps, trivalent_slices)
-from dynboltz.runtime.lattice_reference import LatticeReference
+from dynboltz.runtime.lattice.reference import LatticeReference
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from dynboltz.runtime._lattice_kmc import LatticeEngine, stream_words
+from dynboltz.runtime.lattice._lattice_kmc import LatticeEngine, stream_words
 from dynboltz.runtime.lattice import simulate
-from dynboltz.runtime.lattice_reference import LatticeReference
-from dynboltz.runtime.lattice_simulation import rule_tables
-from dynboltz.runtime.lattice_statistics import lattice_moments
-from dynboltz.runtime.paper_scheme import flat_rules
+from dynboltz.runtime.lattice.reference import LatticeReference
+from dynboltz.runtime.lattice.engine_tables import rule_tables
+from dynboltz.runtime.lattice.statistics import lattice_moments
+from dynboltz.runtime.lattice.paper_scheme import flat_rules
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 SLOPE_CASES = [

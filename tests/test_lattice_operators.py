@@ -136,7 +136,7 @@ def test_readme_example_toml_loads_compiles_and_matches_reference():
     import numpy as np
 
     from dynboltz.codegen import compile_motif
-    from dynboltz.runtime.lattice_reference import LatticeReference
+    from dynboltz.runtime.lattice.reference import LatticeReference
 
     path = Path(__file__).resolve().parents[1] / "examples" / "cooperative_growth.toml"
     motif = LatticeMotif.from_toml(path)

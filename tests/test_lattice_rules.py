@@ -7,8 +7,6 @@ import sympy
 
 from dynboltz.symbolic.lattice_moments import ClusterProbability as P
 from dynboltz.symbolic.lattice_motif import LatticeMotif, process_rules
-from dynboltz.runtime import validation as runtime_validation
-from dynboltz.symbolic import validation as symbolic_validation
 from dynboltz.symbolic.lattice_rules import parse_rule
 
 
@@ -142,16 +140,3 @@ def test_rule_table_is_plain_data():
     lhs, rhs, weight = table[0][0]
     assert lhs.dtype == np.int64 and isinstance(weight, float) and weight == 0.5
     assert lhs.tolist() == [1, 2] and rhs.tolist() == [3, 0]
-
-
-@pytest.mark.parametrize("value", [3, "A", None, ["A", 2], np.zeros((2, 3)), {"k": 1.5}])
-@pytest.mark.parametrize("error", [ValueError, TypeError])
-def test_runtime_and_symbolic_errors_are_worded_alike(value, error):
-    # runtime keeps its own copy of `invalid` (it must not import sympy via symbolic).
-    arguments = ("species", "WellMixed", "a list or tuple of str", value, error)
-    ours, theirs = (symbolic_validation.invalid(*arguments),
-                    runtime_validation.invalid(*arguments))
-    assert type(ours) is type(theirs) is error
-    assert str(ours) == str(theirs)
-    assert str(ours).startswith("`species` of `WellMixed` must be `a list or tuple of str`; "
-                                "got `")

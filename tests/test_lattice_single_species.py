@@ -13,7 +13,7 @@ import pytest
 import sympy
 
 from dynboltz.codegen import compile_expressions
-from dynboltz.runtime.lattice_reference import LatticeReference
+from dynboltz.runtime.lattice.reference import LatticeReference
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 from dynboltz.symbolic.lattice_single_species import (
     ALPHA, ALPHA_BAR, BETA, BETA_BAR, EXPM1_J, SINGLE_SPECIES_PROCESSES, H, J, homogenized,

@@ -17,9 +17,8 @@ import pytest
 
 from dynboltz.codegen.build import cache_key
 from dynboltz.codegen.motif import KERNEL_FILE, compile_motif, emit_motif
-from dynboltz.runtime.lattice_reference import LatticeReference
-from dynboltz.symbolic.lattice_moments import (bond_pairs, inverse_ising_map,
-                                               statistic_types)
+from dynboltz.runtime.lattice.reference import LatticeReference
+from dynboltz.lattice_layout import bond_pairs, inverse_ising_map, statistic_types
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 from lattice_truth import (CUSTOM_MOTIFS, assert_matches_reference, check_against_mpmath,
                            far_points, motif_by_name, relative)

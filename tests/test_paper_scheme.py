@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dynboltz.runtime.lattice import simulate
-from dynboltz.runtime.paper_scheme import classify_processes
+from dynboltz.runtime.lattice.paper_scheme import classify_processes
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 

@@ -16,11 +16,11 @@ import pytest
 
 from dynboltz.codegen import compile_motif
 from dynboltz.generated import library
-from dynboltz.runtime import learning as learning_module
+from dynboltz.runtime.learning import rate_learning as learning_module
 from dynboltz.runtime.lattice import simulate
 from dynboltz.runtime.learning import integrate, learn_rates, moment_error
-from dynboltz.runtime.optimizers import make_optimizer
-from dynboltz.runtime.rate_learning import rate_gradient, trapezoid_weights
+from dynboltz.runtime.learning.optimizers import make_optimizer
+from dynboltz.runtime.learning.action import rate_gradient, trapezoid_weights
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 TIMES = np.linspace(0.0, 1.0, 21)

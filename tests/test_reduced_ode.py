@@ -12,11 +12,11 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from dynboltz.generated import library
-from dynboltz.runtime import _reduced_ode
-from dynboltz.runtime.lattice_reference import LatticeReference
+from dynboltz.runtime.learning import _reduced_ode
+from dynboltz.runtime.lattice.reference import LatticeReference
 from dynboltz.runtime.learning import (IntegrationError, adjoint_gradient, integrate,
                                        learn_rates)
-from dynboltz.runtime.reduced_ode import PreparedIntegration, integration_options
+from dynboltz.runtime.learning.reduced_ode import PreparedIntegration, integration_options
 from dynboltz.symbolic.lattice_motif import LatticeMotif
 
 CASES = {

@@ -1,0 +1,136 @@
+"""Atomic file writes: results, figures and checkpoints are never half-written.
+
+Everything dynboltz saves goes through :func:`atomic_writer`: the data is
+written to a temporary file in the destination folder and renamed onto the
+destination only after it was written completely, so an interrupted run (an
+exception, Ctrl-C, a killed process) leaves the previous file intact.  Saved
+``.npz`` files are read back with :func:`read_npz`, which turns a file damaged
+afterwards (emptied, truncated, replaced) into a `DamagedFileError` naming it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from dynboltz.messages import invalid
+
+__all__ = ["atomic_writer", "read_npz", "damaged_file_error", "DamagedFileError"]
+
+
+class DamagedFileError(ValueError):
+    """A ``.npz`` file dynboltz wrote cannot be read back (empty, truncated, foreign)."""
+
+
+def read_npz(path: os.PathLike | str, names: Sequence[str], param: str, function: str,
+             way_out: str) -> dict[str, Any]:
+    """Every entry of the ``.npz`` file at ``path``, or an error naming it and the way out.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An existing ``.npz`` written with ``numpy.savez`` by dynboltz.
+    names : sequence of str
+        Entries the file must hold.  An entry named ``<x>_json`` holds plain
+        values as a JSON string and is returned decoded.
+    param, function : str
+        The argument that named the file and the public function, for the message.
+    way_out : str
+        What the user can do about a damaged file (e.g. ``"pass overwrite=True"``).
+
+    Returns
+    -------
+    dict
+        Arrays by entry name; ``<x>_json`` entries decoded.
+
+    Raises
+    ------
+    DamagedFileError
+        A ``ValueError`` worded "`<param>` of `<function>` must be `a readable
+        .npz file written by dynboltz (this one is damaged: <way_out>)`; got
+        `<path> (<error>)`", if the file is empty, not a zip archive, corrupt,
+        lacks ``names`` or holds bad JSON.
+    OSError
+        If the file cannot be opened or read (permissions, I/O error): not damage.
+    """
+    # An unreadable file (permissions, I/O error) is not damaged: its OSError propagates,
+    # so that no caller deletes it as damaged.
+    with open(path, "rb") as stream:
+        head = stream.read(4)
+    try:
+        if head != b"PK\x03\x04":  # else np.load would suggest unpickling the bytes
+            raise ValueError("empty file" if not head else "not a zip archive")
+        with np.load(path, allow_pickle=False) as data:
+            entries = {name: data[name] for name in data.files}
+        missing = sorted(set(names) - entries.keys())
+        if missing:
+            raise ValueError(f"no {', '.join(missing)} in it")
+        for name in [name for name in entries if name.endswith("_json")]:
+            entries[name] = json.loads(str(entries[name]))
+    except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise damaged_file_error(path, param, function, way_out,
+                                 f"{type(error).__name__}: {error}") from error
+    return entries
+
+
+def damaged_file_error(path: os.PathLike | str, param: str, function: str, way_out: str,
+                       reason: str) -> DamagedFileError:
+    """The `DamagedFileError` of `read_npz` for a file whose content is wrong for ``reason``.
+
+    For callers that find a readable file's entries unusable (e.g. metadata
+    that is not a JSON object).
+    """
+    return invalid(param, function, "a readable .npz file written by dynboltz (this one "
+                   f"is damaged: {way_out})", f"{path} ({reason})", DamagedFileError)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_writer(path: os.PathLike | str, mode: str = "wb") -> Iterator[IO]:
+    """Open a temporary file that replaces ``path`` when the block succeeds.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file; its folder is created if missing.
+    mode : {"wb", "w"}
+        Binary or text (UTF-8) mode.
+
+    Yields
+    ------
+    file object
+        Write the whole content to it.  On normal exit it is flushed, synced
+        and renamed onto ``path`` with the permissions a plain ``open`` would
+        give (``mkstemp`` alone makes files readable by the owner only); on
+        any exception the temporary file is removed and ``path`` is untouched.
+    """
+    if mode not in ("wb", "w"):
+        raise invalid("mode", "atomic_writer", "'wb' or 'w'", mode)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        encoding = None if mode == "wb" else "utf-8"
+        with os.fdopen(handle, mode, encoding=encoding) as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
