@@ -1,6 +1,6 @@
 """Benchmark dynboltz.codegen against sympy.lambdify and symengine.Lambdify.
 
-Workload (issue 2): the K = 2 Galton-Watson basis functions of the paper,
+Workload: the K = 2 Galton-Watson basis functions of the paper,
 eq. 29, plus their four Jacobian entries dF_i/dnu_j (6 outputs, inputs nu1,
 nu2, parameters k_birth, k_death).  Reports, in one run, the time of one
 single-point call and of one call on a 10^6-point grid for each backend

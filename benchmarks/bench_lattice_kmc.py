@@ -1,7 +1,7 @@
 """Events per second of the exact lattice KMC on barw: compiled engine vs plain Python/numpy.
 
 Model: ``barw`` (branching ``A _ -> A A`` and ``_ A -> A A``, annihilation
-``A A -> _ _``, diffusion ``A _ <-> _ A``) on a ring of N sites, rates per rule (SPEC §4)
+``A A -> _ _``, diffusion ``A _ <-> _ A``) on a ring of N sites, rates per rule
 branching 1, annihilation 0.5, diffusion 5. Every implementation starts from the same
 lattice: a Bernoulli(0.3) lattice relaxed by the compiled engine for a time 2 (density
 about 0.6, near the stationary state), so all of them see the same state statistics.

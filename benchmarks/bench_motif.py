@@ -1,4 +1,4 @@
-"""Compiled lattice-motif library vs the plain numpy route (issue 3 targets).
+"""Compiled lattice-motif library vs the plain numpy route (the project's speed targets).
 
 Baseline: ``dynboltz.runtime.lattice.reference.LatticeReference`` (numpy
 eigh per point, einsum, Richardson differences for the Jacobian), measured in

@@ -1,6 +1,6 @@
 """Benchmark the compiled single-species closed forms against sympy.lambdify.
 
-Workload (issue 3): for every single-species built-in process (creation,
+Workload: for every single-species built-in process (creation,
 death, diffusion, branching, annihilation, coagulation), the closed forms of
 symbolic/lattice_single_species.py in (h, J): moments (2), Hessian (4) and
 basis functions F̃_h, F̃_J (2), eight outputs per process.  Reports the time of

@@ -1,4 +1,4 @@
-"""Emit and compile one Cython module per lattice motif (SPEC §4, issue 3).
+"""Emit and compile one Cython module per lattice motif.
 
 ``emit_motif(motif)`` turns a ``LatticeMotif`` into plain tables (the exact
 moment equations of every site and bond type, empty sites included; the
@@ -49,7 +49,7 @@ BUILTIN_LIBRARY = {
 }
 """Attribute of ``dynboltz.generated.library`` -> ``LatticeMotif.builtin`` name.
 
-Single processes of the SPEC §4 table act on species A; ``bind_A_B_C`` is
+Single processes of the built-in table act on species A; ``bind_A_B_C`` is
 A + B -> C and ``unbind_C_A_B`` is C -> A + B.
 """
 

@@ -22,10 +22,10 @@ MOTIF_MODULE = Template('''\
 ${header}
 # cython: language_level=3, boundscheck=False, wraparound=False
 # cython: cdivision=True, initializedcheck=False
-"""Compiled closure of the lattice motif ${name} (SPEC §4; eq. 47–49, 54, B2).
+"""Compiled closure of the lattice motif ${name} (eq. 47–49, 54, B2).
 
 Functions ``log_eigenvalue``, ``moments``, ``hessian``, ``basis``,
-``basis_jacobian`` take x of shape (L,) or (n, L) in SPEC §4 parameter order;
+``basis_jacobian`` take x of shape (L,) or (n, L) in parameter order;
 ``POINT_KERNEL`` is a PyCapsule (name ``KERNEL_CAPSULE_NAME``) holding
 ``void kernel(const double* x, double* basis, double* jacobian) noexcept nogil``
 that writes basis (P, L) and, unless ``jacobian`` is NULL, basis_jacobian
@@ -557,7 +557,7 @@ def log_eigenvalue(x):
     Parameters
     ----------
     x : array_like, shape (L,) or (n, L)
-        Boltzmann parameters in SPEC §4 order (PARAM_NAMES).
+        Boltzmann parameters in parameter order (PARAM_NAMES).
 
     Returns
     -------
@@ -568,12 +568,12 @@ def log_eigenvalue(x):
 
 
 def moments(x):
-    """Per-site moments (mu, Delta) = d ln lambda_+ / dx (eq. 47, SPEC §4).
+    """Per-site moments (mu, Delta) = d ln lambda_+ / dx (eq. 47).
 
     Parameters
     ----------
     x : array_like, shape (L,) or (n, L)
-        Boltzmann parameters in SPEC §4 order (PARAM_NAMES).
+        Boltzmann parameters in parameter order (PARAM_NAMES).
 
     Returns
     -------

@@ -5,7 +5,7 @@
 ('h_S', 'h_E', 'h_C', 'h_P')
 
 Attributes (each a `MotifLibrary`, loaded on first access): ``barw``,
-``trivalent``, ``sep`` and the single processes of SPEC §4 on species A,
+``trivalent``, ``sep`` and the single built-in processes on species A,
 ``creation_A``, ``death_A``, ``diffusion_A``, ``branching_A``,
 ``annihilation_A``, ``coagulation_A``, plus ``bind_A_B_C`` (A + B -> C) and
 ``unbind_C_A_B`` (C -> A + B).  ``NAMES`` lists them.  Regenerate the sources

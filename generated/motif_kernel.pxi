@@ -491,7 +491,7 @@ def log_eigenvalue(x):
     Parameters
     ----------
     x : array_like, shape (L,) or (n, L)
-        Boltzmann parameters in SPEC §4 order (PARAM_NAMES).
+        Boltzmann parameters in parameter order (PARAM_NAMES).
 
     Returns
     -------
@@ -502,12 +502,12 @@ def log_eigenvalue(x):
 
 
 def moments(x):
-    """Per-site moments (mu, Delta) = d ln lambda_+ / dx (eq. 47, SPEC §4).
+    """Per-site moments (mu, Delta) = d ln lambda_+ / dx (eq. 47).
 
     Parameters
     ----------
     x : array_like, shape (L,) or (n, L)
-        Boltzmann parameters in SPEC §4 order (PARAM_NAMES).
+        Boltzmann parameters in parameter order (PARAM_NAMES).
 
     Returns
     -------

@@ -5,10 +5,10 @@
 # Species: S, E, C, P; processes: bind, unbind, catalysis, diffusion_S, diffusion_E, diffusion_C, diffusion_P
 # cython: language_level=3, boundscheck=False, wraparound=False
 # cython: cdivision=True, initializedcheck=False
-"""Compiled closure of the lattice motif motif_sep (SPEC §4; eq. 47–49, 54, B2).
+"""Compiled closure of the lattice motif motif_sep (eq. 47–49, 54, B2).
 
 Functions ``log_eigenvalue``, ``moments``, ``hessian``, ``basis``,
-``basis_jacobian`` take x of shape (L,) or (n, L) in SPEC §4 parameter order;
+``basis_jacobian`` take x of shape (L,) or (n, L) in parameter order;
 ``POINT_KERNEL`` is a PyCapsule (name ``KERNEL_CAPSULE_NAME``) holding
 ``void kernel(const double* x, double* basis, double* jacobian) noexcept nogil``
 that writes basis (P, L) and, unless ``jacobian`` is NULL, basis_jacobian

@@ -1,7 +1,7 @@
 """Doi–Peliti operators of well-mixed reactions and their factorial-moment equations.
 
 A reaction ``Σ_s r_s X_s -> Σ_s q_s X_s`` at rate k is the normal-ordered operator
-(SPEC §2, paper Sec. II)
+(paper Sec. II)
 
     W = k (Π_s â_s^{q_s} − Π_s â_s^{r_s}) Π_s a_s^{r_s},
 

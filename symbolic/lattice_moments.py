@@ -1,4 +1,4 @@
-"""Exact moment equations of lattice rules (paper eq. 48, SPEC §4).
+"""Exact moment equations of lattice rules (paper eq. 48).
 
 For a translation-invariant state of a one-dimensional lattice, the per-site
 moments are µ_α = P(s_i = α) and ∆_αβ = ⟨number of {α, β} bonds⟩ per site
@@ -64,7 +64,7 @@ def rule_moment_terms(rule: Rule, n_species: int, with_empty: bool = False
     -------
     dict
         ``{(moment_index, cluster): coefficient}`` with ``Fraction``
-        coefficients, no zero entries; ``moment_index`` follows SPEC §4
+        coefficients, no zero entries; ``moment_index`` follows the moment order
         (µ_1..µ_S, then ∆ in `bond_pairs` order) and ``cluster`` is a tuple of
         site codes.  d m_i/dt = Σ coefficient × P(cluster).
     """

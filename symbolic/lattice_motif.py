@@ -1,4 +1,4 @@
-"""Lattice motifs: species + processes of local rules (SPEC §4, paper Sec. III).
+"""Lattice motifs: species + processes of local rules (paper Sec. III).
 
 >>> motif = LatticeMotif(species=["A"], processes={
 ...     "fill": ["A _ A -> A A A"],
@@ -56,7 +56,7 @@ BUILTIN_PROCESSES: dict[str, tuple[int, Callable[..., list[str]]]] = {
     "bind": (3, _bind),
     "unbind": (3, _unbind),
 }
-"""SPEC §4 table: kind -> (number of species arguments, rule builder at θ = 1).
+"""Built-in processes: kind -> (number of species arguments, rule builder at θ = 1).
 
 ``bind`` takes (A, B, C) for A + B -> C; ``unbind`` takes (C, A, B) for
 C -> A + B.
@@ -64,7 +64,7 @@ C -> A + B.
 
 
 def process_rules(kind: str, *species: str) -> list[str]:
-    """Rules of a built-in process of the SPEC §4 table.
+    """Rules of a built-in process of the built-in table.
 
     Parameters
     ----------
@@ -92,7 +92,7 @@ def _single_process(kind, species, motif_species):
 
 
 def creation(a: str = "A") -> LatticeMotif:
-    """Motif of the single process creation ``_ -> a`` (SPEC §4)."""
+    """Motif of the single process creation ``_ -> a``."""
     return _single_process("creation", (a,), [a])
 
 
@@ -161,7 +161,7 @@ BUILTIN_MOTIFS = {
 
 
 class LatticeMotif:
-    """Species and processes of a one-dimensional lattice model (SPEC §4).
+    """Species and processes of a one-dimensional lattice model.
 
     Parameters
     ----------
@@ -209,7 +209,7 @@ class LatticeMotif:
         Parameters
         ----------
         name : str
-            ``barw``, ``trivalent``, ``sep`` or a single process of the SPEC §4
+            ``barw``, ``trivalent``, ``sep`` or a single built-in process
             table (species A, or A, B, C for ``bind``/``unbind``).
 
         Returns
@@ -257,7 +257,7 @@ class LatticeMotif:
 
     @property
     def param_names(self) -> tuple[str, ...]:
-        """``("h_A", .., "J_AA", "J_AB", ..)`` in SPEC §4 order."""
+        """``("h_A", .., "J_AA", "J_AB", ..)`` in parameter order."""
         return parameter_names(self.species)
 
     @property

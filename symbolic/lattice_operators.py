@@ -210,7 +210,7 @@ def moment_observables(species_list: Sequence[str], window: int) -> list[list[sy
     Returns
     -------
     list of list of sympy.Expr
-        Entry i (SPEC §4 moment order) lists the site operators whose sum over
+        Entry i (moment order) lists the site operators whose sum over
         all lattice positions is N m_i and that a rule on the window can
         change: n_α on the window sites for µ_α; n_a n_b (+ n_b n_a for a ≠ b,
         both orders) on the bonds (j, j+1), j = −1..w−1, for ∆_ab.

@@ -1,4 +1,4 @@
-"""Rule language of one-dimensional lattice motifs (SPEC §4, paper Sec. III A).
+"""Rule language of one-dimensional lattice motifs (paper Sec. III A).
 
 A *rule* is a local rewrite of a window of consecutive sites, written
 ``"A _ -> _ A"`` (``_`` is an empty site), optionally weighted as
@@ -53,7 +53,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class Process:
-    """A named group of rules that share one rate theta (SPEC §4)."""
+    """A named group of rules that share one rate theta."""
 
     name: str
     rules: tuple[Rule, ...]

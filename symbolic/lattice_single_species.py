@@ -1,6 +1,6 @@
 """Closed forms of the single-species lattice closure (paper eq. 46–49, Fig. 7).
 
-For one species the Boltzmann chain (SPEC §4) is a two-state stationary
+For one species the Boltzmann chain is a two-state stationary
 Markov chain with transition probabilities α = P(0→1), β = P(1→0).  With
 λ₊ = 1 + u the largest eigenvalue of T = [[1, e^{h/2}], [e^{h/2}, e^{h+J}]]:
 
@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # annotations only
     from .lattice_motif import LatticeMotif
 
 H, J = sympy.symbols("h J", real=True)
-"""The single-species Boltzmann parameters [h, J] (SPEC §4 order)."""
+"""The single-species Boltzmann parameters [h, J] (order)."""
 
 ALPHA, ALPHA_BAR, BETA, BETA_BAR = sympy.symbols(
     "alpha alpha_bar beta beta_bar", positive=True)
@@ -49,7 +49,7 @@ EXPM1_J = sympy.Symbol("expm1_J", real=True)
 
 SINGLE_SPECIES_PROCESSES = ("creation", "death", "diffusion", "branching",
                             "annihilation", "coagulation")
-"""Built-in single-species processes of the SPEC §4 table (Fig. 7)."""
+"""Built-in single-species processes of the built-in table (Fig. 7)."""
 
 # Site and bond types of the inverse Ising map: site 0, site 1, bonds 00, 01, 11.
 _TYPES = ((0,), (1,), (0, 0), (0, 1), (1, 1))
@@ -62,7 +62,7 @@ def transition_probabilities(h: sympy.Expr = H, J: sympy.Expr = J
     Parameters
     ----------
     h, J : sympy.Expr
-        Site and bond parameters (eq. 46, + sign as in SPEC §4).
+        Site and bond parameters (eq. 46 with a + sign, unlike eq. 9).
 
     Returns
     -------

@@ -2,7 +2,7 @@
 
 The reduced model is p̃(n) ∝ exp(−Σ_{k≤K} ν_k C(n, k)) (paper eq. 19), with the
 interaction parameters ν = (ν1, .., νK) as real sympy Symbols named ``"nu1"`` ..
-``"nuK"`` (:func:`nu_symbols`).  Two readings are supported (SPEC §2):
+``"nuK"`` (:func:`nu_symbols`).  Two readings are supported:
 
 * K = 1, exact: p̃ is geometric, ⟨n⟩ = 1/(e^ν − 1) (eq. 24) and its factorial
   moments are ⟨(n)_m⟩ = m! ⟨n⟩^m.

@@ -1,4 +1,4 @@
-"""Parsing of well-mixed reaction text into stoichiometry (SPEC §2).
+"""Parsing of well-mixed reaction text into stoichiometry.
 
 Grammar of one reaction::
 

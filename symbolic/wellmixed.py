@@ -1,4 +1,4 @@
-"""Well-mixed reaction networks: the symbolic entry point of issue 2 (SPEC §2).
+"""Well-mixed reaction networks: the symbolic entry point (paper Sec. II D).
 
 >>> net = WellMixed({"birth": "A -> A + A", "death": "A -> 0"})
 >>> net.species, net.rate_symbols
@@ -160,7 +160,7 @@ class WellMixed:
         return reactants, products
 
     def factorial_moment(self, m: Sequence[int] | int) -> sympy.Expr:
-        """Symbol of the factorial moment ⟨Π_s (n_s)_{m_s}⟩ (φ_m of SPEC §2).
+        """Symbol of the factorial moment ⟨Π_s (n_s)_{m_s}⟩ (φ_m = ∂_z^m G at z = 1).
 
         Parameters
         ----------

@@ -63,7 +63,7 @@ def mp_chain(n_species, x):
 
 
 def mp_moments(n_species, x):
-    """Per-site (µ, ∆) from the Perron vector (SPEC §4)."""
+    """Per-site (µ, ∆) from the Perron vector."""
     t, lam, u = mp_chain(n_species, x)
     out = [u[a] ** 2 for a in range(1, n_species + 1)]
     out += [u[a] * t[a, b] * u[b] / lam * (1 if a == b else 2)

@@ -1,4 +1,4 @@
-"""Boltzmann-chain samplers against exact distributions (SPEC §4, §5).
+"""Boltzmann-chain samplers against exact distributions (§5).
 
 Independent routes: brute-force enumeration of every configuration of a small ring or
 open segment (chi-square on the full configuration distribution), finite-N ring

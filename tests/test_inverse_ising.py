@@ -1,4 +1,4 @@
-"""Inverse Ising (moments -> parameters) against the forward map (SPEC §4, eq. 47).
+"""Inverse Ising (moments -> parameters) against the forward map (eq. 47).
 
 Independent route: the library's ``moments`` (eigenvectors of the transfer matrix)
 generates the targets; fitting must return the parameters that produced them.

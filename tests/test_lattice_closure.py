@@ -1,4 +1,4 @@
-"""Lattice closure (SPEC §4, eq. 47–49, B2) against independent routes.
+"""Lattice closure (eq. 47–49, B2) against independent routes.
 
 Routes: brute-force CME on small periodic rings (every state, exact generator
 from the rules, Boltzmann weights, covariance of the sufficient statistics),
@@ -6,7 +6,7 @@ whose difference from the thermodynamic limit must shrink geometrically as the
 ring grows; mpmath at 50–120 digits far from the origin (moments from the
 Perron vector, Hessian by finite differences of the moments, ṁ by evaluating
 the symbolic moment equations, F̃ by solving H F̃ = ṁ); finite differences of
-ln λ₊; the analytic examples of SPEC §4.
+ln λ₊; the analytic examples (death, creation, diffusion).
 """
 import itertools
 import warnings

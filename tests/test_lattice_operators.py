@@ -5,7 +5,7 @@ operator's matrix on the window against the rule's transition written out
 state by state; the moment equations derived from the operators
 (<1| O W |p>) against the combinatorial derivation of lattice_moments, exactly
 (sympy), for every built-in process and for 3-site multi-species motifs; the
-analytic examples of SPEC §4.
+analytic examples (death, creation, diffusion).
 """
 import itertools
 
@@ -103,7 +103,7 @@ def test_operator_moment_equations_equal_combinatorial_ones(name, motif):
 @pytest.mark.parametrize("kind, mu_rate, delta_rate", [
     ("death", -P(1), -2 * P(1, 1)),
     ("creation", P(0), P(0, 1) + P(1, 0)),
-    # 2(<s0 s2> - ∆) of SPEC §4, since P(1 1 0) = P(1 1) - P(1 1 1) = P(0 1 1)
+    # 2(<s0 s2> - ∆), since P(1 1 0) = P(1 1) - P(1 1 1) = P(0 1 1)
     ("diffusion", 0, 2 * P(1, 0, 1) - P(1, 1, 0) - P(0, 1, 1)),
 ])
 def test_spec_examples(kind, mu_rate, delta_rate):

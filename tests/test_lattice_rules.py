@@ -86,7 +86,7 @@ def test_parameter_order_of_spec():
 
 
 def test_builtin_processes_follow_spec_table():
-    # Transcribed from the SPEC §4 table (θ = 1), as (weight, lhs, rhs) sets.
+    # Transcribed from the built-in table (θ = 1), as (weight, lhs, rhs) sets.
     def rules(kind, *species):
         motif = LatticeMotif(sorted(set(species)), {kind: process_rules(kind, *species)})
         names = ("_",) + motif.species
@@ -116,7 +116,7 @@ def test_builtin_motifs():
 
 
 def test_analytic_moment_equations():
-    # SPEC §4: death (−µ, −2∆) and creation (1−µ, 2(µ−∆)) in cluster probabilities.
+    # The analytic examples: death (−µ, −2∆) and creation (1−µ, 2(µ−∆)) in cluster probabilities.
     assert LatticeMotif.builtin("death").moment_equations()["death"] == sympy.Matrix(
         [-P(1), -2 * P(1, 1)])
     assert LatticeMotif.builtin("creation").moment_equations()["creation"] == sympy.Matrix(

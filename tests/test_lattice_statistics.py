@@ -1,4 +1,4 @@
-"""lattice_moments against a plain per-site loop over the ring (SPEC §4)."""
+"""lattice_moments against a plain per-site loop over the ring."""
 import numpy as np
 import pytest
 

@@ -2,7 +2,7 @@
 
 Three tiers: text of the emitted module (no compiler); the plain tables the
 generator reads (the inverse Ising map recovers x from the chain's
-probabilities; the extended rate table contains the SPEC one); compiled
+probabilities; the extended rate table contains the moment one); compiled
 modules of custom motifs (3-site windows, 1–4 species, built into a temporary
 DYNBOLTZ_CACHE) against the numpy reference (independent implementation:
 numpy eigh, einsum, Richardson differences for the Jacobian) and against

@@ -1,4 +1,4 @@
-"""Moment equations, moment systems, MaxEnt closure and basis functions (SPEC §2).
+"""Moment equations, moment systems, MaxEnt closure and basis functions.
 
 Independent routes: an exact (rational-arithmetic) chemical master equation acting on
 a random finitely supported distribution; numerical summation/quadrature of the MaxEnt

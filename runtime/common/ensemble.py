@@ -41,7 +41,7 @@ class Ensemble:
     ----------
     times : ndarray, shape (T,)
     moments : ndarray, shape (R, T, L)
-        Per-site moments (µ_α, ∆_αβ) in SPEC §4 order, replicate by replicate.
+        Per-site moments (µ_α, ∆_αβ) in moment order, replicate by replicate.
     metadata : dict
         Motif hash, species, process names, rates, N, seed entropy, scheme, scheme
         options, replicates, events per replicate, fingerprint.

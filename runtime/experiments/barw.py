@@ -55,7 +55,7 @@ SCHEMES = ("paper", "exact")
 PAPER_RATES = {"branching": 10.0, "annihilation": 0.1, "diffusion": 1.0}
 """Paper scheme inputs: kb (rate), pa (probability per collision), hop probability."""
 EXACT_RATES = {"branching": 10.0, "annihilation": 10.0, "diffusion": 50.0}
-"""Exact scheme rates θ (SPEC §4): the CTMC counterpart of ``PAPER_RATES`` at Δt = 0.01."""
+"""Exact scheme rates θ: the CTMC counterpart of ``PAPER_RATES`` at Δt = 0.01."""
 PAPER_DIRECTION = {"branching": "down", "annihilation": "down", "diffusion": "up"}
 """Sec. III C: learned branching and annihilation fall below θ₀, diffusion rises."""
 PAPER_DIFFUSION_THETA0 = 10.0
@@ -207,7 +207,7 @@ def _library():
 
 
 def barw_data(settings: BarwSettings, workers: int | None = None) -> Ensemble:
-    """Simulated moments of the BARW ensemble (SPEC §5), the awake data of Algorithm 2.
+    """Simulated moments of the BARW ensemble, the awake data of Algorithm 2.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Compiled samplers of the one-dimensional Boltzmann chain (SPEC §4, §5).
+"""Compiled samplers of the one-dimensional Boltzmann chain (§5).
 
 Three nogil kernels, each filling rows ``first..stop-1`` of an (n, N) int8 array, row i
 from xoshiro256** stream i of the seed (so a row depends only on (seed, i), not on how

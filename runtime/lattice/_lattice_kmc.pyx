@@ -1,4 +1,4 @@
-"""Lattice kinetic Monte Carlo engine (SPEC §4-5): exact continuous time and the paper's
+"""Lattice kinetic Monte Carlo engine: exact continuous time and the paper's
 discrete-time scheme, on a ring (or open chain) of site codes 0..S.
 
 Rules are grouped by their left side ("pattern"). For every pattern the engine keeps the
@@ -578,7 +578,7 @@ cdef class LatticeEngine:
         stream : int
             Replicate index r (RNG = SeedSequence(seed).spawn(R)[r]).
         moments : float64 array, shape (T, L)
-            Filled with the per-site moments in SPEC order.
+            Filled with the per-site moments in moment order.
         snapshots : int8 array, shape (T, N) or (0, N)
             Filled with the lattice at ``times`` unless it has no rows.
 

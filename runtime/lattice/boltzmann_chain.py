@@ -1,7 +1,7 @@
-"""The one-dimensional Boltzmann chain in plain numpy (SPEC §4; paper eq. 46-50, B2).
+"""The one-dimensional Boltzmann chain in plain numpy (paper eq. 46-50, B2).
 
 Weight exp(Σ_i h_{s_i} + Σ_i J_{s_i s_i+1}) over site codes 0 (empty) .. S, h_0 = J_0· = 0,
-parameters x in SPEC §4 order ``[h_1..h_S, J_11, J_12, .., J_SS]`` (L = S + S(S+1)/2 of
+parameters x in the order ``[h_1..h_S, J_11, J_12, .., J_SS]`` (L = S + S(S+1)/2 of
 them).  Transfer matrix T(a, b) = exp((h_a + h_b)/2 + J_ab); in the thermodynamic limit
 ln Z / N = ln λ₊ and the chain is the stationary Markov chain with site law π = u² and
 pair law p_ab = u_a T(a, b) u_b / λ₊ (u the normalised Perron vector).
@@ -69,7 +69,7 @@ def log_transfer_matrix(x: ArrayLike, n_species: int) -> np.ndarray:
     Parameters
     ----------
     x : array_like, shape (L,)
-        Parameters in SPEC §4 order.
+        Parameters in parameter order.
     n_species : int
         S.
 
@@ -119,7 +119,7 @@ class BoltzmannChain:
     Parameters
     ----------
     x : array_like, shape (L,)
-        Parameters in SPEC §4 order.
+        Parameters in parameter order.
     n_species : int
         S.
 
@@ -166,7 +166,7 @@ def pair_probabilities(moments: ArrayLike, n_species: int) -> tuple[np.ndarray, 
     Parameters
     ----------
     moments : array_like, shape (L,)
-        ``[µ_1..µ_S, ∆_11, ∆_12, .., ∆_SS]`` (SPEC §4; ∆_ab, a ≠ b, counts both orders).
+        ``[µ_1..µ_S, ∆_11, ∆_12, .., ∆_SS]`` (∆_ab, a ≠ b, counts both orders).
     n_species : int
         S.
 

@@ -1,4 +1,4 @@
-"""Samples of the one-dimensional Boltzmann chain (SPEC §4, §5; paper eq. 46, 50).
+"""Samples of the one-dimensional Boltzmann chain (paper eq. 46, 50).
 
 Weight exp(Σ_i h_{s_i} + Σ_i J_{s_i s_i+1}) with transfer matrix
 T(a, b) = exp((h_a + h_b)/2 + J_ab).  Two targets:
@@ -150,7 +150,7 @@ def sample(lib: LatticeModel, x: ArrayLike, N: int = 1000, n: int = 1, seed: See
     lib : compiled motif library, LatticeMotif or LatticeReference
         Supplies S (``species`` or ``n_species``).
     x : array_like, shape (L,)
-        Parameters in SPEC §4 order ``[h_1..h_S, J_11, .., J_SS]``.
+        Parameters in the order ``[h_1..h_S, J_11, .., J_SS]``.
     N : int
         Sites per configuration (>= 2).
     n : int

@@ -1,4 +1,4 @@
-"""One replicate of a lattice simulation: rule tables for the compiled engine (SPEC §4-5).
+"""One replicate of a lattice simulation: rule tables for the compiled engine.
 
 The engine (``_lattice_kmc.LatticeEngine``) reads rules as plain arrays:
 
@@ -11,7 +11,7 @@ The engine (``_lattice_kmc.LatticeEngine``) reads rules as plain arrays:
   width ``slot_width[s]`` with content code Σ_k s_k (S+1)^k, or -1.
 
 A rule fires at rate θ_process × weight at every window position where its left side
-matches (SPEC §4); rules of rate zero and rules that change nothing are dropped, which
+matches; rules of rate zero and rules that change nothing are dropped, which
 leaves the law of the trajectory unchanged.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Inverse Ising problem of the one-dimensional Boltzmann chain (SPEC §4, eq. 47).
+"""Inverse Ising problem of the one-dimensional Boltzmann chain (eq. 47).
 
 Given per-site moments m = (µ_α, ∆_αβ), find the parameters x with
 ∂ ln λ₊ / ∂x (x) = m, i.e. maximise the concave dual xᵀm − ln λ₊(x).
@@ -25,6 +25,7 @@ from dynboltz.runtime.lattice.boltzmann_chain import (n_params, n_species_of, pa
                                               parameters_from_probabilities)
 from dynboltz.runtime.lattice.chain_sampling import sample
 from dynboltz.runtime.lattice.statistics import lattice_moments
+from dynboltz.runtime.common.results import ConvergenceError
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 
 if TYPE_CHECKING:  # annotations only
@@ -70,7 +71,7 @@ def closed_form_parameters(moments: ArrayLike, n_species: int) -> np.ndarray:
     Parameters
     ----------
     moments : array_like, shape (L,)
-        Per-site moments in SPEC §4 order.
+        Per-site moments in moment order.
     n_species : int
         S.
 
@@ -116,7 +117,7 @@ def _newton(lib, moments, x, tol, max_iter):
         residual = np.abs(np.asarray(lib.moments(x)) / moments - 1.0).max()
     if residual <= tol:
         return x
-    raise RuntimeError(f"`fit_parameters` did not converge in {max_iter} Newton steps: "
+    raise ConvergenceError(f"`fit_parameters` did not converge in {max_iter} Newton steps: "
                        f"largest relative moment residual {residual:.3g} > tol {tol:.3g}")
 
 
@@ -147,7 +148,7 @@ def _exact_ascent(lib, moments, x, tol, max_iter, learning_rate):
     residual = np.abs(moments - np.asarray(lib.moments(x))).max()
     if residual <= scale:
         return x
-    raise RuntimeError(f"`fit_parameters` (method='boltzmann') did not converge in "
+    raise ConvergenceError(f"`fit_parameters` (method='boltzmann') did not converge in "
                        f"{max_iter} steps: max |m − m̃| {residual:.3g} > tol × max |m| "
                        f"{scale:.3g}")
 
@@ -168,7 +169,7 @@ def _averaged_ascent(lib, moments, x, max_iter, estimator, learning_rate):
     residual = np.abs(np.asarray(lib.moments(averaged)) - moments) / standard_error
     if np.all(residual <= GIBBS_SE_TOLERANCE):
         return averaged
-    raise RuntimeError(f"`fit_parameters` (method='boltzmann', estimator='gibbs') did not "
+    raise ConvergenceError(f"`fit_parameters` (method='boltzmann', estimator='gibbs') did not "
                        f"converge in {max_iter} steps: moments at the averaged x are "
                        f"{residual.max():.3g} standard errors from the target "
                        f"(> {GIBBS_SE_TOLERANCE})")
@@ -257,7 +258,7 @@ def fit_parameters(lib: MotifLibrary | LatticeReference, moments: ArrayLike,
         Provides S (``n_species``), ``log_eigenvalue(x)`` (ln λ₊, the dual's value),
         ``moments(x)`` (= ∂ ln λ₊/∂x) and ``hessian(x)`` (eq. 48, B2).
     moments : array_like, shape (L,)
-        Target per-site moments ``[µ_1..µ_S, ∆_11, ∆_12, .., ∆_SS]`` (SPEC §4).
+        Target per-site moments ``[µ_1..µ_S, ∆_11, ∆_12, .., ∆_SS]``.
     method : {"newton", "boltzmann"}
         ``"newton"``: exact closed-form start (module docstring), then damped Newton
         on the dual until the largest relative moment residual is ≤ ``tol``.
@@ -300,7 +301,7 @@ def fit_parameters(lib: MotifLibrary | LatticeReference, moments: ArrayLike,
     TypeError
         ``lib`` lacks ``n_species``, ``log_eigenvalue``, ``moments`` or ``hessian``;
         ``gibbs`` not a dict.
-    RuntimeError
+    ConvergenceError
         Not converged in ``max_iter`` steps (the message gives the residual).
     """
     function = "fit_parameters"

@@ -1,4 +1,4 @@
-"""The paper's discrete-time lattice scheme (SPEC §5; paper Sec. III C-D, its Ref. 33).
+"""The paper's discrete-time lattice scheme (paper Sec. III C-D, its Ref. 33).
 
 Time advances in steps of Δt. Each step has two phases:
 
@@ -23,7 +23,7 @@ How the processes of a motif map onto the scheme (``classify_processes``):
   initiates a hop, but can be hit.
 * **bimolecular**: every rule has two occupied sites on a two-site left side;
   ``rates[name]`` is the reaction probability per collision in [0, 1] (the paper's pa,
-  p1). For each ordered pair the summed probability must not exceed 1. The SPEC's
+  p1). For each ordered pair the summed probability must not exceed 1. The built-in
   ``bind`` has weight ½ on two rules per orientation, so a collision reacts with
   probability p1 in total.
 * **unimolecular**: every rule has at most one occupied site on its left side (and is
@@ -52,7 +52,7 @@ DEFAULT_DT = 0.01
 
 def flat_rules(rule_table: Sequence[Sequence[tuple[ArrayLike, ArrayLike, float]]], values: ArrayLike
                ) -> list[tuple[tuple[int, ...], tuple[int, ...], float]]:
-    """Rules of a motif as ``(lhs, rhs, rate)`` with rate = θ_process × weight (SPEC §4).
+    """Rules of a motif as ``(lhs, rhs, rate)`` with rate = θ_process × weight.
 
     The rule list of the ``"exact"`` scheme, and of each role of the paper scheme
     (`paper_tables` passes the processes of one role).

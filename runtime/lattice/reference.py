@@ -1,4 +1,4 @@
-"""Plain-numpy lattice closure: moments, Hessian, basis functions (SPEC §4).
+"""Plain-numpy lattice closure: moments, Hessian, basis functions.
 
 The baseline the compiled motif libraries are checked and benchmarked
 against ("numpy eigh per point").  It reads plain data only (the motif's
@@ -7,7 +7,7 @@ against ("numpy eigh per point").  It reads plain data only (the motif's
 Boltzmann chain (paper eq. 46, 50, + sign): weight
 exp(Σ_i h_{s_i} + Σ_i J_{s_i s_{i+1}}), transfer matrix
 T(a, b) = exp((h_a + h_b)/2 + J_ab), h_0 = J_0· = 0.  With x the parameters in
-SPEC order and g_x(a, b) the per-bond statistic of x (½(δ_a,α + δ_b,α) for h_α,
+order and g_x(a, b) the per-bond statistic of x (½(δ_a,α + δ_b,α) for h_α,
 1[{a, b} = {α, β}] for J_αβ), T = exp(Σ_x x g_x) elementwise, so
 ∂T = T ⊙ g and ∂²T = T ⊙ g g; eq. B2 then gives the Hessian of ln λ₊.
 
@@ -36,7 +36,7 @@ _FD_STEP = 3e-4
 
 
 def _pair_statistics(n_species):
-    """g[x, a, b]: per-bond statistic of parameter x (SPEC order) on bond (a, b)."""
+    """g[x, a, b]: per-bond statistic of parameter x (order) on bond (a, b)."""
     n = n_species + 1
     g = np.zeros((n_params(n_species), n, n))
     eye = np.eye(n)
@@ -53,7 +53,7 @@ def _pair_statistics(n_species):
 def _statistics(n_species, with_empty):
     """Site part sigma[k, c] and bond part beta[k, c, d] of additive statistics.
 
-    ``with_empty=False``: the L statistics of SPEC §4 (species counts, then
+    ``with_empty=False``: the L moments (species counts, then
     species bonds {a, b}, a ≤ b).  ``with_empty=True``: counts of every site type
     0..S, then every unordered bond type {c, d}, c ≤ d, over 0..S.
     """
@@ -97,7 +97,7 @@ def _centred(g, pair):
 
 
 class LatticeReference:
-    """Numpy evaluation of a lattice motif's closure (SPEC §4, eq. 47–49, B2).
+    """Numpy evaluation of a lattice motif's closure (eq. 47–49, B2).
 
     Parameters
     ----------
@@ -116,7 +116,7 @@ class LatticeReference:
 
     Notes
     -----
-    Every method accepts ``x`` of shape (L,) or (n, L) (L = S + S(S+1)/2, SPEC
+    Every method accepts ``x`` of shape (L,) or (n, L) (L = S + S(S+1)/2, parameter
     order) and returns a leading n axis in the second case.
     """
 

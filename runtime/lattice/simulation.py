@@ -1,9 +1,9 @@
-"""Lattice runtime, public facade (SPEC §4-5): simulate, sample, fit_parameters.
+"""Lattice runtime, public facade: simulate, sample, fit_parameters.
 
 >>> from dynboltz.runtime.lattice.simulation import simulate
 >>> ens = simulate(motif, rates={"branching": 1.0, "annihilation": 1.0, "diffusion": 1.0},
 ...                N=1000, times=[0.0, 0.5, 1.0], initial=x0, replicates=10, seed=0)
->>> ens.moments.shape            # (replicates, T, L): per-site (µ_α, ∆_αβ), SPEC order
+>>> ens.moments.shape            # (replicates, T, L): per-site (µ_α, ∆_αβ), order
 (10, 3, 2)
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ SCHEMES = {
 }
 """Simulation schemes and their options with defaults (``scheme_options``).
 
-``exact``: continuous-time kinetic Monte Carlo of the rules (the CME of SPEC §4).
+``exact``: continuous-time kinetic Monte Carlo of the rules (the CME that the basis functions describe).
 ``paper``: the paper's discrete-time scheme, see ``dynboltz.runtime.lattice.paper_scheme``.
 ``boundary``: ``"periodic"`` ring or ``"open"`` chain (no window crosses the ends).
 """
@@ -119,7 +119,7 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
              scheme: str = "exact", scheme_options: Mapping[str, object] | None = None,
              snapshots: bool = False, client: object = None, workers: int | None = None,
              save: os.PathLike | str | None = None, overwrite: bool = False) -> Ensemble:
-    """Stochastic lattice simulations of a motif: an ensemble of replicates (SPEC §5).
+    """Stochastic lattice simulations of a motif: an ensemble of replicates.
 
     Parameters
     ----------
@@ -130,7 +130,7 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
         a LatticeReference has it when built by ``LatticeReference.from_motif``).
     rates : dict of str -> float
         One value per process, keyed by exactly ``model.process_names``. ``"exact"``:
-        θ_process, each rule fires at θ × weight per matching window (SPEC §4).
+        θ_process, each rule fires at θ × weight per matching window.
         ``"paper"``: rates for unimolecular processes, probabilities for diffusion
         (hop per step) and bimolecular (reaction per collision) processes, see
         ``dynboltz.runtime.lattice.paper_scheme``.
@@ -140,7 +140,7 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
         Ascending times >= 0 at which to record (the run starts at t = 0; the paper
         scheme needs multiples of ``dt``).
     initial : array_like
-        Float (L,): parameters x0 in SPEC order, each replicate starting from its own
+        Float (L,): parameters x0 in parameter order, each replicate starting from its own
         exact sample of the Boltzmann ring (eq. 50). Integer (N,) or (R, N): explicit
         lattices (site codes 0..S), shared or one per replicate.
     replicates : int

@@ -1,8 +1,8 @@
-"""Per-site moments of lattice configurations (SPEC §4).
+"""Per-site moments of lattice configurations.
 
 The statistics whose Boltzmann averages are the moments of the closure:
 µ_α = fraction of sites holding species α and ∆_αβ = number of {α, β} bonds
-per site (both orders for α ≠ β), in the SPEC parameter order
+per site (both orders for α ≠ β), in parameter order
 ``[µ_1..µ_S, ∆_11, ∆_12, .., ∆_1S, ∆_22, .., ∆_SS]``.  Used on simulator
 output and on samples of the Boltzmann chain alike.
 """
@@ -52,7 +52,7 @@ def _moments_from_counts(counts, site_counts, n_sites, n_bonds):
 
 
 def lattice_moments(lattices: ArrayLike, n_species: int, periodic: bool = True) -> np.ndarray:
-    """Per-site moments (µ_α, ∆_αβ) of lattice configurations (SPEC §4).
+    """Per-site moments (µ_α, ∆_αβ) of lattice configurations.
 
     Parameters
     ----------
@@ -68,7 +68,7 @@ def lattice_moments(lattices: ArrayLike, n_species: int, periodic: bool = True) 
     Returns
     -------
     ndarray of float, shape (..., L)
-        L = S + S(S+1)/2, SPEC order ``[µ_1..µ_S, ∆_11, ∆_12, .., ∆_SS]``;
+        L = S + S(S+1)/2, order ``[µ_1..µ_S, ∆_11, ∆_12, .., ∆_SS]``;
         ∆_αβ for α ≠ β counts bonds (α, β) and (β, α).
 
     Raises

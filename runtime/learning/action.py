@@ -2,7 +2,7 @@
 
 The reduced model dx/dt = Σ_r θ_r F̃⁽ʳ⁾(x), x(t_0) = x0 (eq. 52) gives at
 every data time t_k a Boltzmann chain p̃_x(t_k); the data ("awake" moments
-µ(t_k), per site, in SPEC §4 order) come from simulations.  The action is
+µ(t_k), per site, in moment order) come from simulations.  The action is
 
     A(θ) = Σ_k w_k [ ln λ₊(x(t_k)) − x(t_k) · µ(t_k) ]
 

@@ -1,4 +1,4 @@
-"""Learning lattice dynamics, public facade (Algorithm 2, eq. 52–54; issue 5).
+"""Learning lattice dynamics, public facade (Algorithm 2, eq. 52–54).
 
 >>> from dynboltz.generated import library
 >>> from dynboltz.runtime.learning import integrate, learn_rates
@@ -174,7 +174,7 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
     data : Ensemble or (times, moments)
         Awake moments: an ensemble of simulations (``.times`` (T,),
         ``.moments`` (R, T, L), averaged over replicates) or arrays with
-        moments (T, L) or (R, T, L), per site in SPEC §4 order.
+        moments (T, L) or (R, T, L), per site in moment order.
     x0 : array_like, shape (L,)
         Boltzmann parameters at ``times[0]`` (the simulations' initial state).
     theta0 : array_like, shape (P,)

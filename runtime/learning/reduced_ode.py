@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dynboltz.runtime.learning import _reduced_ode
+from dynboltz.runtime.common.results import ConvergenceError
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 
 if TYPE_CHECKING:  # annotations only
@@ -85,7 +86,7 @@ interval), and Dormand–Prince 5(4) with error control on (x, S) and its
 4th-order continuous extension at the output times."""
 
 
-class IntegrationError(RuntimeError):
+class IntegrationError(ConvergenceError):
     """The reduced model could not be integrated (non-finite state, step limits)."""
 
 
@@ -97,7 +98,7 @@ class Trajectory:
     ----------
     times : ndarray, shape (T,)
     x : ndarray, shape (T, L)
-        Boltzmann parameters in SPEC §4 order.
+        Boltzmann parameters in parameter order.
     sensitivities : ndarray, shape (T, P, L), or None
         ∂x(t)/∂θ_s (eq. 54), row s = process ``lib.process_names[s]``.
     theta : ndarray, shape (P,)
@@ -275,7 +276,7 @@ def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLi
         Coefficient θ_r of each process's basis function F̃⁽ʳ⁾ (its rate), in
         ``lib.process_names`` order; per unit time.
     x0 : array_like, shape (L,)
-        x at ``times[0]`` (SPEC §4 order); S(times[0]) = 0.
+        x at ``times[0]`` (order); S(times[0]) = 0.
     times : array_like, shape (T,)
         Strictly increasing output times.
     method : {"rk4", "adaptive"}

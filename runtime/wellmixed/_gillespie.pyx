@@ -1,4 +1,4 @@
-"""Gillespie's direct method for well-mixed reaction networks (SPEC §2, §5).
+"""Gillespie's direct method for well-mixed reaction networks (§5).
 
 The network arrives as compressed sparse rows (CSR, ``ptr[j]:ptr[j+1]`` indexes row j):
 reactant orders for the propensities k_j Π_s (n_s)_{r_js}, net count changes, and for

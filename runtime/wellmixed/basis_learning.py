@@ -38,7 +38,7 @@ depend on F, so we record ∫ KL(p̃_ν*(t) || p̃_ν(t)) dt, which is ≥ 0 and
 the reduced model reproduces the true moments at all times.  In closed form, with
 m_k = ⟨C(n,k)⟩_p: K = 1 (geometric, exact)
 KL = m ν − ln(1 − e^−ν) − ln(1 + m) + m ln(m / (1 + m));
-K = 2 (the Gaussian reading of SPEC §2, µ = 1/2 − ν1/ν2, σ² = 1/ν2) KL between
+K = 2 (the Gaussian reading of the paper, µ = 1/2 − ν1/ν2, σ² = 1/ν2) KL between
 normals N(µ*, σ*²) and N(µ, σ²) with µ* = m_1, σ*² = 2 m_2 + m_1 − m_1² (floored at
 ``_VARIANCE_FLOOR`` when a sampled truth has lost all variance, e.g. all extinct).
 

@@ -1,4 +1,4 @@
-"""Well-mixed reaction networks at run time: exact stochastic simulation (SPEC §2, §5).
+"""Well-mixed reaction networks at run time: exact stochastic simulation (§5).
 
 ``simulate`` runs Gillespie's direct method, compiled in ``_gillespie.pyx``, for a
 ``dynboltz.symbolic.WellMixed`` network. It reads only ``net.stoichiometry()``,
@@ -74,7 +74,7 @@ def simulate(net: WellMixed, rates: Mapping[str, float], initial: ArrayLike, tim
     """Exact stochastic trajectories of a well-mixed network (Gillespie direct method).
 
     Each process ``Σ r_s X_s -> Σ q_s X_s`` at rate k fires with propensity
-    ``k Π_s (n_s)_{r_s}`` (falling factorials, SPEC §2: the normal-ordered Doi–Peliti
+    ``k Π_s (n_s)_{r_s}`` (falling factorials: the normal-ordered Doi–Peliti
     operator W), so the trajectories sample the chemical master equation ṗ = W p
     (paper eq. 7) whose moments the basis functions describe.
 
