@@ -3,7 +3,7 @@
 ``emit_expressions`` validates its arguments, eliminates common
 subexpressions (``sympy.cse`` with deterministic names ``_t0, _t1, ...``),
 prints every line with :class:`~dynboltz.codegen.printer.CythonCodePrinter`
-and fills :data:`~dynboltz.codegen.templates.EXPRESSION_MODULE`.  The output
+and fills the template ``codegen/kernels/expressions.pyx.in``.  The output
 is a pure function of the symbolic input and the dynboltz version: no
 timestamps, no paths, no dependence on hash seeds.
 """
@@ -23,7 +23,7 @@ from dynboltz.messages import invalid
 
 from .names import check_module_name
 from .printer import LIBM_FUNCTIONS, CythonCodePrinter
-from .templates import EXPRESSION_MODULE, HELPERS
+from .kernels import snippet, template
 
 ExpressionsLike: TypeAlias = sympy.Expr | sympy.MatrixBase | sympy.NDimArray | Sequence[sympy.Expr]
 """What the emitters accept as expressions: one, a Matrix/Array, or a sequence."""
@@ -94,14 +94,14 @@ def emit_expressions(exprs: ExpressionsLike, inputs: Sequence[sympy.Symbol],
         raise invalid("regenerate", "emit_expressions", "a one-line string", regenerate)
     names = local_names(inputs, params)
     kernel_lines, printer = _kernel_lines(exprs, inputs, params, names)
-    source = EXPRESSION_MODULE.substitute(
+    source = template("expressions.pyx.in").substitute(
         header=_header(exprs, inputs, params, names, name, regenerate),
         libm_cimport=_libm_cimport(printer.libm),
         n_inputs=len(inputs), n_params=len(params), n_exprs=len(exprs),
         input_names=_tuple_literal(str(s) for s in inputs),
         param_names=_tuple_literal(str(s) for s in params),
         symbolic_sha256=symbolic_sha256(exprs, inputs, params),
-        helpers="".join(HELPERS[helper] for helper in sorted(printer.helpers)),
+        helpers="".join(snippet(f"{helper}.pxi") for helper in sorted(printer.helpers)),
         kernel_body="\n".join("    " + line for line in kernel_lines),
     )
     return {f"{name}.pyx": source}

@@ -3,8 +3,8 @@
 ``emit_motif(motif)`` turns a ``LatticeMotif`` into plain tables (the exact
 moment equations of every site and bond type, empty sites included; the
 closed-form inverse Ising map M; the bond statistics g) and fills
-:data:`~dynboltz.codegen.motif_template.MOTIF_MODULE` with them; that module
-includes ``motif_kernel.pxi`` (:data:`~dynboltz.codegen.motif_template.MOTIF_KERNEL`),
+the template ``codegen/kernels/motif_module.pyx.in`` with them; that module
+includes ``motif_kernel.pxi`` (from ``codegen/kernels/motif_kernel.pxi.in``),
 the fixed nogil kernel shared by every motif, which reads those tables.
 ``compile_motif`` builds both through the content-hash cache of
 :func:`~dynboltz.codegen.build.load_module` and returns the module's
@@ -27,13 +27,13 @@ from dynboltz.messages import invalid
 
 from .build import load_module
 from .emit import dynboltz_version
-from .motif_template import MOTIF_KERNEL, MOTIF_MODULE
+from .kernels import template
 from .names import check_module_name
 
 if TYPE_CHECKING:  # for annotations only: codegen never imports the generated layer
-    from dynboltz.generated.motif_library import MotifLibrary
+    from dynboltz.motif_library import MotifLibrary
 
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 """Bumped whenever the template or the tables change meaning."""
 
 REGENERATE_COMMAND = "python -m dynboltz.codegen.regenerate generated/"
@@ -57,43 +57,61 @@ _MODULE_PREFIX = "motif_"
 _INDEX_FILE = "motif_index.py"
 
 
-def _coupling_table(n_species):
+def _site_label(code, species):
+    return "_" if code == 0 else species[code - 1]
+
+
+def _type_label(stat_type, species):
+    """``site A`` or ``bond {A,_}`` for a statistic type of ``statistic_types``."""
+    names = [_site_label(c, species) for c in stat_type]
+    return f"site {names[0]}" if len(names) == 1 else "bond {" + ",".join(names) + "}"
+
+
+def _coupling_table(motif):
     """Index of J_ab in x for every (a, b) of site codes, -1 if a or b is empty."""
-    n = n_species + 1
-    table = [-1] * (n * n)
-    for k, (a, b) in enumerate(bond_pairs(n_species)):
-        table[a * n + b] = table[b * n + a] = n_species + k
-    return table
+    n = motif.n_species + 1
+    table = [[-1] * n for _ in range(n)]
+    for k, (a, b) in enumerate(bond_pairs(motif.n_species)):
+        table[a][b] = table[b][a] = motif.n_species + k
+    heading = " ".join(_site_label(b, motif.species) for b in range(n))
+    return [(row, f"a = {_site_label(a, motif.species)}: J index for b = {heading}")
+            for a, row in enumerate(table)]
 
 
-def _statistic_levels(n_species):
+def _statistic_levels(motif):
     """2 g_l(a, b): twice the per-bond statistic of parameter l (values 0, 1, 2)."""
-    n = n_species + 1
-    table = []
-    for alpha in range(1, n):
-        table += [(a == alpha) + (b == alpha) for a in range(n) for b in range(n)]
-    for alpha, beta in bond_pairs(n_species):
-        table += [2 * ({a, b} == {alpha, beta}) for a in range(n) for b in range(n)]
-    return table
+    n = motif.n_species + 1
+    rows = [[(a == alpha) + (b == alpha) for a in range(n) for b in range(n)]
+            for alpha in range(1, n)]
+    rows += [[2 * ({a, b} == {alpha, beta}) for a in range(n) for b in range(n)]
+             for alpha, beta in bond_pairs(motif.n_species)]
+    return [(row, f"2 g(a, b) of {name}, (a, b) row-major")
+            for row, name in zip(rows, motif.param_names)]
 
 
 def _term_tables(motif):
-    """Flat tables of d p_t/dt = Σ coef P(cluster) over every process and type t."""
-    process, stat, coef, start, codes = [], [], [], [0], []
+    """Tables of d p_t/dt = Σ coef P(cluster) over every process and type t, a row per term."""
+    types = statistic_types(motif.n_species, with_empty=True)
+    process, stat, coef, start, codes = [], [], [], [([0], "start of term 0")], []
     for r, terms in enumerate(motif.moment_table(with_empty=True)):
         for index, value, cluster in terms:
-            process.append(r)
-            stat.append(index)
-            coef.append(value)
-            codes.extend(cluster)
-            start.append(len(codes))
+            k = len(stat)
+            cluster_text = " ".join(_site_label(c, motif.species) for c in cluster)
+            label = (f"term {k}: {motif.process_names[r]}: "
+                     f"d p[{_type_label(types[index], motif.species)}]/dt += "
+                     f"{value:g} P({cluster_text})")
+            process.append(([r], label))
+            stat.append(([index], label))
+            coef.append(([value], label))
+            codes.append((list(cluster), label))
+            start.append(([start[-1][0][0] + len(cluster)], f"end of term {k}"))
     return {"_TERM_PROCESS": ("int", process), "_TERM_STAT": ("int", stat),
             "_TERM_COEF": ("double", coef), "_TERM_START": ("int", start),
             "_CODES": ("int", codes)}
 
 
 def motif_tables(motif: LatticeMotif) -> dict[str, tuple[str, list]]:
-    """Every table the kernel reads, as plain Python data.
+    """Every table the kernel reads, as plain Python data, a row per term it encodes.
 
     Parameters
     ----------
@@ -101,31 +119,41 @@ def motif_tables(motif: LatticeMotif) -> dict[str, tuple[str, list]]:
 
     Returns
     -------
-    dict of str to (str, list)
-        C array name -> (C element type, values).
+    dict of str to (str, list of (list, str))
+        C array name -> (C element type, rows); a row is its values and a comment
+        naming what they encode.  The C array is the rows concatenated.
     """
     types = statistic_types(motif.n_species, with_empty=True)
     tables = {
-        "_COUPLING": ("int", _coupling_table(motif.n_species)),
-        "_G2": ("int", _statistic_levels(motif.n_species)),
-        "_MAP": ("double", [float(v) for row in inverse_ising_map(motif.n_species)
-                            for v in row]),
-        "_STAT_A": ("int", [t[0] for t in types]),
-        "_STAT_B": ("int", [t[1] if len(t) == 2 else -1 for t in types]),
+        "_COUPLING": ("int", _coupling_table(motif)),
+        "_G2": ("int", _statistic_levels(motif)),
+        "_MAP": ("double", [([float(v) for v in row],
+                             f"{name} = row . ln p, columns in _STAT_A/_STAT_B order")
+                            for row, name in zip(inverse_ising_map(motif.n_species),
+                                                 motif.param_names)]),
+        "_STAT_A": ("int", [([t[0]], _type_label(t, motif.species)) for t in types]),
+        "_STAT_B": ("int", [([t[1] if len(t) == 2 else -1], _type_label(t, motif.species))
+                            for t in types]),
     }
     tables.update(_term_tables(motif))
     return tables
 
 
-def _c_array(name, kind, values):
-    items = [repr(float(v)) if kind == "double" else str(int(v)) for v in values] or ["0"]
-    lines = [", ".join(items[i:i + 12]) for i in range(0, len(items), 12)]
-    body = ",\n        ".join(lines)
-    return f"    static const {kind} {name}[{len(items)}] = {{\n        {body}}};"
+def _flat(rows):
+    return [v for values, _ in rows for v in values]
 
 
-def _declaration(name, kind, values):
-    return f"    const {kind} {name}[{max(len(values), 1)}]"
+def _c_array(name, kind, rows):
+    def item(v):
+        return repr(float(v)) if kind == "double" else str(int(v))
+    lines = [f"{', '.join(item(v) for v in values)},  /* {comment} */"
+             for values, comment in rows if values] or ["0,"]
+    body = "\n        ".join(lines)
+    return f"    static const {kind} {name}[{max(len(_flat(rows)), 1)}] = {{\n        {body}}};"
+
+
+def _declaration(name, kind, rows):
+    return f"    const {kind} {name}[{max(len(_flat(rows)), 1)}]"
 
 
 def _literal(value):
@@ -138,7 +166,8 @@ def _rules_literal(motif):
 
 
 def _symbolic_sha256(tables):
-    return hashlib.sha256(json.dumps(tables, sort_keys=True).encode()).hexdigest()
+    flat = {name: (kind, _flat(rows)) for name, (kind, rows) in tables.items()}
+    return hashlib.sha256(json.dumps(flat, sort_keys=True).encode()).hexdigest()
 
 
 def _generated_by(regenerate):
@@ -190,12 +219,12 @@ def emit_motif(motif: LatticeMotif, name: str = "motif", regenerate: str | None 
     tables = motif_tables(motif)
     n, size = motif.n_species + 1, motif.n_params
     regenerate = regenerate or "dynboltz.codegen.emit_motif(motif)"
-    source = MOTIF_MODULE.substitute(
+    source = template("motif_module.pyx.in").substitute(
         header=_header(motif, name, tables, regenerate),
         name=name, name_literal=repr(name),
         n_states=n, n_states_squared=n * n, n_params=size, n_params_squared=size * size,
-        n_processes=len(motif.process_names), n_statistics=len(tables["_STAT_A"][1]),
-        n_terms=len(tables["_TERM_STAT"][1]),
+        n_processes=len(motif.process_names), n_statistics=len(_flat(tables["_STAT_A"][1])),
+        n_terms=len(_flat(tables["_TERM_STAT"][1])),
         c_tables="\n".join(_c_array(key, *tables[key]) for key in sorted(tables)),
         table_declarations="\n".join(_declaration(key, *tables[key])
                                      for key in sorted(tables)),
@@ -205,7 +234,7 @@ def emit_motif(motif: LatticeMotif, name: str = "motif", regenerate: str | None 
         motif_hash=motif.motif_hash, symbolic_sha256=_symbolic_sha256(tables),
         generator_version=GENERATOR_VERSION, kernel_file=KERNEL_FILE,
     )
-    kernel = MOTIF_KERNEL.substitute(header="\n".join(_generated_by(regenerate)))
+    kernel = template("motif_kernel.pxi.in").substitute(header="\n".join(_generated_by(regenerate)))
     return {f"{name}.pyx": source, KERNEL_FILE: kernel}
 
 
@@ -223,7 +252,7 @@ def compile_motif(motif: LatticeMotif) -> MotifLibrary:
 
     Returns
     -------
-    dynboltz.generated.motif_library.MotifLibrary
+    dynboltz.motif_library.MotifLibrary
         ``moments``, ``hessian``, ``basis``, ``basis_jacobian`` (eq. 47–49,
         54, B2) of the motif, plus its names and ``rule_table()``.
 
@@ -245,18 +274,21 @@ def emit_builtin_library() -> dict[str, str]:
     -------
     dict of str to str
         ``motif_<name>.pyx`` for every entry of `BUILTIN_LIBRARY`, the shared
-        kernel they include (`KERNEL_FILE`), and ``motif_index.py`` mapping
-        each name to its module.
+        kernel they include (`KERNEL_FILE`), ``motif_index.py`` mapping
+        each name to its module, and the package files ``library.py`` (the
+        lazy loader) and ``__init__.py``: everything in ``generated/``.
     """
     sources = {}
     for name in sorted(BUILTIN_LIBRARY):
         motif = LatticeMotif.builtin(BUILTIN_LIBRARY[name])
         sources.update(emit_motif(motif, _MODULE_PREFIX + name, REGENERATE_COMMAND))
     index = {name: _MODULE_PREFIX + name for name in sorted(BUILTIN_LIBRARY)}
+    header = "\n".join(_generated_by(REGENERATE_COMMAND))
     sources[_INDEX_FILE] = (
-        f"# Generated by dynboltz.codegen.motif (generator {GENERATOR_VERSION}); "
-        f"do not edit.\n# Regenerate with: {REGENERATE_COMMAND}\n"
+        f"{header}\n"
         '"""Built-in lattice motif library: attribute name -> module in '
         'dynboltz.generated."""\n'
         f"MODULES = {_literal(index)}\n")
+    sources["library.py"] = template("library.py.in").substitute(header=header)
+    sources["__init__.py"] = template("generated_init.py.in").substitute(header=header)
     return sources

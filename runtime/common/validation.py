@@ -16,7 +16,7 @@ import numpy as np
 from dynboltz.messages import invalid
 
 if TYPE_CHECKING:  # annotations only: runtime never imports the symbolic layer
-    from dynboltz.generated.motif_library import MotifLibrary
+    from dynboltz.motif_library import MotifLibrary
     from dynboltz.runtime.lattice.reference import LatticeReference
     from dynboltz.symbolic.lattice_motif import LatticeMotif
 

@@ -29,7 +29,7 @@ from dynboltz.runtime.common.results import ConvergenceError
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 
 if TYPE_CHECKING:  # annotations only
-    from dynboltz.generated.motif_library import MotifLibrary
+    from dynboltz.motif_library import MotifLibrary
     from dynboltz.runtime.lattice.reference import LatticeReference
 
 __all__ = ["fit_parameters", "closed_form_parameters", "GIBBS_DEFAULTS",

@@ -35,7 +35,7 @@ from dynboltz.runtime.learning.reduced_ode import (PreparedIntegration, check_li
 from dynboltz.runtime.common.validation import check_choice, check_integer, invalid
 
 if TYPE_CHECKING:  # annotations only
-    from dynboltz.generated.motif_library import MotifLibrary
+    from dynboltz.motif_library import MotifLibrary
     from dynboltz.runtime.common.ensemble import Ensemble
 
 __all__ = ["trapezoid_weights", "moment_error", "awake_moments", "rate_gradient",

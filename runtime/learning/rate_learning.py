@@ -35,7 +35,7 @@ from dynboltz.runtime.common.validation import (check_choice, check_integer, che
                                          seed_entropy)
 
 if TYPE_CHECKING:  # annotations only
-    from dynboltz.generated.motif_library import MotifLibrary
+    from dynboltz.motif_library import MotifLibrary
     from dynboltz.runtime.common.ensemble import Ensemble
     from dynboltz.runtime.common.validation import SeedLike
 

@@ -23,7 +23,7 @@ from dynboltz.runtime.common.results import ConvergenceError
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 
 if TYPE_CHECKING:  # annotations only
-    from dynboltz.generated.motif_library import MotifLibrary
+    from dynboltz.motif_library import MotifLibrary
 
 __all__ = ["integrate", "adjoint_gradient", "Trajectory", "IntegrationError", "METHODS"]
 

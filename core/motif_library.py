@@ -1,12 +1,11 @@
 """`MotifLibrary`: the object a compiled lattice-motif module hands out.
 
-Plain Python (no sympy, no codegen import), so that ``dynboltz.generated``
-loads without the symbolic layer.  Where it sits in the one-way flow
-symbolic -> codegen -> generated -> runtime: codegen emits a module whose
-``library()`` function imports this class at call time; codegen's Python code
-never imports it, it only calls the compiled module's ``library()``
-(`dynboltz.codegen.compile_motif`), and the committed built-in modules are
-wrapped the same way by `dynboltz.generated.library`.
+The contract between generated code and the runtime, so it sits at the package root
+that every layer shares: plain Python (no sympy, no codegen import).  A generated
+module's ``library()`` wraps its compiled functions and C kernels in one; codegen
+only calls that function (`dynboltz.codegen.compile_motif`), the committed built-in
+modules are wrapped the same way by `dynboltz.generated.library`, and the runtime
+reads its attributes.
 """
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ import numpy as np
 
 
 class MotifLibrary:
-    """Compiled closure of one lattice motif (SPEC §4; eq. 47–49, 54, B2).
+    """Compiled closure of one lattice motif (eq. 47–49, 54, B2).
 
     Built by a generated module's ``library()``; not constructed by users.
 
@@ -26,7 +25,7 @@ class MotifLibrary:
     name : str
         Module name the library was generated under.
     species, param_names, moment_names, process_names : tuple of str
-        As in ``LatticeMotif``; parameters in SPEC §4 order.
+        As in ``LatticeMotif``; parameters in parameter order.
     n_species, n_params, n_processes : int
         S, L = S + S(S+1)/2 and P.
     motif_hash : str
@@ -40,7 +39,7 @@ class MotifLibrary:
         ``void kernel(const double* x, double* basis, double* jacobian)
         noexcept nogil`` writing basis (P, L) and, unless ``jacobian`` is
         NULL, basis_jacobian (P, L, L) at one finite x, for compiled
-        integrators of eq. 52 and 54 (``dynboltz.runtime.learning.rate_learning``).
+        integrators of eq. 52 and 54 (``dynboltz.runtime.learning``).
     moments_kernel : PyCapsule
         Named ``"dynboltz.motif.moments_and_log_eigenvalue"``; holds
         ``void kernel(const double* x, double* moments, double* log_eigenvalue)
