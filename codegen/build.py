@@ -11,7 +11,9 @@ Concurrency: a build takes an ``fcntl`` lock per module, compiles in a private
 temporary directory inside the cache and renames it into place, so readers see
 either a complete entry or none, and concurrent builders of the same module
 end with one entry.  A cache hit imports the shared object by path without
-starting a compiler or importing Cython.
+starting a compiler or importing Cython.  Build, stale and cleared folders that a
+killed process left (nothing in them changed for ``STALE_SECONDS``) are removed by
+the next build or `clear_cache`.
 """
 from __future__ import annotations
 
@@ -30,11 +32,12 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from dynboltz.atomic_files import atomic_writer
+from dynboltz.atomic_files import STALE_SECONDS, atomic_writer, plain_mode
 from dynboltz.messages import invalid
 
 from .names import check_module_name
@@ -136,6 +139,7 @@ def clear_cache() -> None:
     process.
     """
     modules = cache_dir() / "modules"
+    _remove_abandoned_folders(cache_dir())
     if not modules.exists():
         return
     doomed = Path(tempfile.mkdtemp(prefix=".cleared-", dir=cache_dir()))
@@ -210,6 +214,7 @@ def load_module(sources: Mapping[str, str], name_hint: str) -> ModuleType:
     module = _import_entry(entry, module_name, key)
     if module is None:
         _check_writable(entry.parent)
+        _remove_abandoned_folders(entry.parent)
         with _locked(entry):
             module = _import_entry(entry, module_name, key)
             if module is None:
@@ -319,9 +324,37 @@ def _locked(entry):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# the temporary folders of _build_entry and clear_cache
+_TEMPORARY_FOLDER = re.compile(r"^\.(?:.+\.(?:build|stale)|cleared)-")
+
+
+def _last_change(folder):
+    newest = folder.lstat().st_mtime
+    for path in folder.rglob("*"):
+        with contextlib.suppress(FileNotFoundError):
+            newest = max(newest, path.lstat().st_mtime)
+    return newest
+
+
+def _remove_abandoned_folders(directory):
+    """Remove temporary folders in ``directory`` that nothing changed for a long time."""
+    try:
+        candidates = [path for path in Path(directory).iterdir()
+                      if _TEMPORARY_FOLDER.match(path.name) and path.is_dir()
+                      and not path.is_symlink()]
+    except FileNotFoundError:
+        return
+    for folder in candidates:
+        with contextlib.suppress(FileNotFoundError):
+            if time.time() - _last_change(folder) > STALE_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
 def _build_entry(sources, entry, module_name, key):
     """Build into a temporary directory, then rename it over ``entry``."""
     workdir = Path(tempfile.mkdtemp(prefix=f".{module_name}.build-", dir=entry.parent))
+    # mkdtemp gives 0700; the entry gets the mode a plain mkdir would
+    os.chmod(workdir, plain_mode(folder=True))
     try:
         write_sources(_renamed_sources(sources, module_name), workdir)
         _run_build(workdir, module_name)

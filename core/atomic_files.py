@@ -9,9 +9,13 @@ afterwards (emptied, truncated, replaced) into a `DamagedFileError` naming it.
 """
 from __future__ import annotations
 
+import errno
+import fnmatch
 import json
 import os
+import re
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -23,7 +27,17 @@ import numpy as np
 
 from dynboltz.messages import invalid
 
-__all__ = ["atomic_writer", "read_npz", "damaged_file_error", "DamagedFileError"]
+__all__ = ["atomic_writer", "read_npz", "damaged_file_error", "DamagedFileError",
+           "remove_stale_temporaries", "plain_mode", "STALE_SECONDS",
+           "check_writable_folder"]
+
+STALE_SECONDS = 3600.0
+"""Age (s since the last change) after which a leftover temporary file or build folder
+is taken as abandoned by a killed process and removed; writes take seconds, so a file
+this old is nobody's work in progress."""
+
+# the names tempfile.mkstemp(prefix=".<name>.") gives: 8 characters of its alphabet
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}$")
 
 
 class DamagedFileError(ValueError):
@@ -75,7 +89,17 @@ def read_npz(path: os.PathLike | str, names: Sequence[str], param: str, function
             raise ValueError(f"no {', '.join(missing)} in it")
         for name in [name for name in entries if name.endswith("_json")]:
             entries[name] = json.loads(str(entries[name]))
-    except (ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+    except (ValueError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
+            RuntimeError) as error:
+        # flipped bytes in the zip headers surface as an unknown zip version
+        # (NotImplementedError) or an "encrypted" flag (RuntimeError)
+        raise damaged_file_error(path, param, function, way_out,
+                                 f"{type(error).__name__}: {error}") from error
+    except OSError as error:
+        # a seek to an offset a damaged header gives is EINVAL; any other OSError is
+        # the device's or the permissions', not the content's
+        if error.errno != errno.EINVAL:
+            raise
         raise damaged_file_error(path, param, function, way_out,
                                  f"{type(error).__name__}: {error}") from error
     return entries
@@ -96,6 +120,55 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def plain_mode(folder: bool = False) -> int:
+    """The permission bits a plain ``open`` (or ``mkdir`` if ``folder``) gives now.
+
+    ``0o666`` (``0o777``) under the current umask; ``mkstemp`` and ``mkdtemp`` give
+    the owner alone access, which a file or folder renamed into place must not keep.
+    """
+    return (0o777 if folder else 0o666) & ~_umask()
+
+
+def remove_stale_temporaries(folder: os.PathLike | str, names: str = "*",
+                             max_age: float = STALE_SECONDS) -> list[Path]:
+    """Delete temporary files of `atomic_writer` that a killed process left in ``folder``.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The destination folder; a missing folder has nothing to clean.
+    names : str
+        Glob of the destination file names whose temporaries may go (e.g.
+        ``"replicate_*.npz"``), so that no file of another program is touched.
+    max_age : float
+        Only temporaries unchanged for this many seconds are removed: a younger one
+        may be another process's write in progress.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+    """
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name)
+        if not match or not fnmatch.fnmatchcase(match["name"], names):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and \
+                    now - entry.stat(follow_symlinks=False).st_mtime > max_age:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except FileNotFoundError:  # another process cleaned it first
+            continue
+    return removed
 
 
 @contextmanager
@@ -128,9 +201,55 @@ def atomic_writer(path: os.PathLike | str, mode: str = "wb") -> Iterator[IO]:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
+        os.chmod(temporary, plain_mode())
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+def check_writable_folder(folder: os.PathLike | str, param: str, function: str,
+                          error: type[BaseException] = ValueError) -> Path:
+    """Check, before any work, that ``folder`` is or can become a writable directory.
+
+    Creates the missing folders and a temporary file to try, then removes what it
+    created, so a run that fails later leaves no empty output folder behind.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+    param, function : str
+        Argument and public function named in the error message.
+    error : type of BaseException
+        Raised on failure: ``ValueError``, or ``SystemExit`` on the command line.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    error
+        "`<param>` of `<function>` must be `a writable directory`; got `<folder>`
+        (<the operating system's reason>)", e.g. for a file, a read-only folder
+        or ``/proc``.
+    """
+    folder = Path(folder)
+    created = []
+    try:
+        for ancestor in reversed((folder, *folder.parents)):
+            if ancestor.exists() and not ancestor.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, f"{ancestor} is not a directory")
+            if not ancestor.exists():
+                ancestor.mkdir()
+                created.append(ancestor)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as problem:
+        message = invalid(param, function, "a writable directory", str(folder))
+        raise error(f"{message} ({problem.strerror or problem})") from None
+    finally:
+        for made in reversed(created):
+            made.rmdir()
+    return folder

@@ -65,8 +65,14 @@ def _parse_weight(text, where):
     except (ValueError, ZeroDivisionError):
         raise invalid(where, "parse_rule", "a positive finite number before ':'",
                       text.strip()) from None
-    if weight <= 0 or not math.isfinite(float(weight)):
-        raise invalid(where, "parse_rule", "a positive finite number before ':'",
+    try:
+        rounded = float(weight)
+    except OverflowError:
+        rounded = math.inf
+    # the engine runs on float64 rates: 1e-400 would silently become 0, 1e400 infinite
+    if weight <= 0 or not 0 < rounded < math.inf:
+        raise invalid(where, "parse_rule", "a positive finite number before ':', "
+                      "representable in float64 (between about 5e-324 and 1.8e308)",
                       text.strip())
     return weight
 
@@ -140,7 +146,9 @@ def validate_species(species: Sequence[str], function: str = "LatticeMotif") -> 
     Parameters
     ----------
     species : sequence of str
-        Names starting with a letter (letters, digits, ``_``), all distinct.
+        Names starting with a letter (letters, digits, ``_``), all distinct, and no
+        two pairs a ≤ b concatenating to the same name (``A``, ``AA``, ``AAA`` would:
+        J_A + AAA = J_AA + AA).
     function : str
         Name used in error messages.
 
@@ -162,7 +170,22 @@ def validate_species(species: Sequence[str], function: str = "LatticeMotif") -> 
     if duplicates:
         raise invalid("species", function, "distinct names",
                       f"{duplicates[0]!r} repeated")
+    _check_pair_names(names, function)
     return names
+
+
+def _check_pair_names(names, function):
+    # Couplings and bond moments are named by concatenation (J_AB, Delta_AB), which
+    # keeps the built-in names; species like A, AA, AAA would give J_AAAA twice.
+    pairs = {}
+    for i, a in enumerate(names):
+        for b in names[i:]:
+            pairs.setdefault(a + b, []).append(f"{a!r} with {b!r}")
+    for joined, which in pairs.items():
+        if len(which) > 1:
+            raise invalid("species", function, "names whose pairs concatenate to distinct "
+                          "names (they name the couplings J_<a><b>): rename a species",
+                          f"{' and '.join(which)} both give J_{joined}")
 
 
 def _process_items(processes, function):

@@ -20,11 +20,14 @@ from dataclasses import dataclass
 
 from dynboltz.messages import invalid
 
-__all__ = ["Reaction", "parse_reaction"]
+__all__ = ["Reaction", "parse_reaction", "MAX_COEFFICIENT"]
 
 _ARROW = "->"
 _EMPTY = ("0", "∅")
 _GLUED_TERM = re.compile(r"^(?P<coefficient>[0-9]*)(?P<species>.*)$")
+MAX_COEFFICIENT = 2 ** 62
+"""Largest coefficient of a species on one side: stoichiometry is stored as int64, and
+the change q − r of any two such coefficients must fit too."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,8 @@ def parse_reaction(text: str) -> Reaction:
         If ``text`` is not a string.
     ValueError
         Naming the reaction text, for a missing or repeated arrow, an empty side
-        written without ``0``, a bad coefficient, a token that is not a species,
+        written without ``0``, a bad coefficient (not a positive integer, or above
+        `MAX_COEFFICIENT`), a token that is not a species,
         or a reaction whose two sides are equal (it changes nothing).
     """
     if not isinstance(text, str):
@@ -117,6 +121,10 @@ def _parse_side(side, text):
     for term in stripped.split("+"):
         name, coefficient = _parse_term(term.strip(), text)
         counts[name] = counts.get(name, 0) + coefficient
+        if counts[name] > MAX_COEFFICIENT:
+            raise invalid("text", "parse_reaction",
+                          f"coefficients of at most 2**62 per species and side (stored as "
+                          f"int64; {name} has {counts[name]})", text)
     return tuple(counts.items())
 
 

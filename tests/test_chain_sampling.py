@@ -188,3 +188,19 @@ def test_rejects_bad_arguments(kwargs, match):
 def test_rejects_a_lib_without_species_count():
     with pytest.raises(TypeError, match="`lib` of `sample` must be"):
         sample(object(), np.zeros(2), N=10)
+
+
+@pytest.mark.parametrize("x", [[9e307, 0.0], [1e308, 1e308], [-1e308, -1e308],
+                               [1.7e308, 1.7e308]])
+def test_parameters_whose_log_transfer_matrix_overflows_are_refused(x):
+    # [9e307, 0] used to give density 0.51 where the chain is fully occupied
+    with pytest.raises(ValueError, match=r"^`x` of `sample` must be `parameters whose "
+                       r"ln T\(a, b\) = \(h_a \+ h_b\)/2 \+ J_ab are all finite"):
+        sample(library.barw, np.array(x), N=1000, seed=0)
+
+
+@pytest.mark.parametrize("x", [[1e307, 0.0], [0.0, 1e308], [8e307, 0.0]])
+def test_huge_parameters_that_fit_give_the_exact_frozen_chain(x):
+    # ln T stays finite: every site is occupied, as the moments say
+    np.testing.assert_array_equal(sample(library.barw, np.array(x), N=1000, n=3, seed=0), 1)
+    np.testing.assert_array_equal(library.barw.moments(np.array(x)), 1.0)

@@ -11,7 +11,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -263,3 +265,50 @@ def test_failed_write_leaves_old_content_and_no_temporary_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pyx", "b.pyx"]
     assert (tmp_path / "a.pyx").read_text() == "new a\n"
     assert (tmp_path / "b.pyx").read_text() == "old b\n"
+
+
+def _current_umask():
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def test_a_cache_entry_folder_gets_the_mode_a_plain_mkdir_gives(built_cache):
+    # it used to keep mkdtemp's 0700
+    cache, _ = built_cache
+    (entry,) = entries(cache)
+    assert entry.stat().st_mode & 0o777 == 0o777 & ~_current_umask()
+
+
+def _aged(path, age):
+    stamp = time.time() - age
+    for inner in [path, *path.rglob("*")]:
+        os.utime(inner, (stamp, stamp), follow_symlinks=False)
+    return path
+
+
+def test_the_next_build_removes_folders_that_killed_builds_left(tmp_path, monkeypatch):
+    monkeypatch.setenv("DYNBOLTZ_CACHE", str(tmp_path))
+    modules = tmp_path / "modules"
+    old = build.STALE_SECONDS + 60
+    folders = {}
+    for name in (".m_1.build-abc", ".m_2.stale-def", ".m_3.build-ghi", ".m_4.build-jkl",
+                 "user_folder", ".other"):
+        (modules / name / "build").mkdir(parents=True)
+        (modules / name / "build" / "m.o").write_bytes(b"object")
+        folders[name] = _aged(modules / name, old)
+    _aged(modules / ".m_3.build-ghi", 10)  # a build in progress
+    (folders[".m_4.build-jkl"] / "build" / "m.o").touch()  # still writing inside it
+
+    def killed_build(workdir, module_name):
+        raise CompileError("stopped", ["cc"], "")
+
+    monkeypatch.setattr(build, "_run_build", killed_build)
+    with pytest.raises(CompileError):
+        load_module({"m.pyx": "x = 1\n"}, "m")
+    assert sorted(p.name for p in modules.iterdir() if p.is_dir()) == [
+        ".m_3.build-ghi", ".m_4.build-jkl", ".other", "user_folder"]
+    # clear_cache does the same for the folders of a clear_cache that was killed
+    cleared = _aged(Path(tempfile.mkdtemp(prefix=".cleared-", dir=tmp_path)), old)
+    clear_cache()
+    assert not cleared.exists()

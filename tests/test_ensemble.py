@@ -1,7 +1,13 @@
 """Ensembles (runtime/ensemble.py): seeds, pools, dask, checkpoints and resume."""
 import errno
+import json
 import os
 import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -13,6 +19,8 @@ from dynboltz.runtime.common.ensemble import fingerprint, load_ensemble, run_ens
 from dynboltz.runtime.lattice import simulate
 from dynboltz.runtime.lattice.reference import LatticeReference
 from dynboltz.symbolic.lattice_motif import LatticeMotif
+
+import interruptible_runs
 
 RATES = {"branching": 1.0, "annihilation": 0.5, "diffusion": 2.0}
 
@@ -271,3 +279,193 @@ def test_simulate_resumes_from_checkpoint(tmp_path):
     resumed = _barw(workers=2, save=path)
     assert np.array_equal(resumed.moments[:3], full.moments[:3] + 1.0)  # kept, not rerun
     assert np.array_equal(resumed.moments[3:], full.moments[3:])
+
+
+def _valid_parts(save, n_times=4):
+    found = {}
+    for part in interruptible_runs.parts(save):
+        entries = atomic_files.read_npz(part, ["moments", "events"], "save", "test", "-")
+        assert entries["moments"].shape == (n_times, 2)
+        found[int(part.stem.split("_")[1])] = entries["moments"]
+    return found
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads /proc")
+def test_ctrl_c_on_a_pool_stops_at_once_and_keeps_every_finished_replicate(tmp_path):
+    # It used to go on for the whole chunk queue and then save nothing.
+    save = tmp_path / "run.npz"
+    child = interruptible_runs.start(save=str(save), replicates=2000, workers=2,
+                                     n_sites=20000, facade=True)
+    try:
+        assert interruptible_runs.wait_until(
+            lambda: len(interruptible_runs.parts(save)) >= 4, 120)
+        workers = interruptible_runs.children(child.pid)
+        before = len(interruptible_runs.parts(save))
+        signalled = time.monotonic()
+        os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        _, stderr = child.communicate(timeout=60)
+        stopped = time.monotonic() - signalled
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+    assert "KeyboardInterrupt" in stderr and child.returncode != 0
+    # 2000 replicates take minutes; the pool must stop within a replicate or two
+    assert stopped < 10, stopped
+    kept = _valid_parts(save)
+    assert len(kept) >= before
+    assert workers and interruptible_runs.wait_until(
+        lambda: not any(interruptible_runs.alive(pid) for pid in workers), 5)
+    # what was kept is what an uninterrupted run computes
+    reference = interruptible_runs.run(save=None, replicates=max(kept) + 1, workers=1,
+                                       n_sites=20000, facade=True)
+    for r, moments in kept.items():
+        assert np.array_equal(moments, reference.moments[r])
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads /proc")
+def test_pool_workers_die_with_a_killed_parent(tmp_path):
+    save = tmp_path / "run.npz"
+    child = interruptible_runs.start(save=str(save), replicates=2000, workers=2,
+                                     n_sites=20000, facade=True)
+    try:
+        assert interruptible_runs.wait_until(
+            lambda: len(interruptible_runs.parts(save)) >= 2, 120)
+        workers = interruptible_runs.children(child.pid)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+        # they used to be re-parented and compute on
+        assert workers and interruptible_runs.wait_until(
+            lambda: not any(interruptible_runs.alive(pid) for pid in workers), 5)
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)
+    _valid_parts(save)
+
+
+_ORPHAN = textwrap.dedent("""
+    import os, time
+    from dynboltz.runtime.common import ensemble
+    parent = os.getpid()
+    orphan = os.fork()
+    if orphan == 0:
+        ensemble._watch_parent(parent)  # returns only by exiting the process
+        os._exit(0)
+    print(orphan, flush=True)
+    time.sleep(0.3)
+    os._exit(0)  # the orphan is re-parented now
+    """)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_the_watchdog_ends_an_orphaned_worker():
+    # the portable fallback of the Linux death signal, on its own
+    child = subprocess.Popen([sys.executable, "-c", _ORPHAN], stdout=subprocess.PIPE,
+                             text=True)
+    orphan = int(child.stdout.readline())
+    child.wait(timeout=30)
+    assert interruptible_runs.wait_until(lambda: not interruptible_runs.alive(orphan), 10)
+
+
+def _interrupted_squares(path, replicates=4, fail_at=3):
+    times, metadata = np.arange(3.0), {"name": "squares"}
+    with pytest.raises(_Interrupted):
+        run_ensemble(_FailingTask(_square_task, fail_at), replicates, times, metadata,
+                     workers=1, save=path)
+    return times, metadata
+
+
+def test_random_bytes_in_the_fingerprint_name_the_save_and_clear_with_overwrite(tmp_path):
+    # they used to escape as a UnicodeDecodeError
+    path = tmp_path / "run.npz"
+    times, metadata = _interrupted_squares(path)
+    (tmp_path / "run.npz.parts" / "fingerprint.txt").write_bytes(
+        np.random.default_rng(1).bytes(64) + b"\xff")
+    with pytest.raises(ValueError, match=rf"^`save` of `run_ensemble` .*overwrite=True.*; "
+                       rf"got `'{re.escape(str(path))}'`$"):
+        run_ensemble(_square_task, 4, times, metadata, workers=1, save=path)
+    resumed = run_ensemble(_square_task, 4, times, metadata, workers=1, save=path,
+                           overwrite=True)
+    assert np.array_equal(resumed.moments,
+                          run_ensemble(_square_task, 4, times, metadata, workers=1).moments)
+
+
+def test_parts_without_a_fingerprint_are_foreign(tmp_path):
+    path = tmp_path / "run.npz"
+    times, metadata = _interrupted_squares(path)
+    (tmp_path / "run.npz.parts" / "fingerprint.txt").unlink()
+    with pytest.raises(ValueError, match="`save` of `run_ensemble`.*overwrite=True"):
+        run_ensemble(_square_task, 4, times, metadata, workers=1, save=path)
+
+
+def test_a_part_of_the_wrong_shape_is_named_damage_and_clears_with_overwrite(tmp_path):
+    # it used to reach numpy's concatenate message
+    path = tmp_path / "barw.npz"
+    full = _barw(workers=1, save=path)
+    path.unlink()
+    parts = tmp_path / "barw.npz.parts"
+    parts.mkdir()
+    (parts / "fingerprint.txt").write_text(full.metadata["fingerprint"])
+    part = parts / "replicate_00000000.npz"
+    np.savez(part, moments=np.ones((4, 2)), events=3)
+    with pytest.raises(DamagedFileError, match=rf"got `'{re.escape(str(part))} \(moments "
+                       r"has shape \(4, 2\), not \(5, 2\)\)'`$"):
+        _barw(workers=1, save=path)
+    assert np.array_equal(_barw(workers=1, save=path, overwrite=True).moments, full.moments)
+
+
+def _fewer_replicates(path, good):
+    np.savez(path, times=good.times, moments=good.moments[:1],
+             metadata_json=np.array(json.dumps(good.metadata)))
+
+
+def _flipped_zip_version(path, good):
+    # the "version needed" of the first central directory entry: NotImplementedError
+    data = bytearray(path.read_bytes())
+    data[data.index(b"PK\x01\x02") + 6] = 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (_fewer_replicates, r"moments has shape \(1, 5, 2\), not \(2, 5, 2\)"),
+    (_flipped_zip_version, r"NotImplementedError: ")])
+def test_a_damaged_save_names_the_file_and_clears_with_overwrite(tmp_path, damage, reason):
+    path = tmp_path / "barw.npz"
+    good = _barw(workers=1, replicates=2, save=path)
+    damage(path, good)
+    with pytest.raises(DamagedFileError, match=rf"{re.escape(str(path))} \({reason}"):
+        _barw(workers=1, replicates=2, save=path)
+    assert np.array_equal(_barw(workers=1, replicates=2, save=path, overwrite=True).moments,
+                          good.moments)
+
+
+def test_leftovers_of_a_killed_run_are_cleaned_by_the_next_use(tmp_path):
+    path = tmp_path / "barw.npz"
+    good = _barw(workers=1, replicates=2, save=path)
+    # killed while removing its parts: the folder and its stamp survived
+    parts = tmp_path / "barw.npz.parts"
+    parts.mkdir()
+    (parts / "fingerprint.txt").write_text(good.metadata["fingerprint"])
+    # killed while writing: stale temporaries next to the result and in the parts
+    stale = [tmp_path / ".barw.npz.k1ll3d_x", parts / ".replicate_00000001.npz.abcdefgh"]
+    young = tmp_path / ".barw.npz.1n_fl1ght"
+    for leftover in stale + [young]:
+        leftover.write_bytes(b"half a file")
+    for leftover in stale:
+        os.utime(leftover, (time.time() - 2 * atomic_files.STALE_SECONDS,) * 2)
+    assert np.array_equal(_barw(workers=1, replicates=2, save=path).moments, good.moments)
+    assert not parts.exists() and not stale[0].exists()
+    assert young.exists()  # perhaps another process's write in progress
+
+
+def test_a_result_that_cannot_fit_in_memory_is_refused_with_the_estimate():
+    with pytest.raises(ValueError, match=r"^`replicates` of `simulate` must be `small "
+                       r"enough for the result \(about [\d.]+ TB\) to fit in the .* of "
+                       r"memory available: run fewer replicates"):
+        _barw(replicates=99_999_999_999)
+
+
+@pytest.mark.parametrize("x0", [[1e308, 0.0], [1e308, 1e308], [9e307, 9e307]])
+def test_parameters_whose_transfer_matrix_overflows_are_refused(x0):
+    # they used to give silently wrong lattices
+    with pytest.raises(ValueError, match=r"^`initial` of `simulate` must be `parameters "
+                       r"whose ln T"):
+        _barw(initial=np.array(x0))

@@ -250,3 +250,43 @@ def test_wrong_types_are_named(change, match):
     arguments.update(change)
     with pytest.raises(TypeError, match=match):
         simulate(**arguments)
+
+
+_INT64_MAX = 2**63 - 1
+
+
+@pytest.mark.parametrize("initial", [np.array([2**64 - 1], dtype=np.uint64),
+                                     np.array([2**63], dtype=np.uint64)])
+def test_counts_beyond_int64_are_refused_not_wrapped(initial):
+    # 2**64 - 1 as uint64 used to run as -1
+    net = WellMixed({"death": "A -> 0"})
+    with pytest.raises(ValueError, match=r"^`initial` of `simulate` must be `counts of at "
+                       r"most 2\*\*63 - 1"):
+        simulate(net, {"death": 1.0}, initial, [0.0, 1.0], 1, seed=0)
+    largest = simulate(net, {"death": 0.0}, np.array([_INT64_MAX], dtype=np.uint64),
+                       [0.0, 1.0], 1, seed=0)
+    assert largest.tolist() == [[[_INT64_MAX], [_INT64_MAX]]]
+
+
+def test_a_count_that_would_overflow_stops_the_run_naming_species_and_time():
+    # birth from 2**63 - 5 used to wrap to -2**63
+    net = WellMixed({"death": "A -> 0", "birth": "B -> B + B"})  # B is species 1
+    with pytest.raises(OverflowError, match=r"^the count of species 'B' would exceed "
+                       r"2\*\*63 - 1 \(the largest int64\) in trajectory 0 at t = "
+                       r"[0-9.e+-]+; "):
+        simulate(net, {"death": 0.0, "birth": 1.0}, [3, _INT64_MAX - 4], [0.0, 1.0], 1,
+                 seed=0)
+    # counts at the limit are no error by themselves: no event before t = 1e-30 here
+    # (the mean waiting time is 1 / (2**63 - 2) ~ 1e-19)
+    near = simulate(WellMixed({"birth": "B -> B + B"}), {"birth": 1.0}, [_INT64_MAX - 1],
+                    [0.0, 1e-30], 1, seed=0)
+    assert near.tolist() == [[[_INT64_MAX - 1], [_INT64_MAX - 1]]]
+
+
+def test_trajectories_that_cannot_fit_in_memory_are_refused_with_the_estimate():
+    net = WellMixed({"death": "A -> 0"})
+    with pytest.raises(ValueError, match=r"^`n` of `simulate` must be `small enough for "
+                       r"the result \(about 2.4 TB\) to fit in the .* of memory "
+                       r"available: simulate fewer trajectories or times per call`; "
+                       r"got `99999999999`$"):
+        simulate(net, {"death": 1.0}, [1], [0.0, 1.0], 99_999_999_999, seed=0)

@@ -140,3 +140,35 @@ def test_rule_table_is_plain_data():
     lhs, rhs, weight = table[0][0]
     assert lhs.dtype == np.int64 and isinstance(weight, float) and weight == 0.5
     assert lhs.tolist() == [1, 2] and rhs.tolist() == [3, 0]
+
+
+@pytest.mark.parametrize("weight", ["1e-400", "1e400", "1" + "0" * 400, "1/1" + "0" * 400])
+def test_weights_that_float64_cannot_hold_are_refused(weight):
+    # 1e-400 used to become a rate of 0, 1e400 a bare OverflowError
+    with pytest.raises(ValueError, match=r"must be `a positive finite number before ':', "
+                       r"representable in float64"):
+        parse_rule(f"{weight}: A _ -> _ A", ["A"])
+
+
+def test_the_smallest_and_largest_float64_weights_are_kept():
+    for weight in ("5e-324", "1.7e308"):
+        rule = parse_rule(f"{weight}: A _ -> _ A", ["A"])
+        assert float(rule.weight) == float(weight) > 0
+
+
+@pytest.mark.parametrize("species, clash", [
+    (["A", "AA", "AAA"], "'A' with 'AAA' and 'AA' with 'AA' both give J_AAAA"),
+    (["A", "B", "AB", "BAB"], "'A' with 'BAB' and 'AB' with 'AB' both give J_ABAB"),
+    (["AB", "C", "A", "BC"], "'AB' with 'C' and 'A' with 'BC' both give J_ABC"),
+])
+def test_species_whose_coupling_names_collide_are_refused(species, clash):
+    # A, AA, AAA used to give the parameter name J_AAAA twice
+    with pytest.raises(ValueError, match=r"^`species` of `LatticeMotif` must be `names "
+                       r"whose pairs concatenate to distinct names") as raised:
+        LatticeMotif(species, {"hop": [f"{species[0]} _ -> _ {species[0]}"]})
+    assert clash in str(raised.value)
+
+
+def test_species_of_several_letters_keep_the_concatenated_names():
+    motif = LatticeMotif(["Ab", "Cd"], {"hop": ["Ab _ -> _ Ab"]})
+    assert motif.param_names == ("h_Ab", "h_Cd", "J_AbAb", "J_AbCd", "J_CdCd")

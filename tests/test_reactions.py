@@ -50,6 +50,15 @@ def test_parse_reaction_rejects_with_the_text(text):
     assert repr(text) in str(info.value)
 
 
+@pytest.mark.parametrize("text", [f"A -> {10 ** 20} A", f"{2 ** 62} A + A -> 0"])
+def test_coefficients_beyond_int64_stoichiometry_are_refused_by_name(text):
+    # 10**20 used to escape as "OverflowError: Python int too large to convert to C long"
+    # from WellMixed.stoichiometry, far from the reaction that caused it
+    with pytest.raises(ValueError, match=r"at most 2\*\*62 per species and side.* A has"):
+        WellMixed({"r": text})
+    assert parse_reaction(f"A -> {2 ** 62} A").products == (("A", 2 ** 62),)
+
+
 def test_parse_reaction_rejects_non_string():
     with pytest.raises(TypeError, match="parse_reaction"):
         parse_reaction(("A", "B"))

@@ -4,7 +4,8 @@ A checkpoint holds named float arrays plus a JSON header (``fingerprint`` of
 the run's arguments, ``iteration`` and any other plain values).  It is
 written with `atomic_writer`, so an interrupted write (Ctrl-C, a crash)
 leaves the previous checkpoint intact, and read back only when its
-fingerprint matches the run that wants to resume.
+fingerprint matches the run that wants to resume; reading it removes the stale
+temporary files that a killed write left beside it.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.atomic_files import atomic_writer, read_npz
+from dynboltz.atomic_files import atomic_writer, read_npz, remove_stale_temporaries
 from dynboltz.runtime.common.validation import invalid
 
 
@@ -67,6 +68,8 @@ def load_checkpoint(path: os.PathLike | str, fingerprint: str, function: str
         The file is not a checkpoint or was written by a run with other
         arguments.
     """
+    # a run killed while writing left a temporary file next to the checkpoint
+    remove_stale_temporaries(Path(path).parent, Path(path).name)
     if not Path(path).exists():
         return None
     arrays = read_npz(path, ["header_json"], "checkpoint", function,

@@ -9,15 +9,28 @@ Checkpoints: with ``save="run.npz"`` every finished replicate is written atomica
 ``run.npz.parts/replicate_<r>.npz`` next to a fingerprint of the arguments; re-running
 the same call runs only the missing replicates, writes ``run.npz`` atomically and removes
 the parts. A complete ``run.npz`` with the same fingerprint is loaded, not recomputed.
+
+Interruption: each replicate is saved the moment it arrives (``kill -9`` of the parent
+loses at most two finished replicates per worker of a local pool); Ctrl-C
+kills the workers at once and keeps everything finished; workers die with their parent
+(``PR_SET_PDEATHSIG`` on Linux, and a thread that watches the parent everywhere).
+Temporary files older than ``atomic_files.STALE_SECONDS`` that a killed run left are removed when the
+same ``save`` is used again.
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import itertools
 import json
 import os
 import shutil
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +38,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.atomic_files import (DamagedFileError, atomic_writer, damaged_file_error,
-                                          read_npz)
+from dynboltz.atomic_files import (DamagedFileError, atomic_writer,
+                                   damaged_file_error, read_npz, remove_stale_temporaries)
 from dynboltz.runtime.common.validation import check_integer, invalid
 
 
@@ -101,101 +114,236 @@ def fingerprint(metadata: Mapping[str, object], arrays: Iterable[ArrayLike] = ()
     return digest.hexdigest()
 
 
-def _run_chunk(task, replicates, rows):
-    return [(r, task(r, row)) for r, row in zip(replicates, rows)]
+def _row(initial_rows, r):
+    return None if initial_rows is None else initial_rows[r]
 
 
-def _chunks(missing, initial_rows, n_chunks):
-    for part in np.array_split(np.asarray(missing, dtype=np.int64), n_chunks):
-        if part.size:
-            rows = [None] * part.size if initial_rows is None else \
-                [initial_rows[r] for r in part]
-            yield [int(r) for r in part], rows
+def _serial_results(task, missing, initial_rows, keep):
+    for r in missing:
+        keep(r, task(r, _row(initial_rows, r)))
 
 
-def _dask_results(client, task, chunks):
+def _dask_results(client, task, missing, initial_rows, keep):
     from dask.distributed import Client, as_completed as dask_completed
     own = isinstance(client, str)
     client = Client(client) if own else client
+    futures = []
     try:
         task_future = client.scatter(task, broadcast=True)
-        futures = [client.submit(_run_chunk, task_future, r, rows, pure=False)
-                   for r, rows in chunks]
-        for future in dask_completed(futures):
-            yield from future.result()
+        todo = iter(missing)
+        window = 4 * max(1, sum(client.nthreads().values()))
+        def submit(r):
+            futures.append(client.submit(_call, task_future, r, _row(initial_rows, r),
+                                         pure=False))
+            return futures[-1]
+
+        running = dask_completed([submit(r) for r in itertools.islice(todo, window)])
+        for future in running:
+            keep(*future.result())
+            for r in itertools.islice(todo, 1):
+                running.add(submit(r))
     finally:
+        client.cancel(futures)
         if own:
             client.close()
 
 
-def _pool_results(task, chunks, workers):
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_run_chunk, task, r, rows) for r, rows in chunks]
-        for future in as_completed(futures):
-            yield from future.result()
+def _call(task, r, row):
+    return r, task(r, row)
 
 
-def _results(task, missing, initial_rows, client, workers):
+_WORKER_TASK = None
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_WATCH_SECONDS = 0.5
+
+
+def _start_worker(task, parent):
+    """Pool initializer: hold the task, leave Ctrl-C to the parent, die with it."""
+    global _WORKER_TASK
+    _WORKER_TASK = task
+    # The terminal sends SIGINT to the whole process group; the parent stops the
+    # pool, and a worker dying mid-replicate on its own would only break the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    watched = os.getppid()  # the parent, or the forkserver that dies with it
+    if not _alive(parent):  # it died before the death signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(watched,), daemon=True).start()
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch_parent(watched):
+    # portable fallback of the death signal: an orphan is re-parented
+    while os.getppid() == watched:
+        time.sleep(_WATCH_SECONDS)
+    os._exit(1)
+
+
+def _worker_call(r, row):
+    return r, _WORKER_TASK(r, row)
+
+
+def _stop_pool(pool):
+    """Cancel what has not started and kill the workers now (no waiting for them)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
+def _pool_results(task, missing, initial_rows, workers, keep):
+    """Replicates on a local process pool, each kept as soon as it arrives.
+
+    One replicate per worker is in flight, topped up before the arrivals are saved,
+    so a killed parent loses at most two per worker. On any exception (Ctrl-C
+    included) every replicate already finished is kept, the workers are killed and
+    the exception propagates.
+    """
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
+                               initargs=(task, os.getpid()))
+    todo = iter(missing)
+    pending, arrived = set(), []
+    try:
+        while True:
+            for r in itertools.islice(todo, workers - len(pending)):
+                pending.add(pool.submit(_worker_call, r, _row(initial_rows, r)))
+            while arrived:
+                keep(*arrived[0].result())
+                arrived.pop(0)
+            if not pending:
+                break
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            arrived = list(finished)
+    except BaseException:
+        _keep_finished(arrived + [f for f in pending if f.done()], keep)
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _keep_finished(futures, keep):
+    for future in futures:
+        if not future.cancelled() and future.exception() is None:
+            keep(*future.result())
+
+
+def _run_missing(task, missing, initial_rows, client, workers, keep):
+    """Run the replicates ``missing`` and pass each ``(r, result)`` to ``keep``."""
     if client is not None:
-        return _dask_results(client, task, list(_chunks(missing, initial_rows,
-                                                        min(len(missing), 256))))
-    if workers == 1 or len(missing) == 1:
-        return ((r, task(r, None if initial_rows is None else initial_rows[r]))
-                for r in missing)
-    chunks = list(_chunks(missing, initial_rows, min(len(missing), 4 * workers)))
-    return _pool_results(task, chunks, workers)
+        _dask_results(client, task, missing, initial_rows, keep)
+    elif workers == 1 or len(missing) == 1:
+        _serial_results(task, missing, initial_rows, keep)
+    else:
+        _pool_results(task, missing, initial_rows, min(workers, len(missing)), keep)
 
 
 class _Checkpoint:
     """Finished replicates of one call, one atomic .npz each, under ``<save>.parts``."""
 
+    _PARTS = "replicate_*.npz"
+
     def __init__(self, save, key, overwrite, caller):
         self.folder = Path(str(save) + ".parts")
-        stamp = self.folder / "fingerprint.txt"
-        if self.folder.exists() and stamp.exists() and stamp.read_text() != key:
+        self.stamp = self.folder / "fingerprint.txt"
+        self.caller = caller
+        if self.folder.exists() and _foreign_parts(self.folder, key):
             if not overwrite:
                 raise invalid("save", caller, "a path whose checkpoint was written by "
                               "the same arguments (pass overwrite=True to discard it)",
                               str(save))
-            shutil.rmtree(self.folder)
+            self.remove()
         self.folder.mkdir(parents=True, exist_ok=True)
-        with atomic_writer(stamp, "w") as stream:
+        remove_stale_temporaries(self.folder, self._PARTS)
+        remove_stale_temporaries(self.folder, self.stamp.name)
+        with atomic_writer(self.stamp, "w") as stream:
             stream.write(key)
 
     def _path(self, r):
         return self.folder / f"replicate_{r:08d}.npz"
 
-    def load(self, replicates, overwrite, caller):
+    def load(self, replicates, shapes, overwrite):
         """Finished replicates; a damaged part is an error, or rerun if ``overwrite``."""
         done = {}
         for r in range(replicates):
             if self._path(r).exists():
                 try:
-                    done[r] = read_npz(self._path(r), ["moments", "events"], "save", caller,
-                                       "delete it to run this replicate again, or pass "
-                                       "overwrite=True")
+                    done[r] = self._read(r, shapes)
                 except DamagedFileError:
                     if not overwrite:
                         raise
                     self._path(r).unlink()
-                    continue
-                done[r]["events"] = int(done[r]["events"])
         return done
+
+    def _read(self, r, shapes):
+        way_out = "delete it to run this replicate again, or pass overwrite=True"
+        names = ["moments", "events", *shapes]
+        entries = read_npz(self._path(r), names, "save", self.caller, way_out)
+        problem = _part_problem(entries, shapes)
+        if problem:
+            raise damaged_file_error(self._path(r), "save", self.caller, way_out, problem)
+        entries["events"] = int(entries["events"])
+        return entries
 
     def store(self, r, result):
         with atomic_writer(self._path(r)) as stream:
             np.savez(stream, **result)
 
     def remove(self):
+        """Parts first, the stamp last: a removal cut short keeps its stamp."""
+        for part in self.folder.glob(self._PARTS):
+            part.unlink(missing_ok=True)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _existing(save, key, overwrite, caller):
+def _foreign_parts(folder, key):
+    """True if ``folder`` holds parts of other arguments (or of unknown ones)."""
+    stamp = folder / "fingerprint.txt"
+    if not stamp.exists():
+        # the stamp is written before the first part and removed after the last
+        return any(folder.glob(_Checkpoint._PARTS))
+    return stamp.read_bytes() != key.encode()
+
+
+def _part_problem(entries, shapes):
+    """Why a replicate's entries do not fit the call (None if they do)."""
+    events = entries["events"]
+    if events.shape != () or not np.issubdtype(events.dtype, np.integer):
+        return f"events is not one integer (shape {events.shape}, dtype {events.dtype})"
+    for name, shape in shapes.items():
+        if entries[name].shape != tuple(shape):
+            return f"{name} has shape {entries[name].shape}, not {tuple(shape)}"
+    return None
+
+
+def _existing(save, key, shapes, replicates, overwrite, caller):
     if save is None or not Path(save).exists():
         return None
+    way_out = "pass overwrite=True to run the simulation again, or delete it"
     try:
-        ensemble = _read_ensemble(save, "save", caller, "pass overwrite=True to run the "
-                                  "simulation again, or delete it")
+        ensemble = _read_ensemble(save, "save", caller, way_out)
+        if ensemble.metadata.get("fingerprint") == key:
+            problem = _ensemble_problem(ensemble, shapes, replicates)
+            if problem:
+                raise damaged_file_error(save, "save", caller, way_out, problem)
     except DamagedFileError:
         if overwrite:
             return None
@@ -205,6 +353,16 @@ def _existing(save, key, overwrite, caller):
     if not overwrite:
         raise invalid("save", caller, "a new path or one written by the same "
                       "arguments (pass overwrite=True to replace it)", str(save))
+    return None
+
+
+def _ensemble_problem(ensemble, shapes, replicates):
+    """Why a saved ensemble of this call's fingerprint does not fit it (None if it does)."""
+    arrays = {"moments": ensemble.moments, "snapshots": ensemble.snapshots}
+    for name, shape in shapes.items():
+        found = None if arrays.get(name) is None else arrays[name].shape
+        if found != (replicates, *shape):
+            return f"{name} has shape {found}, not {(replicates, *shape)}"
     return None
 
 
@@ -218,7 +376,7 @@ def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times:
                  metadata: Mapping[str, object], initial_rows: ArrayLike | None = None,
                  client: object = None, workers: int | None = None,
                  save: os.PathLike | str | None = None, overwrite: bool = False,
-                 key: str | None = None,
+                 key: str | None = None, shapes: Mapping[str, tuple] | None = None,
                  caller: str = "run_ensemble") -> Ensemble:
     """Run replicates 0..R-1 of ``task`` and gather them into an `Ensemble`.
 
@@ -244,6 +402,10 @@ def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times:
         Replace a file or checkpoint written by different arguments or damaged.
     key : str, optional
         Fingerprint of the call (default: `fingerprint` of ``metadata``).
+    shapes : dict of str to tuple, optional
+        Shape of one replicate's arrays (``{"moments": (T, L)}``, plus
+        ``"snapshots"``); a saved replicate or ensemble of another shape is damaged.
+        Default: shapes are not checked.
     caller : str
         The public function the user called (``"simulate"``), named in error messages.
 
@@ -255,25 +417,41 @@ def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times:
     ------
     DamagedFileError
         ``save`` or one of its replicate files is damaged and ``overwrite`` is False.
+    KeyboardInterrupt
+        Ctrl-C stops the workers at once; every replicate finished by then is saved.
     """
     key = key or fingerprint(metadata)
     workers = _workers(workers, caller)
-    finished = _existing(save, key, overwrite, caller)
+    shapes = dict(shapes or {})
+    if save is not None:
+        remove_stale_temporaries(Path(save).parent, Path(save).name)
+    finished = _existing(save, key, shapes, replicates, overwrite, caller)
     if finished is not None:
+        _discard_leftover_parts(save, key)
         return finished
     checkpoint = _Checkpoint(save, key, overwrite, caller) if save is not None else None
-    done = checkpoint.load(replicates, overwrite, caller) if checkpoint else {}
+    done = checkpoint.load(replicates, shapes, overwrite) if checkpoint else {}
+
+    def keep(r, result):
+        if checkpoint:
+            checkpoint.store(r, result)
+        done[r] = result
+
     missing = [r for r in range(replicates) if r not in done]
     if missing:
-        for r, result in _results(task, missing, initial_rows, client, workers):
-            done[r] = result
-            if checkpoint:
-                checkpoint.store(r, result)
+        _run_missing(task, missing, initial_rows, client, workers, keep)
     ensemble = _assemble(done, replicates, times, dict(metadata, fingerprint=key))
     if save is not None:
         ensemble.save(save)
         checkpoint.remove()
     return ensemble
+
+
+def _discard_leftover_parts(save, key):
+    # a run killed while removing its parts, after its result was saved
+    folder = Path(str(save) + ".parts")
+    if folder.exists() and not _foreign_parts(folder, key):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _assemble(done, replicates, times, metadata):

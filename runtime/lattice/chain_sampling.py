@@ -24,7 +24,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dynboltz.runtime.lattice import _chain_sampling
-from dynboltz.runtime.lattice.boltzmann_chain import BoltzmannChain, n_params, n_species_of
+from dynboltz.runtime.lattice.boltzmann_chain import (BoltzmannChain, log_transfer_matrix,
+                                                     n_params, n_species_of)
 from dynboltz.runtime.common.validation import invalid
 
 if TYPE_CHECKING:  # annotations only
@@ -128,12 +129,44 @@ def _positive_int(value, name, minimum):
     return int(value)
 
 
-def _validated_point(lib, x):
-    n_species = n_species_of(lib, "sample", "lib")
+def check_parameters(x: ArrayLike, n_species: int, param: str, function: str) -> np.ndarray:
+    """Boltzmann parameters x as float64, checked usable by the transfer matrix (eq. 50).
+
+    Parameters
+    ----------
+    x : array_like, shape (L,)
+        Parameters in parameter order.
+    n_species : int
+        S.
+    param, function : str
+        The argument and the public function, for the message.
+
+    Returns
+    -------
+    ndarray, shape (L,)
+
+    Raises
+    ------
+    ValueError
+        Wrong shape, a non-finite entry, or entries so large (|x| near 1e308) that
+        some ln T(a, b) = (h_a + h_b)/2 + J_ab overflows float64: the chain would
+        be computed from infinities, i.e. wrong.
+    """
     size = n_params(n_species)
     x = np.asarray(x, dtype=float)
     if x.shape != (size,) or not np.all(np.isfinite(x)):
-        raise invalid("x", "sample", f"a finite array of shape ({size},)", x)
+        raise invalid(param, function, f"a finite array of shape ({size},)", x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        log_t = log_transfer_matrix(x, n_species)
+    if not np.all(np.isfinite(log_t)):
+        raise invalid(param, function, "parameters whose ln T(a, b) = (h_a + h_b)/2 + "
+                      "J_ab are all finite in float64 (|h|, |J| well below 1e308)", x)
+    return x
+
+
+def _validated_point(lib, x):
+    n_species = n_species_of(lib, "sample", "lib")
+    x = check_parameters(x, n_species, "x", "sample")
     if n_species + 1 > _MAX_STATES:
         raise invalid("lib", "sample", f"a model with at most {_MAX_STATES - 1} species "
                       "(its species count shown)", n_species)

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dynboltz.runtime.lattice.boltzmann_chain import n_params, n_species_of
-from dynboltz.runtime.lattice.chain_sampling import sample
+from dynboltz.runtime.lattice.chain_sampling import check_parameters
 from dynboltz.runtime.common.ensemble import Ensemble, fingerprint, load_ensemble, run_ensemble
 from dynboltz.runtime.lattice.inverse_ising import fit_parameters
 from dynboltz.runtime.lattice._lattice_kmc import MAX_SITES
@@ -25,6 +25,7 @@ from dynboltz.runtime.lattice.engine_tables import LatticeTask
 from dynboltz.runtime.lattice.paper_scheme import DEFAULT_DT, paper_tables, record_steps
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 from dynboltz.runtime.common.validation import rate_vector, seed_entropy
+from dynboltz.runtime.common.memory import check_result_fits
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.common.validation import LatticeModel, SeedLike
@@ -100,9 +101,8 @@ def _initial(initial, n_sites, n_species, replicates):
                           f"values in [{array.min()}, {array.max()}]")
         lattices = np.ascontiguousarray(array, dtype=np.int8)
         return (None, lattices, None) if array.ndim == 1 else (None, None, lattices)
-    if np.issubdtype(array.dtype, np.floating) and array.shape == (size,) \
-            and np.all(np.isfinite(array)):
-        return array.astype(np.float64), None, None
+    if np.issubdtype(array.dtype, np.floating) and array.shape == (size,):
+        return check_parameters(array, n_species, "initial", "simulate"), None, None
     raise invalid("initial", "simulate", f"Boltzmann parameters x0 of shape ({size},) "
                   f"(float) or an integer lattice of shape ({n_sites},) or "
                   f"({replicates}, {n_sites})", initial)
@@ -189,6 +189,10 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
     replicates = check_integer(replicates, "replicates", "simulate", 1)
     x0, shared, rows = _initial(initial, n_sites, n_species, replicates)
     _check_scheme_tables(scheme, rule_table, values, model, n_species, times, options)
+    shapes = {"moments": (times.size, n_params(n_species))}
+    if snapshots:
+        shapes["snapshots"] = (times.size, n_sites)
+    _check_memory(replicates, shapes)
     entropy = seed_entropy(seed)
     metadata = {
         "motif_hash": motif_hash,
@@ -207,4 +211,12 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
                        snapshots=snapshots, dt=options.get("dt"))
     return run_ensemble(task, replicates, times, metadata, initial_rows=rows,
                         client=client, workers=workers, save=save, overwrite=overwrite,
-                        key=fingerprint(metadata), caller="simulate")
+                        key=fingerprint(metadata), shapes=shapes, caller="simulate")
+
+
+def _check_memory(replicates, shapes):
+    # float64 moments, int8 snapshots; gathering holds the replicates and their stack
+    per_replicate = 8 * np.prod(shapes["moments"]) + np.prod(shapes.get("snapshots", 0))
+    check_result_fits(2 * replicates * int(per_replicate), "replicates", "simulate",
+                      replicates, "run fewer replicates or times, or without snapshots, "
+                      "per call")

@@ -6,7 +6,7 @@ each reaction the reactions whose propensities it can change (dependency graph).
 Public entry from Python: ``dynboltz.runtime.wellmixed.ssa.simulate``.
 """
 from libc.math cimport INFINITY
-from libc.stdint cimport int64_t, uint32_t, uint64_t
+from libc.stdint cimport INT64_MAX, int64_t, uint32_t, uint64_t
 
 import numpy
 
@@ -22,6 +22,16 @@ ziggurat_exponential_tables(&_ZIGGURAT)
 
 cdef enum:
     _SLOTS = 4  # trajectories stepped in turn (see _run_interleaved)
+    _RUNNING = 0  # _advance: the trajectory goes on
+    _FINISHED = 1  # every output time is recorded
+    _OVERFLOW = 2  # the next event would push a count past INT64_MAX (not applied)
+
+
+cdef struct _Overflow:
+    # the event that would have overflowed: which trajectory, species and when
+    Py_ssize_t trajectory
+    Py_ssize_t species
+    double t
 
 
 cdef struct _Network:
@@ -75,11 +85,11 @@ cdef struct _Walker:
     Py_ssize_t trajectory  # row of the output; -1 once the slot has nothing to run
 
 
-cdef bint _advance(const _Network* net, _Walker* walker, int64_t* counts,
-                   double* propensity, const double* times, Py_ssize_t n_times,
-                   int64_t* out) noexcept nogil:
-    # One event of one trajectory (out: its (n_times, n_species) block). Returns True
-    # once every output time has been recorded.
+cdef int _advance(const _Network* net, _Walker* walker, int64_t* counts,
+                  double* propensity, const double* times, Py_ssize_t n_times,
+                  int64_t* out, _Overflow* overflow) noexcept nogil:
+    # One event of one trajectory (out: its (n_times, n_species) block): _RUNNING,
+    # _FINISHED once every output time has been recorded, or _OVERFLOW (filled in).
     cdef Py_ssize_t j, i, s
     cdef double total = 0.0
     for j in range(net.n_reactions):
@@ -90,14 +100,23 @@ cdef bint _advance(const _Network* net, _Walker* walker, int64_t* counts,
             out[walker.next_time * net.n_species + s] = counts[s]
         walker.next_time += 1
     if walker.next_time == n_times:
-        return True
+        return _FINISHED
     j = _choose(propensity, net.n_reactions, xoshiro_uniform(walker.rng) * total)
+    # Only gains can overflow: a loss applies to a reactant, whose count is at least
+    # its order whenever the reaction can fire.
+    for i in range(net.change_ptr[j], net.change_ptr[j + 1]):
+        if net.change_delta[i] > 0 and \
+                counts[net.change_species[i]] > INT64_MAX - net.change_delta[i]:
+            overflow.trajectory = walker.trajectory
+            overflow.species = net.change_species[i]
+            overflow.t = walker.t
+            return _OVERFLOW
     for i in range(net.change_ptr[j], net.change_ptr[j + 1]):
         counts[net.change_species[i]] += net.change_delta[i]
     for i in range(net.dependent_ptr[j], net.dependent_ptr[j + 1]):
         propensity[net.dependent_reaction[i]] = _propensity(
             net, net.dependent_reaction[i], counts)
-    return False
+    return _RUNNING
 
 
 cdef void _start(const _Network* net, _Walker* walker, Py_ssize_t trajectory,
@@ -114,14 +133,16 @@ cdef void _start(const _Network* net, _Walker* walker, Py_ssize_t trajectory,
         propensity[j] = _propensity(net, j, counts)
 
 
-cdef void _run_interleaved(const _Network* net, const uint32_t* base, Py_ssize_t n_base,
+cdef bint _run_interleaved(const _Network* net, const uint32_t* base, Py_ssize_t n_base,
                            const int64_t* initial, Py_ssize_t n, const double* times,
                            Py_ssize_t n_times, int64_t* out, _Walker* walkers,
                            int64_t* counts, double* propensity,
-                           Py_ssize_t n_slots) noexcept nogil:
+                           Py_ssize_t n_slots, _Overflow* overflow) noexcept nogil:
     # Events of one trajectory form a serial chain of dependent loads; stepping
     # n_slots independent trajectories in turn lets the CPU overlap their chains.
+    # Returns False, with overflow filled in, at the first count that would overflow.
     cdef Py_ssize_t slot, started = 0, running = 0
+    cdef int status
     cdef Py_ssize_t S = net.n_species, J = net.n_reactions
     for slot in range(n_slots):
         walkers[slot].trajectory = -1
@@ -132,9 +153,14 @@ cdef void _run_interleaved(const _Network* net, const uint32_t* base, Py_ssize_t
             running += 1
     while running:
         for slot in range(n_slots):
-            if walkers[slot].trajectory < 0 or not _advance(
-                    net, &walkers[slot], &counts[slot * S], &propensity[slot * J],
-                    times, n_times, &out[walkers[slot].trajectory * n_times * S]):
+            if walkers[slot].trajectory < 0:
+                continue
+            status = _advance(net, &walkers[slot], &counts[slot * S],
+                              &propensity[slot * J], times, n_times,
+                              &out[walkers[slot].trajectory * n_times * S], overflow)
+            if status == _OVERFLOW:
+                return False
+            if status == _RUNNING:
                 continue
             walkers[slot].trajectory = -1
             running -= 1
@@ -143,6 +169,7 @@ cdef void _run_interleaved(const _Network* net, const uint32_t* base, Py_ssize_t
                        &initial[started * S], &counts[slot * S], &propensity[slot * J])
                 started += 1
                 running += 1
+    return True
 
 
 def xoshiro_stream(state, Py_ssize_t n):
@@ -190,16 +217,23 @@ def direct_method(const double[::1] rates,
                   const int64_t[::1] change_ptr, const int64_t[::1] change_species,
                   const int64_t[::1] change_delta,
                   const int64_t[::1] dependent_ptr, const int64_t[::1] dependent_reaction,
-                  const int64_t[:, ::1] initial, const double[::1] times, seed):
+                  const int64_t[:, ::1] initial, const double[::1] times, seed,
+                  species=None):
     """Run ``initial.shape[0]`` independent direct-method SSA trajectories.
 
     Arguments are validated by ``wellmixed.simulate``; the CSR arrays are described in
     the module docstring. Trajectory i draws from xoshiro stream i of ``seed``.
+    ``species``: names for the overflow message (default: indices).
 
     Returns
     -------
     numpy.ndarray of int64, shape (n, len(times), n_species)
         Counts at each requested time (state after every event at t <= times[k]).
+
+    Raises
+    ------
+    OverflowError
+        An event would raise a count above 2**63 - 1 (named: species, trajectory, t).
     """
     cdef Py_ssize_t n = initial.shape[0], n_species = initial.shape[1]
     cdef Py_ssize_t n_times = times.shape[0], n_reactions = rates.shape[0]
@@ -211,6 +245,8 @@ def direct_method(const double[::1] rates,
     cdef double[::1] propensity = numpy.zeros(n_slots * n_reactions)
     cdef _Walker[_SLOTS] walkers
     cdef _Network net
+    cdef _Overflow overflow
+    cdef bint completed
     if n == 0 or n_times == 0 or n_species == 0 or n_reactions == 0:
         result[...] = numpy.asarray(initial)[:, None, :]
         return result
@@ -219,9 +255,15 @@ def direct_method(const double[::1] rates,
                    &change_ptr[0], _first(change_species), _first(change_delta),
                    &dependent_ptr[0], _first(dependent_reaction))
     with nogil:
-        _run_interleaved(&net, &base[0], base.shape[0], &initial[0, 0], n, &times[0],
-                         n_times, &out[0, 0, 0], walkers, &counts[0], &propensity[0],
-                         n_slots)
+        completed = _run_interleaved(&net, &base[0], base.shape[0], &initial[0, 0], n,
+                                     &times[0], n_times, &out[0, 0, 0], walkers,
+                                     &counts[0], &propensity[0], n_slots, &overflow)
+    if not completed:
+        name = overflow.species if species is None else species[overflow.species]
+        raise OverflowError(f"the count of species {name!r} would exceed 2**63 - 1 (the "
+                            f"largest int64) in trajectory {overflow.trajectory} at "
+                            f"t = {overflow.t!r}; reduce the initial counts, the times "
+                            "or the growth rates")
     return result
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dynboltz.runtime.wellmixed import _gillespie
+from dynboltz.runtime.common.memory import check_result_fits
 from dynboltz.runtime.common.validation import check_integer, invalid, rate_vector
 
 if TYPE_CHECKING:  # annotations only
@@ -20,6 +21,8 @@ if TYPE_CHECKING:  # annotations only
     from dynboltz.symbolic.wellmixed import WellMixed
 
 __all__ = ["simulate"]
+
+_INT64 = np.iinfo(np.int64)
 
 
 def _check_net(net):
@@ -49,7 +52,16 @@ def _initial_counts(initial, n, n_species):
                        f"array of shape {array.shape}")
     if np.any(array < 0):
         raise invalid("initial", "simulate", "non-negative", initial)
+    # compared as Python ints: a uint64 count above 2**63 - 1 would wrap in int64
+    if array.size and int(array.max()) > _INT64.max:
+        raise invalid("initial", "simulate", f"counts of at most 2**63 - 1 = {_INT64.max} "
+                      "(int64)", initial)
     return np.ascontiguousarray(np.broadcast_to(array, (n, n_species)), dtype=np.int64)
+
+
+def _stoichiometry(net):
+    # the reaction parser caps coefficients at 2**62, so every entry fits int64
+    return tuple(np.asarray(m, dtype=np.int64) for m in net.stoichiometry())
 
 
 def _csr(rows):
@@ -104,13 +116,21 @@ def simulate(net: WellMixed, rates: Mapping[str, float], initial: ArrayLike, tim
     Raises
     ------
     TypeError, ValueError
-        If an argument breaks the constraints above (message names it).
+        If an argument breaks the constraints above (message names it), counts or
+        coefficients exceed int64, or the result would not fit in the memory available.
+    OverflowError
+        If a count would exceed 2**63 - 1 during the run (names species, trajectory
+        and time).
     """
     _check_net(net)
     n = check_integer(n, "n", "simulate", 1)
     rate_values = rate_vector(rates, net.process_names, "simulate")
     time_vector = _time_vector(times)
-    counts = _initial_counts(initial, n, len(net.species))
-    reactants, products = (np.asarray(m, dtype=np.int64) for m in net.stoichiometry())
+    n_species = len(net.species)
+    # int64 result (n, T, S) and the initial counts (n, S)
+    check_result_fits(8 * n * n_species * (time_vector.size + 1), "n", "simulate", n,
+                      "simulate fewer trajectories or times per call")
+    counts = _initial_counts(initial, n, n_species)
+    reactants, products = _stoichiometry(net)
     return _gillespie.direct_method(rate_values, *_network_arrays(reactants, products),
-                                    counts, time_vector, seed)
+                                    counts, time_vector, seed, tuple(net.species))
