@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from dynboltz.generated import library
-from dynboltz.runtime.experiments.barw import (EXACT_RATES, PAPER_DIRECTION, PAPER_RATES,
-                                              barw_data, barw_settings, run_barw,
-                                              write_summary)
+from dynboltz.runtime.experiments.barw import (ADAM_LEARNING, EXACT_RATES, PAPER_DIRECTION,
+                                              PAPER_RATES, barw_data, barw_settings,
+                                              run_barw, write_summary)
 from dynboltz.runtime.experiments.learning_figures import plot_coefficients, plot_moments
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -75,6 +75,11 @@ def test_summary_numbers_follow_from_the_run(paper_run):
     assert summary["process_names"] == list(library.barw.process_names) == list(NAMES)
     assert summary["theta0"] == dict(zip(NAMES, (10.0, 10.0, 10.0)))
     assert summary["theta"] == pytest.approx(dict(zip(NAMES, np.asarray(result.theta))))
+    assert summary["theta"] == result.rates
+    # the default optimiser stops on its tolerance, well inside the 60-iteration limit
+    assert summary["convergence"]["converged"] and summary["convergence"]["iterations"] < 60
+    assert summary["standard_errors"] == result.standard_errors
+    assert all(0 < summary["standard_errors"][n] < 0.1 * summary["theta"][n] for n in NAMES)
     initial = _trapezoid_error(result.initial_moments, paper_run.data_moments, times)
     learned = _trapezoid_error(result.predicted_moments, paper_run.data_moments, times)
     assert summary["moment_error_initial"] == pytest.approx(initial, rel=1e-9)
@@ -162,6 +167,15 @@ def test_paper_scheme_full_size_error_falls_five_fold():
     summary = run_barw(barw_settings("paper")).summary
     assert summary["error_ratio"] >= 5.0
     assert summary["agrees_with_paper"], summary["direction"]
+
+
+@pytest.mark.slow
+def test_adam_setting_still_learns_and_the_default_reaches_a_lower_action():
+    settings = barw_settings("paper", replicates=1000)
+    default = run_barw(settings).result
+    adam = run_barw(barw_settings("paper", replicates=1000, learning=ADAM_LEARNING)).result
+    assert default.info["converged"]
+    assert default.action_history[-1] < adam.action_history[-1]
 
 
 @pytest.mark.slow

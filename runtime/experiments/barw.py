@@ -45,10 +45,10 @@ from dynboltz.runtime.common.validation import check_choice, check_integer, chec
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.common.ensemble import Ensemble
-    from dynboltz.runtime.learning.action import LearningResult
+    from dynboltz.runtime.learning import RateLearningResult
 
 __all__ = ["BarwSettings", "BarwRun", "barw_settings", "barw_data", "run_barw",
-           "barw_summary", "write_summary", "PAPER_RATES", "EXACT_RATES",
+           "barw_summary", "write_summary", "PAPER_RATES", "EXACT_RATES", "ADAM_LEARNING",
            "PAPER_DIRECTION", "SCHEMES"]
 
 SCHEMES = ("paper", "exact")
@@ -138,14 +138,17 @@ class BarwRun:
 
 
 def _default_learning():
-    # The gradient of eq. 53 is O(1e-3) at θ₀ and the action is flat along a sloppy
-    # direction (curvature ~1e-5): l2 = 1e-3 would pin θ at θ₀, 1e-5 still halves the
-    # way to the optimum, 1e-6 regularises that direction only. The paper's plain
-    # decaying step is ill-conditioned here (one step size for gradients differing
-    # tenfold: it stalls or diverges), Adam rescales per coefficient; at rate 1 it
-    # settles within ~200 iterations. One RK4 step per Δt is off by up to 8e-3 in the
-    # moments at diffusion 50 (more than the data's standard error); 4 substeps: 1e-5.
-    return {"optimizer": "adam", "learning_rate": 1.0, "l2": 1e-6, "substeps": 4}
+    # learn_rates' default (L-BFGS-B on the exact action, stopping on its tolerance):
+    # 18-21 iterations here, to the action's minimum. One RK4 step per Δt is off by up
+    # to 8e-3 in the moments at diffusion 50 (more than the data's standard error);
+    # 4 substeps: 1e-5. ADAM_LEARNING is the earlier setting, kept for comparison.
+    return {"optimizer": "lbfgs", "substeps": 4}
+
+
+ADAM_LEARNING = {"optimizer": "adam", "learning_rate": 1.0, "l2": 1e-6, "substeps": 4}
+"""Adam at rate 1 with a weak L2 term towards θ₀ (the gradient of eq. 53 is ~1e-3 at
+θ₀: l2 = 1e-3 would pin θ at θ₀), 400 fixed steps: the setting before the quasi-Newton
+default; ``barw_settings(learning=ADAM_LEARNING)`` reproduces it."""
 
 
 def barw_settings(scheme: str = "paper", iterations: int = 400,
@@ -159,7 +162,8 @@ def barw_settings(scheme: str = "paper", iterations: int = 400,
     scheme : {"paper", "exact"}
         ``"paper"``: θ₀ = (kb, pa/Δt, 10); ``"exact"``: θ₀ = ``EXACT_RATES`` / 2.
     iterations : int
-        Steps of Algorithm 2 (the paper: 400).
+        Iteration limit of Algorithm 2 (the paper ran 400 fixed steps; the default
+        optimiser stops on its tolerance long before).
     replicates : int
         Simulated lattices averaged into the data.
     seed : int
@@ -167,8 +171,8 @@ def barw_settings(scheme: str = "paper", iterations: int = 400,
     N, T, dt : int, float, float
         The paper: 100, 1, 0.01. ``T`` must be a multiple of ``dt``.
     learning : dict, optional
-        Overrides of the ``learn_rates`` keywords (default: Adam, rate 1, l2 1e-6, 4 RK4
-        substeps per Δt).
+        Overrides of the ``learn_rates`` keywords (default: its L-BFGS-B with 4 RK4
+        substeps per Δt; ``ADAM_LEARNING`` is the earlier Adam + L2 setting).
 
     Returns
     -------
@@ -261,8 +265,12 @@ def _scheme_comparison(settings, theta0, theta, times, data_moments):
             "agrees_with_paper": directions == PAPER_DIRECTION}
 
 
+_CONVERGENCE_KEYS = ("iterations", "evaluations", "converged", "message", "condition_number",
+                     "undetermined")
+
+
 def barw_summary(settings: BarwSettings, times: ArrayLike, data_moments: ArrayLike,
-                 data_standard_error: ArrayLike, result: LearningResult) -> dict[str, object]:
+                 data_standard_error: ArrayLike, result: RateLearningResult) -> dict[str, object]:
     """JSON-ready summary: θ₀, θ, the moment error of eq. 52 before/after learning.
 
     Parameters
@@ -270,13 +278,15 @@ def barw_summary(settings: BarwSettings, times: ArrayLike, data_moments: ArrayLi
     settings : BarwSettings
     times : ndarray, shape (T,)
     data_moments, data_standard_error : ndarray, shape (T, 2)
-    result : learn_rates result
-        Needs ``theta``, ``initial_moments`` and ``predicted_moments``.
+    result : RateLearningResult
 
     Returns
     -------
     dict
-        ``settings``; ``process_names``; ``theta0`` and ``theta`` (dicts);
+        ``settings``; ``process_names``; ``theta0`` and ``theta`` (dicts by process
+        name); ``standard_errors`` (dict, from the replicate scatter) and
+        ``convergence`` (``iterations``, ``evaluations``, ``converged``, ``message``,
+        ``condition_number``, ``undetermined``) of the learning;
         ``moment_error_initial`` / ``moment_error_learned``: ∫ |µ̃(t) − µ(t)|² dt over
         (µ, ∆) (``moment_error``) at θ₀ and at the learned θ; ``error_ratio`` (initial /
         learned); ``noise_floor``: ∫ Σ SE² dt, the error an exact model would show from
@@ -296,7 +306,9 @@ def barw_summary(settings: BarwSettings, times: ArrayLike, data_moments: ArrayLi
         "settings": settings.as_dict(),
         "process_names": names,
         "theta0": dict(zip(names, theta0.tolist())),
-        "theta": dict(zip(names, theta.tolist())),
+        "theta": dict(result.rates),
+        "standard_errors": result.standard_errors,
+        "convergence": {key: result.info[key] for key in _CONVERGENCE_KEYS},
         "moment_error_initial": float(initial),
         "moment_error_learned": float(learned),
         "error_ratio": float(initial / learned) if learned > 0 else float("inf"),
@@ -333,8 +345,10 @@ def run_barw(settings: BarwSettings, workers: int | None = None, progress: bool 
     mean = ensemble.moments.mean(axis=0)
     error = ensemble.moments.std(axis=0, ddof=1) / np.sqrt(ensemble.moments.shape[0])
     extra = {"checkpoint": checkpoint, "resume": True} if checkpoint is not None else {}
-    result = learn_rates(_library(), data=(times, mean), x0=np.array(settings.x0),
-                         theta0=np.array(settings.theta0), iterations=settings.iterations,
+    names = _library().process_names
+    result = learn_rates(_library(), data=ensemble, x0=np.array(settings.x0),
+                         theta0=dict(zip(names, settings.theta0)),
+                         iterations=settings.iterations,
                          seed=settings.seed, progress=progress, **settings.learning,
                          **extra)
     summary = barw_summary(settings, times, mean, error, result)

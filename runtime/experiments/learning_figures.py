@@ -35,6 +35,16 @@ def _moment_panel(ax, times, data, predicted, title):
     ax.set_title(title, fontsize=10)
 
 
+def _settings_text(run):
+    settings = run.settings
+    rates = ", ".join(f"{name} {value:g}" for name, value in settings.rates.items())
+    # the paper scheme's inputs are a rate (branching) and per-step probabilities
+    kind = "inputs" if settings.scheme == "paper" else "rates"
+    return (f"{settings.scheme} scheme ({kind}: {rates})\nN = {settings.N}, "
+            f"T = {settings.T:g}, Δt = {settings.dt:g}, {settings.replicates} replicates, "
+            f"seed {settings.seed}")
+
+
 def plot_moments(run: BarwRun, path: os.PathLike | str) -> Path:
     """Fig. 9: (µ, ∆) of the simulation (dashed) and of eq. 52 (solid), θ₀ | learned.
 
@@ -51,7 +61,7 @@ def plot_moments(run: BarwRun, path: os.PathLike | str) -> Path:
     pathlib.Path
     """
     summary = run.summary
-    fig = new_figure(figsize=(9, 3.6))
+    fig = new_figure(figsize=(9, 3.9))
     left, right = fig.subplots(1, 2, sharey=True)
     theta0 = ", ".join(f"{v:.3g}" for v in summary["theta0"].values())
     theta = ", ".join(f"{v:.3g}" for v in summary["theta"].values())
@@ -62,7 +72,7 @@ def plot_moments(run: BarwRun, path: os.PathLike | str) -> Path:
                   rf"$\theta$ = ({theta}): error {summary['moment_error_learned']:.2e}")
     left.set_ylabel("moment per site")
     left.legend(frameon=False, fontsize=8)
-    fig.suptitle(f"BARW, {run.settings.scheme} scheme: 1st and 2nd moments", fontsize=10)
+    fig.suptitle(f"BARW 1st and 2nd moments, {_settings_text(run)}", fontsize=9)
     fig.tight_layout()
     return save_png(fig, path)
 
@@ -70,8 +80,9 @@ def plot_moments(run: BarwRun, path: os.PathLike | str) -> Path:
 def plot_coefficients(run: BarwRun, path: os.PathLike | str) -> Path:
     """Fig. 10: the coefficients θ of eq. 52 over the iterations of Algorithm 2.
 
-    For the exact scheme the simulated rates are drawn dotted: the gap left at the end
-    is the moment-closure error.
+    θ₀ is marked by a circle at iteration 0 and a thin dashed line; for the exact
+    scheme the simulated rates are drawn dotted: the gap left at the end is the
+    moment-closure error.
 
     Parameters
     ----------
@@ -84,20 +95,24 @@ def plot_coefficients(run: BarwRun, path: os.PathLike | str) -> Path:
     pathlib.Path
     """
     history = np.asarray(run.result.theta_history)
-    fig = new_figure(figsize=(5.5, 3.8))
+    fig = new_figure(figsize=(6.4, 4.2))
     ax = fig.subplots()
     steps = np.arange(history.shape[0])
     simulated = run.summary.get("simulated_rates")
     for k, (name, colour) in enumerate(_PROCESSES):
         ax.plot(steps, history[:, k], "-", color=colour, lw=1.8, label=name)
+        ax.axhline(history[0, k], color=colour, ls="--", lw=0.7, alpha=0.6)
+        ax.plot([0], [history[0, k]], "o", color=colour, ms=5)
         if simulated is not None:
-            ax.axhline(simulated[name], color=colour, ls=":", lw=1.2)
+            ax.axhline(simulated[name], color=colour, ls=":", lw=1.4)
     ax.set_xlabel("iteration")
     ax.set_ylabel(r"coefficient $\theta^{(s)}$")
-    title = f"BARW, {run.settings.scheme} scheme"
+    theta0 = ", ".join(f"{v:g}" for v in history[0])
+    marks = rf"circles/dashed: $\theta_0$ = ({theta0})"
     if simulated is not None:
-        title += " (dotted: simulated rates)"
-    ax.set_title(title, fontsize=10)
+        marks += "; dotted: simulated rates (" + ", ".join(
+            f"{simulated[name]:g}" for name, _ in _PROCESSES) + ")"
+    ax.set_title(f"BARW, {_settings_text(run)}\n{marks}", fontsize=8)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return save_png(fig, path)

@@ -2,12 +2,18 @@
 
 ``integrate`` solves eq. 52 with eq. 54; ``learn_rates`` fits the rates θ to simulation data.
 """
-from dynboltz.runtime.learning.action import ASLEEP, LearningResult, moment_error
-from dynboltz.runtime.learning.optimizers import OPTIMIZERS
-from dynboltz.runtime.learning.rate_learning import DEFAULT_LEARNING_RATES, learn_rates
-from dynboltz.runtime.learning.reduced_ode import (METHODS, IntegrationError, Trajectory,
+from dynboltz.runtime.common.results import Trajectory
+from dynboltz.runtime.learning.action import ASLEEP, moment_error
+from dynboltz.runtime.learning.curvature import IdentifiabilityWarning
+from dynboltz.runtime.learning.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
+from dynboltz.runtime.learning.rate_learning import learn_rates
+from dynboltz.runtime.learning.reduced_ode import (METHODS, IntegrationError, RateTrajectory,
                                                    adjoint_gradient, integrate)
+from dynboltz.runtime.learning.result import RateLearningResult
+from dynboltz.runtime.learning.settings import (CheckpointSettings, IntegrationSettings,
+                                                OptimizerSettings)
 
 __all__ = ["integrate", "adjoint_gradient", "learn_rates", "moment_error", "Trajectory",
-           "LearningResult", "IntegrationError", "OPTIMIZERS", "ASLEEP", "METHODS",
-           "DEFAULT_LEARNING_RATES"]
+           "RateTrajectory", "RateLearningResult", "IntegrationError",
+           "IdentifiabilityWarning", "OptimizerSettings", "IntegrationSettings",
+           "CheckpointSettings", "OPTIMIZERS", "ASLEEP", "METHODS", "DEFAULT_LEARNING_RATES"]

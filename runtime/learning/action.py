@@ -15,13 +15,12 @@ moments of p̃_x, eq. 47), its gradient is exactly eq. 53 on the grid,
     g_s = ∂A/∂θ_s = Σ_k w_k (µ̃(t_k) − µ(t_k)) · ∂x(t_k)/∂θ_s,
 
 with ∂x/∂θ from eq. 54 (forward sensitivities) or an adjoint sweep.  With
-an L2 term the objective is A(θ) + (l2/2) |θ − θ₀|², and θ ≥ 0 is kept by
-projection after every step.
+an L2 term the objective is A(θ) + (l2/2) |θ − θ₀|², minimised over θ ≥ 0
+(bounds of the quasi-Newton default, projection after every gradient step).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,7 +38,7 @@ if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.common.ensemble import Ensemble
 
 __all__ = ["trapezoid_weights", "moment_error", "awake_moments", "rate_gradient",
-           "GradientProblem", "LearningResult", "ASLEEP", "GRADIENTS"]
+           "GradientProblem", "check_learning_inputs", "ASLEEP", "GRADIENTS"]
 
 GRADIENTS = ("forward", "adjoint")
 """``forward``: eq. 54 sensitivities; ``adjoint``: one backward sweep."""
@@ -78,12 +77,12 @@ def moment_error(predicted: ArrayLike, data: ArrayLike, times: ArrayLike) -> flo
 
 
 def awake_moments(data: Ensemble | tuple[ArrayLike, ArrayLike], n_params: int, function: str
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """(times (T,), moments (T, L)) of an ensemble or of user arrays.
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(times (T,), moments (T, L), replicates (R, T, L) or None) of the data.
 
     ``data`` is an object with ``.times`` (T,) and ``.moments`` (R, T, L)
     (an `Ensemble`), or a pair ``(times, moments)`` with moments (T, L) or
-    (R, T, L); replicates are averaged.
+    (R, T, L); replicates are averaged, and kept (for standard errors) when R >= 2.
     """
     if hasattr(data, "times") and hasattr(data, "moments"):
         times, moments, name = data.times, data.moments, "data.moments"
@@ -101,7 +100,8 @@ def awake_moments(data: Ensemble | tuple[ArrayLike, ArrayLike], n_params: int, f
                       f"{shape[1]}) with R >= 1", moments.shape)
     _check_finite(moments, name, function)
     # The compiled action takes C-contiguous (T, L); Fortran-order or strided input is copied.
-    return times, np.ascontiguousarray(moments.mean(axis=0) if moments.ndim == 3 else moments)
+    mean = np.ascontiguousarray(moments.mean(axis=0) if moments.ndim == 3 else moments)
+    return times, mean, moments if moments.ndim == 3 and moments.shape[0] >= 2 else None
 
 
 def _check_finite(array, name, function):
@@ -135,7 +135,7 @@ ASLEEP = {"exact": (_exact_asleep, {}),
 ``N`` sites after ``sweeps`` heat-bath sweeps."""
 
 
-def asleep_options(asleep: str, options: Mapping[str, int] | None, function: str
+def check_asleep_options(asleep: str, options: Mapping[str, int] | None, function: str
                    ) -> dict[str, int]:
     """Options of an `ASLEEP` estimator, merged with its defaults and checked."""
     check_choice(asleep, "asleep", ASLEEP, function)
@@ -280,57 +280,72 @@ def rate_gradient(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: Arr
     check_choice(gradient, "gradient", GRADIENTS, function)
     method, options = integration_options(function, **(integration or {}))
     problem = GradientProblem(lib, x0, times, data_moments, asleep,
-                              asleep_options(asleep, asleep_settings, function), gradient,
+                              check_asleep_options(asleep, asleep_settings, function), gradient,
                               method, options, seed_sequence)
     return problem.evaluate(theta, check_integer(iteration, "iteration", function, 0))
 
 
-@dataclass
-class LearningResult:
-    """Outcome of `learn_rates`.
+def _check_motif(lib, data, function):
+    """An ensemble simulated from another motif is refused (its ``motif_hash``)."""
+    metadata = getattr(data, "metadata", None)
+    motif_hash = metadata.get("motif_hash") if isinstance(metadata, Mapping) else None
+    if motif_hash is not None and motif_hash != lib.motif_hash:
+        raise invalid("data", function, f"an ensemble of the motif of `lib` "
+                      f"(motif_hash {lib.motif_hash[:12]}…, processes "
+                      f"{list(lib.process_names)}); this one was simulated from another "
+                      f"motif (processes {metadata.get('process_names')})",
+                      f"motif_hash {str(motif_hash)[:12]}…")
 
-    Attributes
-    ----------
-    theta : ndarray, shape (P,)
-        Learned rates, ``process_names`` order.
-    theta_history : ndarray, shape (iterations + 1, P)
-        θ₀ then θ after every iteration.
-    action_history : ndarray, shape (iterations,)
-        A(θ_i) + (l2/2)|θ_i − θ₀|² at the θ each gradient was taken at.
-    gradient_history : ndarray, shape (iterations, P)
-        Eq. 53 (without the L2 term) at those θ.
-    times : ndarray, shape (T,)
-    data_moments : ndarray, shape (T, L)
-        Awake moments µ(t).
-    initial_moments, predicted_moments : ndarray, shape (T, L)
-        Exact moments of the reduced model at θ₀ and at the learned θ.
-    process_names : tuple of str
-    info : dict
-        ``iterations``, ``resumed_from`` (iteration or None), the settings.
+
+def _check_realisable_data(lib, times, moments, function):
+    # The inverse Ising map's own test, so both refuse the same moments.
+    from dynboltz.runtime.lattice.inverse_ising import _check_realisable
+
+    for k, point in enumerate(moments):
+        try:
+            _check_realisable(point, lib.n_species, function)
+        except ValueError as error:
+            raise ValueError(f"{error} (data moments at times[{k}] = {times[k]:g})") \
+                from None
+
+
+def rate_array(theta: ArrayLike | Mapping[str, float], lib: MotifLibrary, param: str,
+               function: str) -> np.ndarray:
+    """Rates given as an array in ``lib.process_names`` order or a dict keyed by name.
+
+    Returns
+    -------
+    ndarray, shape (P,)
+        Finite and >= 0.
     """
-
-    theta: np.ndarray
-    theta_history: np.ndarray
-    action_history: np.ndarray
-    gradient_history: np.ndarray
-    times: np.ndarray
-    data_moments: np.ndarray
-    initial_moments: np.ndarray
-    predicted_moments: np.ndarray
-    process_names: tuple
-    info: dict = field(default_factory=dict)
-
-    def moment_errors(self) -> tuple[float, float]:
-        """(error at θ₀, error at θ): `moment_error` against the data."""
-        return (moment_error(self.initial_moments, self.data_moments, self.times),
-                moment_error(self.predicted_moments, self.data_moments, self.times))
+    if isinstance(theta, Mapping):
+        names = list(lib.process_names)
+        missing = [name for name in names if name not in theta]
+        unknown = [name for name in theta if name not in names]
+        if missing or unknown:
+            raise invalid(param, function, f"keyed by exactly the process names {names} "
+                          f"(missing {missing}, unknown {unknown})", dict(theta))
+        theta = [theta[name] for name in names]
+    return check_vector(theta, lib.n_processes, param, function, low=0.0)
 
 
 def check_learning_inputs(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
-                          x0: ArrayLike, theta0: ArrayLike, function: str
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Validated (times, data moments, x0, θ₀) of a learning run."""
-    times, moments = awake_moments(data, lib.n_params, function)
+                          x0: ArrayLike, theta0: ArrayLike | Mapping[str, float],
+                          function: str
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray,
+                                     np.ndarray]:
+    """Validated (times, mean moments, replicates or None, x0, θ₀) of a learning run.
+
+    The data must come from the motif of ``lib`` (an ensemble's ``motif_hash``), have at
+    least two times, and moments realisable by finite Boltzmann parameters at every time
+    (the test of ``fit_parameters``); θ₀ may be a dict keyed by process name.
+    """
+    _check_motif(lib, data, function)
+    times, moments, replicates = awake_moments(data, lib.n_params, function)
+    if times.size < 2:
+        raise invalid("data", function, "moments at two or more times (the action is an "
+                      "integral over time)", f"{times.size} time")
+    _check_realisable_data(lib, times, moments, function)
     x0 = check_vector(x0, lib.n_params, "x0", function)
-    theta0 = check_vector(theta0, lib.n_processes, "theta0", function, low=0.0)
-    return times, moments, x0, theta0
+    theta0 = rate_array(theta0, lib, "theta0", function)
+    return times, moments, replicates, x0, theta0

@@ -1,9 +1,14 @@
-"""Gradient-descent steps for learning rates (Algorithm 2, line 16), by name.
+"""Optimisers of the rates θ (Algorithm 2, line 16), by name.
 
-Every optimiser maps (θ, ∇, iteration) to the next θ before projection onto
-θ ≥ 0 (done by the caller), and keeps its memory in ``state`` (a dict of
-float arrays) so that a checkpoint can restore it exactly.  Look one up in
-`OPTIMIZERS`; ``make_optimizer`` validates the options.
+Two kinds, one registry `OPTIMIZERS`:
+
+* quasi-Newton (`QUASI_NEWTON`, the default ``"lbfgs"``): ``scipy.optimize.minimize`` on
+  the exact, deterministic action with bounds θ ≥ 0 (run by
+  ``dynboltz.runtime.learning.quasi_newton``);
+* gradient steps (`GRADIENT_STEPS`: the paper's decaying step, Nesterov, Adam), for noisy
+  (Gibbs) asleep moments.  Each maps (θ, ∇, iteration) to the next θ before projection
+  onto θ ≥ 0 (done by the caller), and keeps its memory in ``state`` (a dict of float
+  arrays) so that a checkpoint can restore it exactly; ``make_optimizer`` builds one.
 """
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ from numpy.typing import ArrayLike
 from dynboltz.runtime.common.validation import check_choice, check_real, invalid
 
 
-__all__ = ["OPTIMIZERS", "make_optimizer"]
+__all__ = ["OPTIMIZERS", "QUASI_NEWTON", "GRADIENT_STEPS", "DEFAULT_LEARNING_RATES",
+           "make_optimizer", "check_optimizer_options"]
 
 
 class _Optimizer:
@@ -77,15 +83,71 @@ class Adam(_Optimizer):
                                                      + self.options["epsilon"])
 
 
-OPTIMIZERS = {"paper": PaperStep, "nesterov": Nesterov, "adam": Adam}
-"""Optimiser name -> class; ``defaults`` lists each one's options."""
+GRADIENT_STEPS = {"paper": PaperStep, "nesterov": Nesterov, "adam": Adam}
+"""Gradient-step name -> class; ``defaults`` lists each one's options."""
+
+QUASI_NEWTON = {"lbfgs": "L-BFGS-B", "trust-constr": "trust-constr"}
+"""Quasi-Newton name -> ``scipy.optimize.minimize`` method (bounds θ ≥ 0)."""
+
+OPTIMIZERS = {**QUASI_NEWTON, **GRADIENT_STEPS}
+"""Every optimiser name of `learn_rates`."""
+
+DEFAULT_LEARNING_RATES = {"paper": 100.0, "nesterov": 10.0, "adam": 0.1}
+"""Learning rate of the gradient steps when ``learning_rate`` is None.
+
+The action is per site and per unit time, so its gradient is small (about 1e-2 for
+BARW at θ ~ 10 over T = 1): the plain and momentum steps need large rates, and diverge
+where the curvature is larger (use the quasi-Newton default there); Adam's steps are
+about ``learning_rate`` in θ whatever the scale."""
 
 _OPEN_UNIT = {"momentum", "beta1", "beta2"}
+_SCIPY_OPTIONS = {"maxcor", "maxls", "initial_tr_radius", "initial_barrier_parameter"}
+"""``scipy.optimize.minimize`` options a user may set (the stopping rule and iteration
+limit are learn_rates' own)."""
+
+
+def check_optimizer_options(name: str, options: Mapping[str, float] | None, function: str
+                            ) -> dict[str, float]:
+    """Options of optimiser ``name`` merged with its defaults and checked.
+
+    Parameters
+    ----------
+    name : str
+        A key of `OPTIMIZERS` (checked by the caller).
+    options : dict or None
+        Gradient steps: keys among the class's ``defaults``: ``decay`` (> 0) for
+        ``"paper"``, ``momentum`` in [0, 1) for ``"nesterov"``, ``beta1``, ``beta2`` in
+        [0, 1) and ``epsilon`` (> 0) for ``"adam"``.  Quasi-Newton: ``maxcor``,
+        ``maxls`` (``"lbfgs"``), ``initial_tr_radius``, ``initial_barrier_parameter``
+        (``"trust-constr"``), passed to scipy.
+    function : str
+        Public function name for error messages.
+
+    Returns
+    -------
+    dict
+    """
+    given = dict(options or {})
+    allowed = _SCIPY_OPTIONS if name in QUASI_NEWTON else set(GRADIENT_STEPS[name].defaults)
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        raise invalid("optimizer_options", function,
+                      f"a dict with keys among {sorted(allowed)} for {name!r}", given)
+    if name in QUASI_NEWTON:
+        return {key: check_real(value, f"optimizer_options[{key!r}]", function, 0.0,
+                                low_open=True) for key, value in given.items()}
+    merged = {**GRADIENT_STEPS[name].defaults, **given}
+    for key, value in merged.items():
+        merged[key] = check_real(value, f"optimizer_options[{key!r}]", function, 0.0,
+                                 low_open=key not in _OPEN_UNIT)
+        if key in _OPEN_UNIT and merged[key] >= 1.0:
+            raise invalid(f"optimizer_options[{key!r}]", function, "in [0, 1)", value)
+    return merged
 
 
 def make_optimizer(name: str, n: int, learning_rate: float, options: Mapping[str, float] | None,
                    function: str) -> _Optimizer:
-    """An optimiser of `OPTIMIZERS` for n parameters, options checked.
+    """A gradient step of `GRADIENT_STEPS` for n parameters, options checked.
 
     Parameters
     ----------
@@ -95,9 +157,7 @@ def make_optimizer(name: str, n: int, learning_rate: float, options: Mapping[str
     learning_rate : float
         > 0.
     options : dict or None
-        Keys among the class's ``defaults``: ``decay`` (> 0) for ``"paper"``,
-        ``momentum`` in [0, 1) for ``"nesterov"``, ``beta1``, ``beta2`` in
-        [0, 1) and ``epsilon`` (> 0) for ``"adam"``.
+        See `check_optimizer_options`.
     function : str
         Public function name for error messages.
 
@@ -105,18 +165,6 @@ def make_optimizer(name: str, n: int, learning_rate: float, options: Mapping[str
     -------
     optimiser with ``step(theta, grad, iteration)``, ``state``, ``load_state``.
     """
-    check_choice(name, "optimizer", OPTIMIZERS, function)
-    kind = OPTIMIZERS[name]
+    check_choice(name, "optimizer", GRADIENT_STEPS, function)
     rate = check_real(learning_rate, "learning_rate", function, 0.0, low_open=True)
-    given = dict(options or {})
-    unknown = sorted(set(given) - set(kind.defaults))
-    if unknown:
-        raise invalid("optimizer_options", function,
-                      f"a dict with keys among {sorted(kind.defaults)} for {name!r}", given)
-    merged = {**kind.defaults, **given}
-    for key, value in merged.items():
-        merged[key] = check_real(value, f"optimizer_options[{key!r}]", function, 0.0,
-                                 low_open=key not in _OPEN_UNIT)
-        if key in _OPEN_UNIT and merged[key] >= 1.0:
-            raise invalid(f"optimizer_options[{key!r}]", function, "in [0, 1)", value)
-    return kind(n, rate, **merged)
+    return GRADIENT_STEPS[name](n, rate, **check_optimizer_options(name, options, function))

@@ -4,19 +4,21 @@
 >>> from dynboltz.runtime.learning import integrate, learn_rates
 >>> traj = integrate(library.barw, [10.0, 10.0, 10.0], [1.0, 0.0], times)
 >>> traj.x.shape, traj.sensitivities.shape          # (T, L), (T, P, L)
->>> res = learn_rates(library.barw, data=ens, x0=[1.0, 0.0], theta0=[10.0, 10.0, 10.0],
-...                   iterations=400, checkpoint="run.npz")
->>> res.theta, res.moment_errors()
+>>> res = learn_rates(library.barw, data=ens, x0=[1.0, 0.0],
+...                   theta0={"branching": 10.0, "annihilation": 10.0, "diffusion": 10.0})
+>>> res.rates, res.standard_errors, res.info["converged"]
 
 The action, its gradient and the conventions are described in
 ``dynboltz.runtime.learning.action``; the integrator in
-``dynboltz.runtime.learning.reduced_ode``.
+``dynboltz.runtime.learning.reduced_ode``; the curvature, stopping rule and standard
+errors in ``dynboltz.runtime.learning.curvature``.
 """
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -24,247 +26,396 @@ from tqdm.auto import tqdm
 
 from dynboltz.runtime.common.checkpoint import load_checkpoint, save_checkpoint
 from dynboltz.runtime.common.ensemble import fingerprint
-from dynboltz.runtime.learning.optimizers import OPTIMIZERS, make_optimizer
-from dynboltz.runtime.learning.action import (ASLEEP, GRADIENTS, GradientProblem,
-                                            LearningResult, asleep_options,
-                                            check_learning_inputs, moment_error)
-from dynboltz.runtime.learning.reduced_ode import (METHODS, IntegrationError, Trajectory,
-                                          adjoint_gradient, check_library, integrate,
-                                          integration_options)
-from dynboltz.runtime.common.validation import (check_choice, check_integer, check_real, invalid,
-                                         seed_entropy)
+from dynboltz.runtime.common.results import ConvergenceError, convergence_info
+from dynboltz.runtime.common.validation import check_choice, invalid, seed_entropy
+from dynboltz.runtime.learning.action import (GRADIENTS, GradientProblem, check_asleep_options,
+                                              check_learning_inputs, trapezoid_weights)
+from dynboltz.runtime.learning.curvature import (IdentifiabilityWarning, identifiability,
+                                                 gauss_newton_hessian, newton_step_size)
+from dynboltz.runtime.learning.optimizers import make_optimizer
+from dynboltz.runtime.learning.quasi_newton import minimize_objective
+from dynboltz.runtime.learning.reduced_ode import (IntegrationError, PreparedIntegration,
+                                                   check_library, integrate,
+                                                   integration_options)
+from dynboltz.runtime.learning.result import RateLearningResult
+from dynboltz.runtime.learning.settings import (CheckpointSettings, IntegrationSettings,
+                                                OptimizerSettings, settings_from_keywords)
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.motif_library import MotifLibrary
     from dynboltz.runtime.common.ensemble import Ensemble
     from dynboltz.runtime.common.validation import SeedLike
 
-__all__ = ["learn_rates", "DEFAULT_LEARNING_RATES"]
-
-DEFAULT_LEARNING_RATES = {"paper": 100.0, "nesterov": 10.0, "adam": 0.1}
-"""Learning rate used when ``learning_rate`` is None, per optimiser.
-
-The action is per site and per unit time, so its gradient is small (about
-1e-2 for BARW at θ ~ 10 over T = 1): the plain and momentum steps need large
-rates; Adam's steps are about ``learning_rate`` in θ whatever the scale."""
+__all__ = ["learn_rates"]
 
 
-def _settings(lib, optimizer, learning_rate, optimizer_options, l2, asleep, asleep_opts,
-              gradient, method, tolerances, seed):
-    function = "learn_rates"
-    check_choice(gradient, "gradient", GRADIENTS, function)
-    check_choice(method, "method", METHODS, function)
-    rate = DEFAULT_LEARNING_RATES.get(optimizer) if learning_rate is None else learning_rate
-    make_optimizer(optimizer, lib.n_processes, rate, optimizer_options, function)
-    return {
-        "optimizer": optimizer, "learning_rate": float(rate),
-        "optimizer_options": dict(optimizer_options or {}),
-        "l2": check_real(l2, "l2", function, 0.0),
-        "asleep": asleep, "asleep_options": asleep_options(asleep, asleep_opts, function),
-        "gradient": gradient, "method": method,
-        "substeps": check_integer(tolerances[0], "substeps", function, 1),
-        "rtol": check_real(tolerances[1], "rtol", function, 0.0, low_open=True),
-        "atol": check_real(tolerances[2], "atol", function, 0.0, low_open=True),
-        "seed": None if seed is None else seed_entropy(seed),
-    }
+_CHECK_EVERY = 10
+"""Gradient steps test the stopping rule every this many iterations."""
 
 
-def _fingerprint(lib, settings, times, moments, x0, theta0):
+class _Evaluation:
+    """Objective and gradients at one θ; the Gauss–Newton curvature on first use."""
+
+    __slots__ = ("theta", "objective", "action_gradient", "gradient", "_curvature",
+                 "_hessian")
+
+    def __init__(self, theta, objective, action_gradient, gradient, curvature):
+        self.theta, self.objective = theta, objective
+        self.action_gradient, self.gradient = action_gradient, gradient
+        self._curvature, self._hessian = curvature, None
+
+    @property
+    def hessian(self):
+        # About as costly as the integration itself, and the line search's trial points
+        # never need it.
+        if self._hessian is None:
+            self._hessian = gauss_newton_hessian(*self._curvature)
+        return self._hessian
+
+
+class _Objective:
+    """A(θ) + (l2/2)|θ − θ₀|², its gradient and Gauss–Newton curvature, at any θ.
+
+    ``evaluate`` returns None where eq. 52 cannot be integrated (the error is kept in
+    ``last_error``), so that an optimiser can treat the point as a failed trial.
+    """
+
+    def __init__(self, lib, problem, times, theta0, l2, curvature_run):
+        self.lib, self.problem, self.theta0, self.l2 = lib, problem, theta0, l2
+        self.weights = trapezoid_weights(times)
+        self.curvature_run = curvature_run
+        self.evaluations = self.failures = 0
+        self.last_error = None
+
+    def evaluate(self, theta, iteration):
+        self.evaluations += 1
+        try:
+            action, grad, _ = self.problem.evaluate(theta, iteration)
+            run = self.problem.integration
+            if self.curvature_run is not None:   # adjoint gradient: S integrated here
+                self.curvature_run.run(theta)
+                run = self.curvature_run
+        except IntegrationError as error:
+            self.failures += 1
+            self.last_error = error
+            return None
+        offset = theta - self.theta0
+        curvature = (self.lib, run.x.copy(), run.s.copy(), self.weights, self.l2)
+        return _Evaluation(theta.copy(), action + 0.5 * self.l2 * float(offset @ offset),
+                           grad.copy(), grad + self.l2 * offset, curvature)
+
+
+def _scale(theta0):
+    """Scale of each rate for the stopping rule and the quasi-Newton variables."""
+    positive = theta0[theta0 > 0]
+    fallback = float(np.exp(np.mean(np.log(positive)))) if positive.size else 1.0
+    return np.where(theta0 > 0, theta0, fallback)
+
+
+def _step_size(point, scale):
+    return newton_step_size(point.hessian, point.gradient, point.theta, scale)
+
+
+def _projected_norm(point):
+    held = (point.theta <= 0) & (point.gradient > 0)
+    return float(np.linalg.norm(np.where(held, 0.0, point.gradient)))
+
+
+class _Run:
+    """Histories and counters of one learning run, checkpointed as they grow."""
+
+    def __init__(self, theta0, entropy, saving, progress, callback, iterations):
+        self.iteration, self.theta = 0, theta0.copy()
+        self.theta_history = [theta0.copy()]
+        self.action_history, self.gradient_history = [], []
+        self.entropy, self.resumed_from, self.optimizer_state = entropy, None, None
+        self.saving, self.callback, self.last = saving, callback, None
+        self.bar = tqdm(total=iterations, disable=not progress, desc="learn_rates", unit="it")
+
+    def restore(self, loaded):
+        header, arrays = loaded
+        self.iteration = self.resumed_from = int(header["iteration"])
+        self.theta = arrays["theta"].copy()
+        self.theta_history = list(arrays["theta_history"])
+        self.action_history = list(arrays["action_history"])
+        self.gradient_history = list(arrays["gradient_history"])
+        self.entropy = header["entropy"]
+        self.bar.update(self.iteration)
+        self.optimizer_state = {key[len("optimizer_"):]: value
+                                for key, value in arrays.items()
+                                if key.startswith("optimizer_")}
+        return self.optimizer_state
+
+    def record(self, point):
+        """The evaluation at the current θ (the last entry of ``theta_history``)."""
+        self.last = point
+        self.action_history.append(point.objective)
+        self.gradient_history.append(point.action_gradient)
+        # Late iterations change the action in the 7th digit or later.
+        self.bar.set_postfix(action=f"{point.objective:.10e}", refresh=False)
+
+    def advance(self, theta, optimizer_state=None):
+        """Move to the next iterate: checkpoint, progress, user callback."""
+        self.theta = theta.copy()
+        self.theta_history.append(self.theta.copy())
+        self.iteration += 1
+        self.optimizer_state = optimizer_state
+        self.bar.update()
+        path, every, _ = self.saving
+        if path is not None and self.iteration % every == 0:
+            self.save()
+        if self.callback is not None:
+            self.callback(self.iteration, self.theta.copy(), self.last.objective)
+
+    def save(self):
+        path, _, key = self.saving
+        if path is None:
+            return
+        # Evaluations of the θ stepped from; a resumed run evaluates the last θ again.
+        done = len(self.theta_history) - 1
+        gradients = np.array(self.gradient_history[:done], dtype=np.float64)
+        arrays = {"theta": self.theta, "theta_history": np.array(self.theta_history),
+                  "action_history": np.array(self.action_history[:done], dtype=np.float64),
+                  "gradient_history": gradients.reshape(done, self.theta.size),
+                  **{f"optimizer_{name}": value
+                     for name, value in (self.optimizer_state or {}).items()}}
+        save_checkpoint(path, {"fingerprint": key, "iteration": self.iteration,
+                               "entropy": self.entropy}, arrays)
+
+
+def _descend(objective, run, settings, optimizer, scale):
+    """Gradient steps (paper, Nesterov, Adam) with projection onto θ ≥ 0."""
+    while True:
+        point = objective.evaluate(run.theta, run.iteration)
+        if point is None:
+            raise _diverged(objective.last_error, run, settings)
+        run.record(point)
+        # The check costs about one integration: every few steps (and at the limit).
+        if (run.iteration % _CHECK_EVERY == 0 or run.iteration >= settings.iterations) \
+                and _step_size(point, scale) <= settings.tolerance:
+            return True, "the Gauss–Newton step to the optimum is below the tolerance"
+        if run.iteration >= settings.iterations:
+            return False, f"stopped after the iteration limit ({settings.iterations})"
+        step = optimizer.step(run.theta, point.gradient, run.iteration)
+        run.advance(np.maximum(step, 0.0), optimizer.state)
+
+
+def _diverged(error, run, settings):
+    if run.iteration == 0:
+        return error
+    return IntegrationError(
+        f"optimizer {settings.name!r} at learning_rate {settings.learning_rate:g} stepped "
+        f"theta from {run.theta_history[-2].tolist()} to {run.theta.tolist()} (iteration "
+        f"{run.iteration}), where eq. 52 cannot be integrated: the step is too large for "
+        f"the curvature of the action; lower learning_rate or use optimizer='lbfgs' (the "
+        f"default), whose line search backs off from such points ({error})")
+
+
+def _quasi_newton(objective, run, settings, scale):
+    """scipy's L-BFGS-B or trust-constr on the deterministic objective."""
+    first = objective.evaluate(run.theta, run.iteration)
+    if first is None:
+        raise objective.last_error
+    run.record(first)
+    if _step_size(first, scale) <= settings.tolerance:
+        return True, "the Gauss–Newton step to the optimum is below the tolerance"
+
+    def on_iteration(point):
+        run.record(point)
+        run.advance(point.theta)
+        return _step_size(point, scale) <= settings.tolerance
+
+    converged, message = minimize_objective(
+        objective, first, scale, settings, on_iteration,
+        max(settings.iterations - run.iteration, 0))
+    return converged, message
+
+
+def _settings_dict(optimizer, integration, asleep, asleep_settings, gradient):
+    fields = {key: value for key, value in optimizer.as_dict().items() if key != "name"}
+    return {"optimizer": optimizer.name, **fields, **integration.as_dict(),
+            "asleep": asleep, "asleep_options": asleep_settings, "gradient": gradient}
+
+
+def _fingerprint(lib, settings, seed, arrays):
     metadata = {"motif_hash": lib.motif_hash, "process_names": list(lib.process_names),
-                **{key: value for key, value in settings.items() if key != "seed"},
-                "seed": str(settings["seed"])}
-    return fingerprint(metadata, (times, moments, x0, theta0))
-
-
-def _fresh_run(theta0, settings):
-    entropy = settings["seed"] if settings["seed"] is not None else seed_entropy(None)
-    return {"iteration": 0, "theta": theta0.copy(), "theta_history": [theta0.copy()],
-            "action_history": [], "gradient_history": [], "entropy": entropy,
-            "resumed_from": None}
-
-
-def _restored_run(optimizer, loaded):
-    header, arrays = loaded
-    optimizer.load_state({key[len("optimizer_"):]: value for key, value in arrays.items()
-                          if key.startswith("optimizer_")})
-    iteration = int(header["iteration"])
-    return {"iteration": iteration, "theta": arrays["theta"].copy(),
-            "theta_history": list(arrays["theta_history"]),
-            "action_history": list(arrays["action_history"]),
-            "gradient_history": list(arrays["gradient_history"]),
-            "entropy": header["entropy"], "resumed_from": iteration}
-
-
-def _save(path, key, run, optimizer):
-    arrays = {"theta": run["theta"], "theta_history": np.array(run["theta_history"]),
-              "action_history": np.array(run["action_history"], dtype=np.float64),
-              "gradient_history": np.array(run["gradient_history"], dtype=np.float64),
-              **{f"optimizer_{name}": value for name, value in optimizer.state.items()}}
-    save_checkpoint(path, {"fingerprint": key, "iteration": run["iteration"],
-                           "entropy": run["entropy"]}, arrays)
-
-
-def _gradient_problem(lib, run, problem, settings):
-    times, moments, x0 = problem
-    method, options = integration_options(
-        "learn_rates", settings["method"], settings["substeps"], settings["rtol"],
-        settings["atol"])
-    return GradientProblem(lib, x0, times, moments, settings["asleep"],
-                           settings["asleep_options"], settings["gradient"], method, options,
-                           np.random.SeedSequence(run["entropy"]))
-
-
-def _iterate(run, optimizer, problem, settings, theta0):
-    """One step of Algorithm 2 (lines 8–16) on ``run``, in place."""
-    action, grad, _ = problem.evaluate(run["theta"], run["iteration"])
-    offset = run["theta"] - theta0
-    objective = action + 0.5 * settings["l2"] * float(offset @ offset)
-    step = optimizer.step(run["theta"], grad + settings["l2"] * offset, run["iteration"])
-    run["theta"] = np.maximum(step, 0.0)
-    run["theta_history"].append(run["theta"].copy())
-    run["action_history"].append(objective)
-    run["gradient_history"].append(grad)
-    run["iteration"] += 1
-    return objective
-
-
-def _loop(lib, run, optimizer, problem, settings, theta0, iterations, saving, progress,
-          callback):
-    path, every, key = saving
-    gradient_problem = _gradient_problem(lib, run, problem, settings)
-    bar = tqdm(total=iterations, initial=run["iteration"], disable=not progress,
-               desc="learn_rates", unit="it")
-    try:
-        while run["iteration"] < iterations:
-            objective = _iterate(run, optimizer, gradient_problem, settings, theta0)
-            if progress:
-                # Late iterations change the action in the 7th digit or later.
-                bar.set_postfix(action=f"{objective:.10e}", refresh=False)
-            bar.update()
-            if path is not None and (run["iteration"] % every == 0
-                                     or run["iteration"] == iterations):
-                _save(path, key, run, optimizer)
-            if callback is not None:
-                callback(run["iteration"], run["theta"].copy(), objective)
-    finally:
-        bar.close()
+                # The iteration limit may grow on resume: not part of the identity.
+                **{key: value for key, value in settings.items() if key != "iterations"},
+                "seed": str(seed)}
+    return fingerprint(metadata, arrays)
 
 
 def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike], x0: ArrayLike,
-                theta0: ArrayLike, iterations: int = 400, optimizer: str = "paper",
-                learning_rate: float | None = None,
-                optimizer_options: Mapping[str, float] | None = None, l2: float = 0.0,
+                theta0: ArrayLike | Mapping[str, float],
+                optimizer: str | OptimizerSettings = "lbfgs",
+                integration: IntegrationSettings | None = None,
+                checkpoint: os.PathLike | str | CheckpointSettings | None = None, *,
                 asleep: str = "exact", asleep_options: Mapping[str, int] | None = None,
-                gradient: str = "forward", method: str = "rk4", substeps: int = 1,
-                rtol: float = 1e-8, atol: float = 1e-10,
-                checkpoint: os.PathLike | str | None = None,
-                checkpoint_every: int = 10, resume: bool = False, seed: SeedLike = 0,
-                progress: bool = True, callback: Callable[..., object] | None = None
-                ) -> LearningResult:
+                gradient: str = "forward", require_convergence: bool = False,
+                seed: SeedLike = 0, progress: bool = True,
+                callback: Callable[..., object] | None = None, **keywords: Any
+                ) -> RateLearningResult:
     """Learn the rates θ of the reduced model from moment data (Algorithm 2).
 
-    Each iteration integrates eq. 52 from x0 at θ, takes the gradient eq. 53
-    of the action A(θ) + (l2/2)|θ − θ₀|² (see ``dynboltz.runtime.learning.action``),
-    steps with the optimiser and projects onto θ ≥ 0.
+    Minimises the action A(θ) + (l2/2)|θ − θ₀|² (``dynboltz.runtime.learning.action``;
+    its gradient is eq. 53, with eq. 52 and 54 integrated from x0 at every θ) over
+    θ ≥ 0.  The default is a quasi-Newton method (scipy's L-BFGS-B with bounds θ ≥ 0)
+    on the exact action; a θ where eq. 52 cannot be integrated is a failed trial point
+    that the line search backs off from.  It stops when the Gauss–Newton step to the
+    optimum changes no rate by more than ``tolerance`` of its scale
+    (``dynboltz.runtime.learning.curvature``), and reports the curvature at the optimum:
+    standard errors from the replicate scatter of the data, the condition number and
+    the rates the data do not determine (an `IdentifiabilityWarning`).
 
     Parameters
     ----------
     lib : MotifLibrary
         Compiled motif; θ has one entry per ``lib.process_names``.
     data : Ensemble or (times, moments)
-        Awake moments: an ensemble of simulations (``.times`` (T,),
-        ``.moments`` (R, T, L), averaged over replicates) or arrays with
-        moments (T, L) or (R, T, L), per site in moment order.
+        Awake moments: an ensemble of simulations of the motif of ``lib`` (``.times``
+        (T,), ``.moments`` (R, T, L), averaged over replicates) or arrays with moments
+        (T, L) or (R, T, L), per site in moment order, at T >= 2 times, realisable by
+        finite Boltzmann parameters (the test of ``fit_parameters``).
     x0 : array_like, shape (L,)
         Boltzmann parameters at ``times[0]`` (the simulations' initial state).
-    theta0 : array_like, shape (P,)
-        Initial rates (>= 0), also the centre of the L2 term.
-    iterations : int
-        Total iterations (including any done before a resume).
-    optimizer : {"paper", "nesterov", "adam"}
-        See ``dynboltz.runtime.learning.optimizers.OPTIMIZERS``.
-    learning_rate : float, optional
-        Default ``DEFAULT_LEARNING_RATES[optimizer]``.
-    optimizer_options : dict, optional
-        ``decay`` ("paper"), ``momentum`` ("nesterov"), ``beta1``, ``beta2``,
-        ``epsilon`` ("adam").
-    l2 : float
-        Strength of the L2 term (l2/2)|θ − θ₀|² towards θ₀ (>= 0).  Off by default:
-        the action is a per-site KL divergence whose gradient is typically ~1e-3, so
-        a weight of that size already pins θ at θ₀ (the BARW experiment uses 1e-6).
+    theta0 : array_like, shape (P,), or dict of str -> float
+        Initial rates (>= 0), in ``lib.process_names`` order or keyed by process name;
+        also the centre of the L2 term.
+    optimizer : str or OptimizerSettings
+        ``"lbfgs"`` (default), ``"trust-constr"`` (scipy, with the Gauss–Newton Hessian),
+        or the gradient steps ``"paper"``, ``"nesterov"``, ``"adam"`` (for the noisy
+        Gibbs asleep moments); see `OptimizerSettings` for the settings.
+    integration : IntegrationSettings, optional
+        Integrator of eq. 52 and 54 (default: RK4, one step per data interval).
+    checkpoint : str, os.PathLike or CheckpointSettings, optional
+        ``.npz`` written atomically every ``checkpoint_every`` iterations and at the
+        end; checked writable before any work.  ``resume=True`` continues from it (it
+        must come from a run with the same arguments; the gradient steps then equal an
+        uninterrupted run bit for bit, the quasi-Newton methods restart from the saved
+        θ and rebuild their curvature memory).
     asleep : {"exact", "gibbs"}
-        Asleep moments µ̃ from the transfer matrix or by Gibbs sampling.
+        Asleep moments µ̃ from the transfer matrix or by Gibbs sampling (noisy: use a
+        gradient step).
     asleep_options : dict, optional
         ``"gibbs"``: ``N``, ``samples``, ``sweeps`` (see ``ASLEEP``).
     gradient : {"forward", "adjoint"}
-    method : {"rk4", "adaptive"}
-        Integrator of eq. 52 (and 54); ``substeps`` RK4 steps per data interval,
-        ``rtol``, ``atol`` the adaptive tolerances (see `integrate`).
-    substeps : int
-    rtol, atol : float
-    checkpoint : str or os.PathLike, optional
-        ``.npz`` written atomically every ``checkpoint_every`` iterations and
-        at the end.
-    checkpoint_every : int
-    resume : bool
-        Continue from ``checkpoint`` if it exists (it must come from a run
-        with the same arguments; results equal an uninterrupted run).
+    require_convergence : bool
+        Raise `ConvergenceError` when the tolerance is not met.
     seed : None, int or sequence of int
         Root of the per-iteration Gibbs streams.
     progress : bool
         Show a tqdm bar with the current objective.
     callback : callable, optional
         ``callback(iteration, theta, objective)`` after every iteration.
+    **keywords
+        The settings' fields as flat keywords: ``iterations``, ``tolerance``,
+        ``learning_rate``, ``optimizer_options``, ``l2`` (`OptimizerSettings`);
+        ``method``, ``substeps``, ``rtol``, ``atol`` (`IntegrationSettings`);
+        ``checkpoint_every``, ``resume`` (`CheckpointSettings`).
 
     Returns
     -------
-    LearningResult
+    RateLearningResult
+        ``rates`` (dict), ``theta``, ``standard_errors``, ``info["converged"]``, ...
 
     Raises
     ------
     ValueError, TypeError
-        Invalid arguments, or a checkpoint of another run when resuming.
+        Invalid arguments or data, or a checkpoint of another run when resuming.
     IntegrationError
-        The reduced model diverged at some θ: lower the learning rate or, if
-        the message says the step is too coarse, pass a larger ``substeps`` or
-        ``method="adaptive"``.
+        Eq. 52 cannot be integrated at θ₀ (the message says whether the step or the
+        rates are the cause), or a gradient step diverged (the message names the step).
+    ConvergenceError
+        ``require_convergence=True`` and the tolerance was not met.
     """
-    check_library(lib, "learn_rates")
-    times, moments, x0, theta0 = check_learning_inputs(lib, data, x0, theta0, "learn_rates")
-    iterations = check_integer(iterations, "iterations", "learn_rates", 0)
-    every = check_integer(checkpoint_every, "checkpoint_every", "learn_rates", 1)
-    settings = _settings(lib, optimizer, learning_rate, optimizer_options, l2, asleep,
-                         asleep_options, gradient, method, (substeps, rtol, atol), seed)
-    key = _fingerprint(lib, settings, times, moments, x0, theta0)
-    opt = make_optimizer(optimizer, lib.n_processes, settings["learning_rate"],
-                         optimizer_options, "learn_rates")
-    if resume and checkpoint is None:
-        raise invalid("checkpoint", "learn_rates", "a path when resume=True", checkpoint)
-    loaded = load_checkpoint(checkpoint, key, "learn_rates") if resume else None
-    run = _restored_run(opt, loaded) if loaded else _fresh_run(theta0, settings)
-    if run["iteration"] > iterations:
-        raise invalid("iterations", "learn_rates",
-                      f"at least the {run['iteration']} iterations of the checkpoint",
-                      iterations)
-    _loop(lib, run, opt, (times, moments, x0), settings, theta0, iterations,
-          (checkpoint, every, key), progress, callback)
-    return _result(lib, run, times, moments, x0, theta0, settings)
+    function = "learn_rates"
+    check_library(lib, function)
+    opt, integ, saving = settings_from_keywords(optimizer, integration, checkpoint, keywords)
+    times, moments, replicates, x0, theta0 = check_learning_inputs(lib, data, x0, theta0,
+                                                                   function)
+    check_choice(gradient, "gradient", GRADIENTS, function)
+    asleep_settings = check_asleep_options(asleep, asleep_options, function)
+    if not isinstance(require_convergence, bool):
+        raise invalid("require_convergence", function, "True or False", require_convergence,
+                      TypeError)
+    settings = _settings_dict(opt, integ, asleep, asleep_settings, gradient)
+    entropy = seed_entropy(seed)
+    key = _fingerprint(lib, settings, entropy, (times, moments, x0, theta0))
+    optimizer_steps = None if opt.quasi_newton else make_optimizer(
+        opt.name, lib.n_processes, opt.learning_rate, opt.options, function)
+    loaded = load_checkpoint(saving.path, key, function) if saving.resume else None
+    run = _Run(theta0, entropy, (saving.path, saving.every, key), progress, callback,
+               opt.iterations)
+    try:
+        if loaded:
+            state = run.restore(loaded)
+            if optimizer_steps is not None:
+                optimizer_steps.load_state(state)
+        if run.iteration > opt.iterations:
+            raise invalid("iterations", function,
+                          f"at least the {run.iteration} iterations of the checkpoint",
+                          opt.iterations)
+        objective = _objective(lib, times, moments, x0, theta0, opt, integ, asleep,
+                               asleep_settings, gradient, entropy)
+        scale = _scale(theta0)
+        converged, message = (_quasi_newton(objective, run, opt, scale) if opt.quasi_newton
+                              else _descend(objective, run, opt, optimizer_steps, scale))
+        run.save()
+    finally:
+        # A run that stops on the tolerance ends the bar where it stopped.
+        run.bar.total = run.iteration
+        run.bar.close()
+    return _result(lib, run, objective, (times, moments, replicates, x0, theta0),
+                   (opt, integ, settings, scale), (converged, message), require_convergence)
 
 
-def _result(lib, run, times, moments, x0, theta0, settings):
-    integration = {key: settings[key] for key in ("method", "substeps", "rtol", "atol")}
+def _objective(lib, times, moments, x0, theta0, opt, integ, asleep, asleep_settings,
+               gradient, entropy):
+    method, options = integration_options("learn_rates", **integ.as_dict())
+    problem = GradientProblem(lib, x0, times, moments, asleep, asleep_settings, gradient,
+                              method, options, np.random.SeedSequence(entropy))
+    curvature_run = None if gradient == "forward" else PreparedIntegration(
+        lib, x0, times, method, options, sensitivities=True, record_steps=False)
+    return _Objective(lib, problem, times, theta0, opt.l2, curvature_run)
+
+
+def _result(lib, run, objective, problem, configuration, outcome, require_convergence):
+    times, moments, replicates, x0, theta0 = problem
+    opt, integ, settings, scale = configuration
+    converged, message = outcome
+    point = run.last
+    final = integrate(lib, run.theta, x0, times, **integ.as_dict())
+    curvature = identifiability(point.hessian, run.theta, lib.process_names,
+                                objective.weights, final.sensitivities, replicates)
+    if curvature["warning"]:
+        warnings.warn(curvature["warning"], IdentifiabilityWarning, stacklevel=3)
+    info = convergence_info(
+        run.iteration, objective.evaluations, converged, message,
+        gradient_norm=_projected_norm(point), step_size=_step_size(point, scale),
+        failed_evaluations=objective.failures,
+        condition_number=curvature["condition_number"],
+        undetermined=curvature["undetermined"],
+        identifiability_warning=curvature["warning"], resumed_from=run.resumed_from,
+        settings=settings, seed_entropy=run.entropy)
+    if require_convergence and not converged:
+        raise ConvergenceError(
+            f"learn_rates did not converge: {message}; the Gauss–Newton step is "
+            f"{info['step_size']:.3g} of the rates' scale (tolerance {opt.tolerance:g}) "
+            f"after {run.iteration} iterations at theta={run.theta.tolist()}: raise "
+            f"iterations" + ("" if opt.quasi_newton else " or use optimizer='lbfgs'"))
 
     def prediction(theta):
         return lib.moments(integrate(lib, theta, x0, times, sensitivities=False,
-                                     **integration).x)
+                                     **integ.as_dict()).x)
 
-    return LearningResult(
-        theta=run["theta"].copy(), theta_history=np.array(run["theta_history"]),
-        action_history=np.array(run["action_history"], dtype=np.float64),
-        gradient_history=np.array(run["gradient_history"], dtype=np.float64).reshape(
+    names = lib.process_names
+    return RateLearningResult(
+        action_history=np.array(run.action_history, dtype=np.float64), info=info,
+        theta=run.theta.copy(), rates=dict(zip(names, run.theta.tolist())),
+        standard_errors=curvature["standard_errors"], hessian=point.hessian,
+        theta_history=np.array(run.theta_history),
+        gradient_history=np.array(run.gradient_history, dtype=np.float64).reshape(
             -1, lib.n_processes),
         times=times, data_moments=moments, initial_moments=prediction(theta0),
-        predicted_moments=prediction(run["theta"]), process_names=lib.process_names,
-        info={"iterations": run["iteration"], "resumed_from": run["resumed_from"],
-              **{k: v for k, v in settings.items() if k != "seed"},
-              "seed_entropy": run["entropy"]})
+        predicted_moments=lib.moments(final.x),
+        process_names=names)

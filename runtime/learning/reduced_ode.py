@@ -19,13 +19,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dynboltz.runtime.learning import _reduced_ode
-from dynboltz.runtime.common.results import ConvergenceError
+from dynboltz.runtime.common.results import ConvergenceError, Trajectory
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.motif_library import MotifLibrary
 
-__all__ = ["integrate", "adjoint_gradient", "Trajectory", "IntegrationError", "METHODS"]
+__all__ = ["integrate", "adjoint_gradient", "RateTrajectory", "IntegrationError", "METHODS"]
 
 
 @dataclass(frozen=True)
@@ -86,33 +86,28 @@ interval), and Dormand–Prince 5(4) with error control on (x, S) and its
 4th-order continuous extension at the output times."""
 
 
+_RATES_TOO_LARGE = 1e3
+"""h·max θ beyond which a non-finite state is blamed on the rates, not the step: RK4
+is stable to h·rate ≈ 2.8, so finer steps would need > 300 substeps per interval."""
+
+
 class IntegrationError(ConvergenceError):
     """The reduced model could not be integrated (non-finite state, step limits)."""
 
 
-@dataclass
-class Trajectory:
-    """Solution of eq. 52 (and eq. 54) on the requested times.
+@dataclass(repr=False)
+class RateTrajectory(Trajectory):
+    """Solution of eq. 52 (and eq. 54) on the requested times: the common `Trajectory`
+    (``times``, ``x`` (T, L) in parameter order, ``sensitivities`` (T, P, L) with row s
+    = process ``lib.process_names[s]``, or None; ``method``; ``info`` with ``steps``
+    (accepted) and ``rejected``) plus the rates it was integrated at.
 
     Attributes
     ----------
-    times : ndarray, shape (T,)
-    x : ndarray, shape (T, L)
-        Boltzmann parameters in parameter order.
-    sensitivities : ndarray, shape (T, P, L), or None
-        ∂x(t)/∂θ_s (eq. 54), row s = process ``lib.process_names[s]``.
     theta : ndarray, shape (P,)
-    method : str
-    info : dict
-        ``steps`` (accepted), ``rejected``.
     """
 
-    times: np.ndarray
-    x: np.ndarray
-    sensitivities: np.ndarray | None
-    theta: np.ndarray
-    method: str
-    info: dict = field(default_factory=dict)
+    theta: np.ndarray = None
     _steps: tuple = field(default=None, repr=False)
 
 
@@ -236,13 +231,23 @@ class PreparedIntegration:
         self.theta[:] = theta
         status = self._compiled.run()
         if status:
-            # Fixed RK4 steps blow up when h·rate passes the stability limit.
-            hint = (f"; the step is too coarse for these rates: pass substeps=k (e.g. "
-                    f"{4 * self.substeps}) or method='adaptive'"
-                    if status == _reduced_ode.NOT_FINITE and self.method == "rk4" else "")
             raise IntegrationError(
                 f"integrating eq. 52 at theta={self.theta.tolist()} from "
-                f"x0={self.x0.tolist()} failed: {_reduced_ode.STATUS[status]}{hint}")
+                f"x0={self.x0.tolist()} failed: {_reduced_ode.STATUS[status]}"
+                f"{self._hint(status)}")
+
+    def _hint(self, status):
+        if status != _reduced_ode.NOT_FINITE:
+            return ""
+        largest = float(np.max(np.abs(self.theta)))
+        step = float(np.max(np.diff(self.times))) / self.substeps
+        if step * largest > _RATES_TOO_LARGE:
+            return (f"; the rates (up to {largest:.3g} per unit time) are too large for "
+                    f"any practical step of the integrator: they came from a diverging "
+                    f"optimiser step or a wrong theta")
+        # Fixed RK4 steps blow up when h·rate passes the stability limit.
+        return (f"; the step is too coarse for these rates: pass substeps=k (e.g. "
+                f"{4 * self.substeps}) or method='adaptive'" if self.method == "rk4" else "")
 
     @property
     def info(self) -> dict[str, int]:
@@ -265,7 +270,7 @@ class PreparedIntegration:
 def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLike,
               method: str = "rk4", sensitivities: bool = True, substeps: int = 1,
               rtol: float = 1e-8, atol: float = 1e-10, first_step: float | None = None,
-              max_steps: int = 100_000, record_steps: bool = False) -> Trajectory:
+              max_steps: int = 100_000, record_steps: bool = False) -> RateTrajectory:
     """Integrate the reduced model (eq. 52) and its sensitivities (eq. 54).
 
     Parameters
@@ -296,7 +301,7 @@ def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLi
 
     Returns
     -------
-    Trajectory
+    RateTrajectory
 
     Raises
     ------
@@ -314,11 +319,12 @@ def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLi
                                           first_step, max_steps)
     run = PreparedIntegration(lib, x0, times, method, options, sensitivities, record_steps)
     run.run(theta)
-    return Trajectory(times, run.x, run.s if sensitivities else None, theta, method,
-                      run.info, run.recorded_steps() if record_steps else None)
+    return RateTrajectory(times, run.x, run.s if sensitivities else None, method, run.info,
+                          theta=theta,
+                          _steps=run.recorded_steps() if record_steps else None)
 
 
-def adjoint_gradient(lib: MotifLibrary, trajectory: Trajectory, forcing: ArrayLike) -> np.ndarray:
+def adjoint_gradient(lib: MotifLibrary, trajectory: RateTrajectory, forcing: ArrayLike) -> np.ndarray:
     """Σ_k forcing[k] · ∂x(t_k)/∂θ_s by the adjoint (reverse-mode) sweep.
 
     The adjoint λ of x is integrated backward from λ(t_T) = 0, jumping by
@@ -332,7 +338,7 @@ def adjoint_gradient(lib: MotifLibrary, trajectory: Trajectory, forcing: ArrayLi
     Parameters
     ----------
     lib : MotifLibrary
-    trajectory : Trajectory
+    trajectory : RateTrajectory
         From ``integrate(..., record_steps=True)`` with the same ``lib``.
     forcing : array_like, shape (T, L)
         c_k; row 0 has no effect (S(t_0) = 0).
@@ -349,9 +355,9 @@ def adjoint_gradient(lib: MotifLibrary, trajectory: Trajectory, forcing: ArrayLi
         The adjoint became non-finite.
     """
     n_processes, size = check_library(lib, "adjoint_gradient")
-    if not isinstance(trajectory, Trajectory) or trajectory._steps is None:
+    if not isinstance(trajectory, RateTrajectory) or trajectory._steps is None:
         raise invalid("trajectory", "adjoint_gradient",
-                      "a Trajectory from integrate(..., record_steps=True)", trajectory,
+                      "a RateTrajectory from integrate(..., record_steps=True)", trajectory,
                       TypeError)
     # The compiled sweep trusts these sizes: another library's trajectory reads past them.
     if trajectory.theta.shape != (n_processes,) or trajectory.x.shape[1:] != (size,):

@@ -2,9 +2,13 @@
 
 The basis functions are F_k(nu) = sum_g F[g, k] phi_g(nu) with multilinear hat
 functions phi_g on a regular K-dimensional grid (C-order flat index g).  Outside
-the grid box each coordinate is clamped to the box: F is extrapolated as a
-constant and the boundary hats extend with value 1, so the sensitivity equation
-below stays the exact derivative of the trajectory for this parameterisation.
+the grid box F is extrapolated linearly from the boundary cell, coordinate by
+coordinate: the two boundary hats of that axis continue as the straight lines
+1 - x and x (x < 0 or x > 1 in cell units, so one weight is negative), which keeps
+F continuous with a continuous slope across the box face and the sensitivity
+equation below the exact derivative of the trajectory for this parameterisation.
+The occupation time uses the clamped weights (time outside the box counts for
+the nearest boundary nodes), so it stays a non-negative partition of the time.
 
 The state nu (K,) and the sensitivities s[k', g, k] = d nu_k'(t) / d F[g, k] are
 integrated together with fixed-step classical RK4:
@@ -40,31 +44,30 @@ cdef struct Grid:
 
 cdef void _evaluate(const Grid* grid, const double* F, const double* nu,
                     double* f, double* jac, int* corner_index,
-                    double* corner_weight) noexcept nogil:
-    """F(nu) (K,), its Jacobian jac[k*K + l] and the 2^K hat weights at nu."""
+                    double* corner_weight, double* corner_occupancy) noexcept nogil:
+    """F(nu) (K,), its Jacobian jac[k*K + l], the 2^K hat weights at nu (linear
+    beyond the box) and the same weights with nu clamped to the box (occupation)."""
     cdef int K = grid.K
     cdef int l, m, c, k, g
     cdef int cell[MAX_K]
     cdef double frac[MAX_K]
-    cdef int clamped[MAX_K]
-    cdef double x, w, dw
+    cdef double inside[MAX_K]
+    cdef double x, w, w_in, dw
     for l in range(K):
         x = (nu[l] - grid.lower[l]) / grid.spacing[l]
-        clamped[l] = 0
         # A NaN ν must still index inside the grid (the step loop then stops the run).
-        if x <= 0.0 or isnan(x):
+        if isnan(x):
+            x = 0.0
+        if x < 1.0:
             cell[l] = 0
-            frac[l] = 0.0
-            clamped[l] = 1
         elif x >= grid.shape[l] - 1:
             cell[l] = grid.shape[l] - 2
-            frac[l] = 1.0
-            clamped[l] = 1
         else:
             cell[l] = <int>floor(x)
             if cell[l] > grid.shape[l] - 2:
                 cell[l] = grid.shape[l] - 2
-            frac[l] = x - cell[l]
+        frac[l] = x - cell[l]
+        inside[l] = 0.0 if frac[l] < 0.0 else (1.0 if frac[l] > 1.0 else frac[l])
     for k in range(K):
         f[k] = 0.0
         for l in range(K):
@@ -72,20 +75,22 @@ cdef void _evaluate(const Grid* grid, const double* F, const double* nu,
     for c in range(grid.n_corners):
         g = 0
         w = 1.0
+        w_in = 1.0
         for l in range(K):
             if (c >> l) & 1:
                 g += (cell[l] + 1) * grid.stride[l]
                 w *= frac[l]
+                w_in *= inside[l]
             else:
                 g += cell[l] * grid.stride[l]
                 w *= 1.0 - frac[l]
+                w_in *= 1.0 - inside[l]
         corner_index[c] = g
         corner_weight[c] = w
+        corner_occupancy[c] = w_in
         for k in range(K):
             f[k] += w * F[g * K + k]
         for l in range(K):
-            if clamped[l]:
-                continue
             dw = (1.0 if (c >> l) & 1 else -1.0) / grid.spacing[l]
             for m in range(K):
                 if m != l:
@@ -119,6 +124,7 @@ cdef struct Work:
     double* jac
     int* corner_index
     double* corner_weight
+    double* corner_occupancy
     double* s
     double* s_stage
     double* ks          # 4 stages x (K x G x K)
@@ -136,6 +142,7 @@ cdef int _alloc_work(Work* w, const Grid* grid) noexcept nogil:
     w.jac = <double*>malloc(K * K * sizeof(double))
     w.corner_index = <int*>malloc(grid.n_corners * sizeof(int))
     w.corner_weight = <double*>malloc(grid.n_corners * sizeof(double))
+    w.corner_occupancy = <double*>malloc(grid.n_corners * sizeof(double))
     w.s = <double*>calloc(n_s, sizeof(double))
     w.s_stage = <double*>calloc(n_s, sizeof(double))
     w.ks = <double*>calloc(4 * n_s, sizeof(double))
@@ -144,14 +151,16 @@ cdef int _alloc_work(Work* w, const Grid* grid) noexcept nogil:
     w.active = <int*>malloc(grid.G * sizeof(int))
     w.is_active = <char*>calloc(grid.G, sizeof(char))
     return (w.nu_stage == NULL or w.f == NULL or w.jac == NULL
-            or w.corner_index == NULL or w.corner_weight == NULL or w.s == NULL
+            or w.corner_index == NULL or w.corner_weight == NULL
+            or w.corner_occupancy == NULL or w.s == NULL
             or w.s_stage == NULL or w.ks == NULL or w.knu == NULL
             or w.forcing == NULL or w.active == NULL or w.is_active == NULL)
 
 
 cdef void _free_work(Work* w) noexcept nogil:
     free(w.nu_stage); free(w.f); free(w.jac); free(w.corner_index)
-    free(w.corner_weight); free(w.s); free(w.s_stage); free(w.ks); free(w.knu)
+    free(w.corner_weight); free(w.corner_occupancy); free(w.s); free(w.s_stage)
+    free(w.ks); free(w.knu)
     free(w.forcing); free(w.active); free(w.is_active)
 
 
@@ -171,7 +180,8 @@ cdef int _stage(const Grid* grid, const double* F, const double* nu, Work* w,
     cdef double acc
     for l in range(K):
         w.nu_stage[l] = nu[l] + (h * prev_nu[l] if stage > 0 else 0.0)
-    _evaluate(grid, F, w.nu_stage, w.f, w.jac, w.corner_index, w.corner_weight)
+    _evaluate(grid, F, w.nu_stage, w.f, w.jac, w.corner_index, w.corner_weight,
+              w.corner_occupancy)
     for l in range(K):
         k_nu[l] = w.f[l]
     if gaussian:
@@ -179,7 +189,7 @@ cdef int _stage(const Grid* grid, const double* F, const double* nu, Work* w,
     else:
         for c in range(grid.n_corners):
             g = w.corner_index[c]
-            if w.corner_weight[c] > 0.0 and not w.is_active[g]:
+            if w.corner_weight[c] != 0.0 and not w.is_active[g]:
                 w.is_active[g] = 1
                 w.active[n_active] = g
                 n_active += 1
@@ -246,7 +256,7 @@ cdef int _integrate(const Grid* grid, const double* F, double* nu, double dt,
                               variance, n_active)
             if stage == 0:
                 for c in range(grid.n_corners):
-                    occupation[w.corner_index[c]] += dt * w.corner_weight[c]
+                    occupation[w.corner_index[c]] += dt * w.corner_occupancy[c]
         for l in range(K):
             nu[l] += dt / 6.0 * (w.knu[l] + 2.0 * w.knu[K + l]
                                  + 2.0 * w.knu[2 * K + l] + w.knu[3 * K + l])
@@ -295,7 +305,8 @@ def integrate_hat(double[:, ::1] F, double[::1] lower, double[::1] spacing,
     out_s : (n_steps // stride + 1, K, G, K) float64, zero on entry, written
         out_s[j, k', g, k] = d nu_k'(t_j) / d F[g, k].
     occupation : (G,) float64, accumulated
-        Adds the occupation time integral of phi_g(nu(t)) dt (left Riemann sum).
+        Adds the occupation time integral of phi_g(nu(t)) dt (left Riemann sum),
+        nu clamped to the grid box.
     function : str
         The public function that called, named in error messages.
     """
@@ -325,3 +336,49 @@ def integrate_hat(double[:, ::1] F, double[::1] lower, double[::1] spacing,
             f"the reduced trajectory ν(t) of {function} left the finite numbers at step "
             f"{-2 - status + 1} of {n_steps} (t = {(-2 - status + 1) * T / n_steps:g}): "
             f"F is too large for the step T/n_steps or makes ν diverge")
+
+
+def curvature_block(const double[:, :, ::1] local, const double[:, :, ::1] fisher,
+                    const double[::1] weights, double[:, ::1] out):
+    """Add sum_t w_t local[t]^T I[t] local[t] to out (the Gauss-Newton block of a path).
+
+    Plain loops rather than BLAS: the blocks are small (a few hundred columns) and a
+    threaded BLAS on a loaded machine spends most of such a call waiting.
+
+    Parameters
+    ----------
+    local : (T, K, p) float64, C-contiguous
+        Sensitivities d nu_k(t) / d F_p on the p grid values the path reached.
+    fisher : (T, K, K) float64, C-contiguous
+        Fisher information I(nu(t)) of the MaxEnt distribution.
+    weights : (T,) float64
+        Quadrature weights of the time integral.
+    out : (p, p) float64, C-contiguous, accumulated (symmetric)
+    """
+    cdef Py_ssize_t T = local.shape[0], K = local.shape[1], p = local.shape[2]
+    cdef Py_ssize_t t, k, l, a, b
+    cdef double acc
+    if fisher.shape[0] != T or fisher.shape[1] != K or fisher.shape[2] != K \
+            or weights.shape[0] != T or out.shape[0] != p or out.shape[1] != p:
+        raise ValueError("curvature_block: inconsistent shapes")
+    cdef double* metric = <double*>malloc(K * p * sizeof(double)) if K * p > 0 else NULL
+    if K * p > 0 and metric == NULL:
+        raise MemoryError("curvature_block could not allocate its work array")
+    with nogil:
+        for t in range(T):
+            for k in range(K):
+                for b in range(p):
+                    acc = 0.0
+                    for l in range(K):
+                        acc += fisher[t, k, l] * local[t, l, b]
+                    metric[k * p + b] = weights[t] * acc
+            for a in range(p):
+                for b in range(a, p):
+                    acc = 0.0
+                    for k in range(K):
+                        acc += local[t, k, a] * metric[k * p + b]
+                    out[a, b] += acc
+        for a in range(p):
+            for b in range(a):
+                out[a, b] = out[b, a]
+    free(metric)

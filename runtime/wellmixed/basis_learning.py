@@ -17,77 +17,62 @@ which is eq. 22 with the hat φ_g in place of δ(ν − ν(t)); for this paramet
 it is exact, not an approximation.  (The paper's narrow normalised Gaussian can be
 used instead, ``delta="gaussian"``; the gradient is then the smoothed functional
 derivative and no longer the exact derivative of the grid parameterisation.)
-Outside the grid box ν is clamped coordinate-wise: F is extrapolated as a constant
-(∂F/∂ν_l = 0 across the box face) and the boundary hats continue with value 1, so the
-sensitivities stay exact there too, and time spent outside the box is charged to the
-boundary values.  Trajectory and sensitivities are integrated together with
+Outside the grid box F continues linearly from the boundary cell, coordinate by
+coordinate (the two boundary hats of an axis continue as straight lines), so F and
+its slope stay continuous across the box face and the sensitivities stay exact there
+too; a constant continuation would let growing populations (ν → 0 with kb > kd) cross
+into ν < 0 where p̃ is not normalisable.  Time spent outside the box counts, in the
+occupation, for the nearest boundary nodes.  Trajectory and sensitivities are integrated together with
 fixed-step RK4 in ``_hat_ode.pyx``; that is the exact derivative of the discrete RK4
 map (see its docstring), and the kinks of the interpolant cost only O(dt) accuracy
 locally, so a small step (default T/200) is used.
 
-Objective.  The action is S = ∫_0^T KL(p(t) || p̃(t)) dt (eq. 16).  Since
-ln p̃ = −Σ_k ν_k C(n, k) − ln Z(ν) and ∂ ln Z/∂ν_k = −⟨C(n, k)⟩_p̃,
+Objective.  The action is S = ∫_0^T KL(p(t) || p̃(t)) dt (eq. 16), with gradient
 
-    ∂S/∂F[g, k] = ∫ dt Σ_k' (⟨C(n,k')⟩_p − ⟨C(n,k')⟩_p̃)(t) s[k', g, k](t)    (eq. 21).
+    ∂S/∂F[g, k] = ∫ dt Σ_k' (⟨C(n,k')⟩_p − ⟨C(n,k')⟩_p̃)(t) s[k', g, k](t)    (eq. 21),
 
-The time integral uses the trapezoidal rule on the recorded times.  The recorded
-action drops the F-independent entropy of p: by the Pythagorean identity of
-exponential families, KL(p || p̃_ν) = KL(p || p̃_ν*) + KL(p̃_ν* || p̃_ν), where ν* is the
-moment-matched MaxEnt parameter (⟨C(n,k)⟩_p̃_ν* = ⟨C(n,k)⟩_p).  The first term does not
-depend on F, so we record ∫ KL(p̃_ν*(t) || p̃_ν(t)) dt, which is ≥ 0 and vanishes iff
-the reduced model reproduces the true moments at all times.  In closed form, with
-m_k = ⟨C(n,k)⟩_p: K = 1 (geometric, exact)
-KL = m ν − ln(1 − e^−ν) − ln(1 + m) + m ln(m / (1 + m));
-K = 2 (the Gaussian reading of the paper, µ = 1/2 − ν1/ν2, σ² = 1/ν2) KL between
-normals N(µ*, σ*²) and N(µ, σ²) with µ* = m_1, σ*² = 2 m_2 + m_1 − m_1² (floored at
-``_VARIANCE_FLOOR`` when a sampled truth has lost all variance, e.g. all extinct).
-
-Truth.  ``truth="analytic"``: the initial factorial moments ⟨(n)_k⟩ = k! ⟨C(n,k)⟩ of
-p̃(η) (K = 1: ⟨(n)_1⟩ = 1/(e^η − 1)) are propagated by the closed linear system
-dφ/dt = A φ + b of ``net.moment_system(K)`` with one matrix exponential of the
-augmented system.  ``truth="ssa"``: ``simulate`` (Gillespie) started from exact
-samples of p̃(η) (K = 1 geometric; K ≥ 2 by normalised enumeration of
-exp(−Σ ν_k C(n, k)) over the range holding all but e^−50 of the mass).
-
-Update.  Each iteration samples ``n_initial`` initial conditions η uniformly in
-``eta_range`` (seeded), averages eq. 21 over them (Algorithm 1, line 17) and steps
-F ← F − λ_i · step(grad) with λ_i = learning_rate · decay^i.  The gradient's scale
-varies by orders of magnitude across the grid (for K = 1 it is ∝ ⟨n⟩ ~ e^−ν), so the
-default ``step_rule="per_point_rms"`` divides each grid value's gradient by its own
-running root-mean-square (RMSprop with β = 0.9 and Adam's bias correction counted per
-grid point over the iterations in which that point received a gradient); points no
-trajectory reached are left unchanged.  ``step_rule="plain"`` is the paper's ordinary
-gradient descent.
+averaged over a batch of ``n_initial`` initial conditions η drawn uniformly in
+``eta_range`` (Algorithm 1, line 17) and redrawn every iteration.  Time integrals use
+the trapezoidal rule on the recorded times.  The recorded action and the true moments
+are described in :mod:`dynboltz.runtime.wellmixed.moment_targets`; the update
+methods (Gauss–Newton / Levenberg–Marquardt with a smoothness prior, the default, and
+the paper's gradient descent) in :mod:`dynboltz.runtime.wellmixed.basis_steps`.
 
 Moments of p̃ come from ``net.maxent_moments(K)`` compiled by
 ``dynboltz.codegen.compile_expressions``; this module never imports sympy.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
-from scipy.linalg import expm
 
-from dynboltz.runtime.wellmixed import _hat_ode
-from dynboltz.runtime.wellmixed.ssa import simulate
-from dynboltz.runtime.learning.action import trapezoid_weights
+from dynboltz.runtime.common.results import LearningResult, Trajectory, convergence_info
 from dynboltz.runtime.common.validation import (check_choice, check_integer, check_real, invalid,
                                          rate_vector)
+from dynboltz.runtime.learning.action import trapezoid_weights
+from dynboltz.runtime.wellmixed import _hat_ode
+from dynboltz.runtime.wellmixed.basis_steps import METHODS, STEP_RULES, Evaluation, OutOfDomain
+from dynboltz.runtime.wellmixed.moment_targets import (FISHER, MOMENT_MATCHED_KL, TRUTHS,
+                                                       AnalyticTruth, SsaTruth)
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.common.validation import SeedLike
     from dynboltz.symbolic.wellmixed import WellMixed
 
-__all__ = ["learn_basis", "BasisLearningResult", "integrate_reduced",
-           "ReducedTrajectory", "basis_on_grid"]
+__all__ = ["learn_basis", "BasisLearningSettings", "BasisLearningResult",
+           "integrate_reduced", "basis_on_grid", "VISITED_SHARE"]
 
-_VARIANCE_FLOOR = 1e-6
 _DELTAS = ("hat", "gaussian")
+
+VISITED_SHARE = 1e-3
+"""Default threshold of :meth:`BasisLearningResult.visited`: a grid node is *visited*
+when its occupation time ∫ φ_g(ν(t)) dt, summed over every reduced trajectory of the
+run, is at least this fraction of the total time of all those trajectories."""
 
 
 def _grid_axes(grid, K, function):
@@ -114,29 +99,9 @@ def _compile(expressions, inputs, params):
     return compile_expressions(list(expressions), inputs=list(inputs), params=list(params))
 
 
-@dataclass(frozen=True)
-class ReducedTrajectory:
-    """Reduced trajectory ν(t) (eq. 20) with its sensitivities (eq. 22).
-
-    Attributes
-    ----------
-    times : (n_record,) float
-    nu : (n_record, K) float
-    sensitivity : (n_record, K, *grid_shape, K) float
-        sensitivity[j, k', *g, k] = ∂ν_k'(t_j)/∂F_k(ν_g).
-    occupation : grid_shape float
-        ∫ φ_g(ν(t)) dt, the time the trajectory spends near each grid point.
-    """
-
-    times: np.ndarray
-    nu: np.ndarray
-    sensitivity: np.ndarray
-    occupation: np.ndarray
-
-
 def integrate_reduced(F: ArrayLike, grid: ArrayLike | Sequence[ArrayLike], eta: ArrayLike, T: float,
                       n_steps: int = 200, n_record: int = 51, delta: str = "hat",
-                      delta_variance: float = 0.1) -> ReducedTrajectory:
+                      delta_variance: float = 0.1) -> Trajectory:
     """Solve eq. 20 and its variational equation eq. 22 for one initial condition.
 
     Parameters
@@ -161,7 +126,13 @@ def integrate_reduced(F: ArrayLike, grid: ArrayLike | Sequence[ArrayLike], eta: 
 
     Returns
     -------
-    ReducedTrajectory
+    dynboltz.runtime.common.results.Trajectory
+        ``times`` (n_record,); ``x`` = ν(t), (n_record, K); ``sensitivities``
+        (n_record, P, K) with P = F.size and
+        ``sensitivities[j, p, k'] = ∂ν_k'(t_j)/∂F.flat[p]`` (F flattened in C order, so
+        ``sensitivities.reshape(n_record, *F.shape, K)[j, *g, k, k']`` =
+        ∂ν_k'(t_j)/∂F_k(ν_g)); ``method`` "rk4"; ``info``: ``steps``, ``delta`` and
+        ``occupation`` (grid_shape; ∫ φ_g(ν(t)) dt, the time spent near each node).
 
     Raises
     ------
@@ -187,11 +158,14 @@ def integrate_reduced(F: ArrayLike, grid: ArrayLike | Sequence[ArrayLike], eta: 
         raise invalid("eta", function, f"a finite array of shape ({K},)", eta)
     T = check_real(T, "T", function, 0.0, low_open=True)
     n_steps, n_record = _check_steps(n_steps, n_record, function)
-    if delta not in _DELTAS:
-        raise invalid("delta", function, f"one of {_DELTAS}", delta)
+    check_choice(delta, "delta", _DELTAS, function)
     variance = check_real(delta_variance, "delta_variance", function, 0.0, low_open=True)
-    return _integrate(F, axes, eta, T, n_steps, n_record, delta == "gaussian", variance,
-                      function)
+    nu, sensitivity, occupation = _integrate(F, axes, eta, T, n_steps, n_record,
+                                             delta == "gaussian", variance, function)
+    P = F.size
+    flat = sensitivity.reshape(n_record, K, P).transpose(0, 2, 1)
+    return Trajectory(np.linspace(0.0, T, n_record), nu, np.ascontiguousarray(flat), "rk4",
+                      {"steps": n_steps, "delta": delta, "occupation": occupation})
 
 
 def _check_steps(n_steps, n_record, function):
@@ -205,6 +179,7 @@ def _check_steps(n_steps, n_record, function):
 
 
 def _integrate(F, axes, eta, T, n_steps, n_record, gaussian, variance, function):
+    """ν (n_record, K), s[j, k', g, k] (n_record, K, G, K) and occupation grid_shape."""
     K = len(axes)
     shape = tuple(axis.size for axis in axes)
     G = int(np.prod(shape))
@@ -217,9 +192,7 @@ def _integrate(F, axes, eta, T, n_steps, n_record, gaussian, variance, function)
         np.array(shape, dtype=np.int32), np.ascontiguousarray(eta, dtype=np.float64),
         T, n_steps, n_steps // (n_record - 1), gaussian, variance, nu, sensitivity,
         occupation, function)
-    return ReducedTrajectory(np.linspace(0.0, T, n_record), nu,
-                             sensitivity.reshape((n_record, K) + shape + (K,)),
-                             occupation.reshape(shape))
+    return nu, sensitivity, occupation.reshape(shape)
 
 
 def basis_on_grid(net: WellMixed, rates: Mapping[str, float], K: int,
@@ -248,134 +221,91 @@ def basis_on_grid(net: WellMixed, rates: Mapping[str, float], K: int,
                     rate_values).reshape(nodes.shape)
 
 
-def _geometric_kl(nu, m):
-    """KL(geometric with mean m || p̃_ν) for K = 1, elementwise; shapes (..., 1)."""
-    nu, m = nu[..., 0], np.maximum(m[..., 0], 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m_log = np.where(m > 0, m * np.log(m / (1.0 + m)), 0.0)
-    return m * nu - np.log(-np.expm1(-nu)) - np.log1p(m) + m_log
-
-
-def _gaussian_kl(nu, m):
-    """KL(N(µ*, σ*²) || N(µ, σ²)), Gaussian reading of p̃_ν for K = 2; shapes (..., 2)."""
-    mu, var = 0.5 - nu[..., 0] / nu[..., 1], 1.0 / nu[..., 1]
-    mu_star = m[..., 0]
-    var_star = np.maximum(2.0 * m[..., 1] + mu_star - mu_star ** 2, _VARIANCE_FLOOR)
-    return 0.5 * (np.log(var / var_star) + (var_star + (mu_star - mu) ** 2) / var - 1.0)
-
-
-_MOMENT_MATCHED_KL = {1: _geometric_kl, 2: _gaussian_kl}
-
-
-def _augmented_step(net, rate_values, K, dt):
-    """exp(M dt) of the affine factorial-moment system dφ/dt = A φ + b, (K+1, K+1)."""
-    A, b = net.moment_system(K)
-    compiled = _compile(list(A) + list(b), net.nu(K), net.rate_symbols)
-    values = compiled(np.zeros((1, K)), rate_values)[0]
-    generator = np.zeros((K + 1, K + 1))
-    generator[:K, :K] = values[:K * K].reshape(K, K)
-    generator[:K, K] = values[K * K:]
-    return expm(generator * dt)
-
-
-class _AnalyticTruth:
-    """⟨C(n,k)⟩_p(t) from the closed moment system started at the moments of p̃(η)."""
-
-    def __init__(self, net, rate_values, K, maxent_moments, times):
-        self._maxent_moments = maxent_moments
-        self._factorials = np.array([math.factorial(k) for k in range(1, K + 1)], float)
-        self._step = _augmented_step(net, rate_values, K, times[1] - times[0])
-        self._n_times = times.size
-
-    def __call__(self, eta, seed):
-        factorial_moments = self._maxent_moments(eta) * self._factorials
-        state = np.concatenate([factorial_moments, np.ones((len(eta), 1))], axis=1)
-        out = np.empty((len(eta), self._n_times, state.shape[1] - 1))
-        for j in range(self._n_times):
-            out[:, j] = state[:, :-1] / self._factorials
-            state = state @ self._step.T
-        return out
-
-
-def _sample_maxent_counts(eta, size, rng):
-    """Exact samples of p̃(n) ∝ exp(−Σ_k η_k C(n, k)) (eq. 19), int64 (size,)."""
-    if eta.size == 1:
-        return rng.geometric(-np.expm1(-eta[0]), size).astype(np.int64) - 1
-    cap = 64
-    while True:
-        n = np.arange(cap, dtype=np.float64)
-        log_weight = np.zeros_like(n)
-        binomial = np.ones_like(n)
-        for k, eta_k in enumerate(eta, start=1):
-            binomial = binomial * (n - k + 1) / k
-            log_weight -= eta_k * binomial
-        if log_weight[-1] < log_weight.max() - 50.0 and log_weight[-1] < log_weight[-2]:
-            break
-        cap *= 2
-    weight = np.exp(log_weight - log_weight.max())
-    return rng.choice(cap, size=size, p=weight / weight.sum()).astype(np.int64)
-
-
-class _SsaTruth:
-    """⟨C(n,k)⟩_p(t) averaged over Gillespie trajectories started from samples of p̃(η)."""
-
-    def __init__(self, net, rates, K, n_trajectories, times):
-        self._net, self._rates, self._K = net, dict(rates), K
-        self._n, self._times = n_trajectories, times
-
-    def __call__(self, eta, seed):
-        # Imported here: runtime.wellmixed re-exports learn_basis from this module.
-
-        out = np.empty((len(eta), self._times.size, self._K))
-        for i, child in enumerate(seed.spawn(len(eta))):
-            sample_seed, simulation_seed = child.spawn(2)
-            initial = _sample_maxent_counts(eta[i], self._n,
-                                            np.random.default_rng(sample_seed))
-            counts = simulate(self._net, self._rates, initial[:, None], self._times,
-                              self._n, seed=simulation_seed)[:, :, 0].astype(np.float64)
-            binomial = np.ones_like(counts)
-            for k in range(1, self._K + 1):
-                binomial = binomial * (counts - k + 1) / k
-                out[i, :, k - 1] = binomial.mean(axis=0)
-        return out
-
-
-_TRUTHS = {"analytic": _AnalyticTruth, "ssa": _SsaTruth}
-
-
-class _PerPointRMS:
-    """Divide each grid value's gradient by its own running RMS (bias-corrected)."""
-
-    def __init__(self, shape, beta=0.9):
-        self._beta = beta
-        self._mean_square = np.zeros(shape)
-        self._count = np.zeros(shape)
-
-    def __call__(self, grad):
-        seen = grad != 0.0
-        self._count[seen] += 1
-        self._mean_square[seen] = (self._beta * self._mean_square[seen]
-                                   + (1.0 - self._beta) * grad[seen] ** 2)
-        step = np.zeros_like(grad)
-        corrected = self._mean_square[seen] / (1.0 - self._beta ** self._count[seen])
-        step[seen] = grad[seen] / np.sqrt(corrected)
-        return step
-
-
-def _plain_step(shape):
-    """The paper's ordinary gradient descent: the step is the gradient itself."""
-    return lambda grad: grad
-
-
-_STEP_RULES = {"per_point_rms": _PerPointRMS, "plain": _plain_step}
+_OPEN_UNIT = ("decay", "memory")
 
 
 @dataclass(frozen=True)
-class BasisLearningResult:
+class BasisLearningSettings:
+    """How :func:`learn_basis` learns: method, batch, integration; checked on creation.
+
+    Attributes
+    ----------
+    method : {"gauss_newton", "gradient"}
+        Levenberg–Marquardt on the grid values with accumulated curvature and a
+        smoothness prior, or the paper's gradient descent (see
+        :mod:`dynboltz.runtime.wellmixed.basis_steps`).
+    n_initial : int
+        Initial conditions η per iteration, uniform in ``eta_range``.
+    resample_initial : bool
+        Draw new η every iteration (True) or keep the first draw (for per-η curves).
+    n_steps, n_record : int
+        RK4 steps on [0, T] and the recorded times used for the time integrals.
+    delta, delta_variance
+        Forcing of eq. 22, as in :func:`integrate_reduced`.
+    damping : float
+        Initial Levenberg–Marquardt μ (> 0), adapted every step ("gauss_newton").
+    smoothness : float
+        Prior weight as a fraction of the median data curvature (>= 0; "gauss_newton").
+    memory : float
+        Forgetting factor β of the accumulated curvature, in (0, 1] ("gauss_newton").
+    tolerance : float
+        Stop when a step changes no grid value by more than tolerance · max|F|
+        (>= 0; "gauss_newton").
+    learning_rate, decay : float
+        λ_i = learning_rate · decay**i, decay in (0, 1] ("gradient").
+    step_rule : {"per_point_rms", "plain"}
+        Per-grid-point RMS-normalised step or plain gradient descent ("gradient").
+    """
+
+    method: str = "gauss_newton"
+    n_initial: int = 32
+    resample_initial: bool = True
+    n_steps: int = 200
+    n_record: int = 51
+    delta: str = "hat"
+    delta_variance: float = 0.1
+    damping: float = 1e-2
+    smoothness: float = 1.0
+    memory: float = 0.3
+    tolerance: float = 1e-4
+    learning_rate: float = 0.05
+    decay: float = 0.98
+    step_rule: str = "per_point_rms"
+
+    def __post_init__(self):
+        function = "BasisLearningSettings"
+        check_choice(self.method, "method", METHODS, function)
+        check_choice(self.step_rule, "step_rule", STEP_RULES, function)
+        check_choice(self.delta, "delta", _DELTAS, function)
+        check_integer(self.n_initial, "n_initial", function, 1)
+        _check_steps(self.n_steps, self.n_record, function)
+        if not isinstance(self.resample_initial, bool):
+            raise invalid("resample_initial", function, "a bool", self.resample_initial,
+                          TypeError)
+        for name in ("delta_variance", "damping", "learning_rate", "decay", "memory"):
+            check_real(getattr(self, name), name, function, 0.0, low_open=True)
+        for name in ("smoothness", "tolerance"):
+            check_real(getattr(self, name), name, function, 0.0)
+        for name in _OPEN_UNIT:
+            if getattr(self, name) > 1:
+                raise invalid(name, function, "in (0, 1]", getattr(self, name))
+
+
+@dataclass(repr=False)
+class BasisLearningResult(LearningResult):
     """Outcome of :func:`learn_basis` (Algorithm 1).
 
     Attributes
     ----------
+    action_history : numpy.ndarray, shape (iterations,)
+        Mean over the iteration's η of ∫_0^T KL(p̃_ν* || p̃_ν) dt, the action eq. 16
+        minus its F-independent part, evaluated with the F in force during that
+        iteration (before its step).
+    info : dict
+        ``iterations``, ``evaluations`` (batch evaluations, each one reduced
+        integration per η), ``converged``, ``message``; then ``method``, ``settings``
+        (the :class:`BasisLearningSettings`) and ``step_sizes`` ((iterations,): λ_i for
+        "gradient", the Levenberg–Marquardt μ after each step for "gauss_newton").
     axes : tuple of K 1-D arrays
         Grid axes.
     grid : numpy.ndarray, shape grid_shape + (K,)
@@ -384,32 +314,35 @@ class BasisLearningResult:
         Learned basis-function values F_k(ν_g) after the last iteration.
     F_history : numpy.ndarray, shape (iterations + 1,) + grid_shape + (K,)
         F before the first and after every iteration.
-    action : numpy.ndarray, shape (iterations,)
-        Mean over the iteration's η of ∫_0^T KL(p̃_ν* || p̃_ν) dt, the action eq. 16
-        minus its F-independent part (module docstring), evaluated with the F in
-        force during that iteration.
     action_per_initial : numpy.ndarray, shape (iterations, n_initial)
-        The same for each initial condition.
+        The action for each initial condition.
     eta : numpy.ndarray, shape (iterations, n_initial, K)
         Initial conditions used in each iteration.
     gradient : numpy.ndarray, shape (iterations,) + grid_shape + (K,)
-        The η-averaged gradient eq. 21 of each iteration.
+        The η-averaged gradient eq. 21 of each iteration (at the F in force).
     visits : numpy.ndarray, shape grid_shape
-        Total occupation time Σ ∫ φ_g(ν(t)) dt over all trajectories; 0 where no
-        trajectory came within one grid spacing.
-    learning_rates : numpy.ndarray, shape (iterations,)
+        Total occupation time Σ ∫ φ_g(ν(t)) dt over all trajectories of the run
+        (at the F in force of every iteration); 0 where no trajectory came within
+        one grid spacing.
     """
 
     axes: tuple
     grid: np.ndarray
     F: np.ndarray
     F_history: np.ndarray
-    action: np.ndarray
     action_per_initial: np.ndarray
     eta: np.ndarray
     gradient: np.ndarray
     visits: np.ndarray
-    learning_rates: np.ndarray
+
+    def visited(self, share: float = VISITED_SHARE) -> np.ndarray:
+        """Boolean grid_shape mask of the nodes holding >= ``share`` of all visit time.
+
+        A node g is visited when visits[g] >= share · visits.sum(), i.e. the reduced
+        trajectories of the run spent at least that fraction of their total time
+        (n_iterations · n_initial · T) within one grid spacing of it, weighted by φ_g.
+        """
+        return self.visits >= share * self.visits.sum()
 
 
 @dataclass(frozen=True)
@@ -423,10 +356,7 @@ class _Problem:
     T: float
     truth: str
     n_trajectories: object
-    n_steps: int
-    n_record: int
-    gaussian: bool
-    variance: float
+    settings: BasisLearningSettings
     eta_low: np.ndarray
     eta_high: np.ndarray
 
@@ -438,7 +368,6 @@ class _Setup:
     problem: _Problem
     maxent_moments: object
     truth: object
-    kl: object
     weights: np.ndarray
 
 
@@ -457,29 +386,30 @@ def _eta_box(eta_range, axes, function):
     return box[:, 0].copy(), box[:, 1].copy()
 
 
-def _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range, n_steps,
-                   n_record, delta, delta_variance):
+def _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range, settings):
     """Validate the arguments that define the learning problem; no compilation."""
     function = "learn_basis"
     if not all(hasattr(net, name) for name in ("maxent_moments", "moment_system",
                                                 "process_names", "nu", "rate_symbols")):
         raise invalid("net", function, "a dynboltz.symbolic.WellMixed", net, TypeError)
-    if isinstance(K, bool) or K not in _MOMENT_MATCHED_KL:
-        raise invalid("K", function, f"one of {sorted(_MOMENT_MATCHED_KL)}", K)
+    if isinstance(K, bool) or K not in MOMENT_MATCHED_KL:
+        raise invalid("K", function, f"one of {sorted(MOMENT_MATCHED_KL)}", K)
     axes = _grid_axes(grid, K, function)
     if axes[-1][0] <= 0:
         raise invalid("grid", function, f"positive on axis nu{K} (p̃ normalisable)", grid)
     rate_values = rate_vector(rates, net.process_names, function)
     T = check_real(T, "T", function, 0.0, low_open=True)
-    n_steps, n_record = _check_steps(n_steps, n_record, function)
-    check_choice(truth, "truth", _TRUTHS, function)
-    check_choice(delta, "delta", _DELTAS, function)
-    variance = check_real(delta_variance, "delta_variance", function, 0.0, low_open=True)
+    check_choice(truth, "truth", TRUTHS, function)
+    if settings is None:
+        settings = BasisLearningSettings()
+    elif not isinstance(settings, BasisLearningSettings):
+        raise invalid("settings", function, "a BasisLearningSettings or None", settings,
+                      TypeError)
     eta_low, eta_high = _eta_box(eta_range, axes, function)
     if truth == "ssa":
         n_trajectories = check_integer(n_trajectories, "n_trajectories", function, 1)
-    return _Problem(net, K, axes, rate_values, T, truth, n_trajectories, n_steps,
-                    n_record, delta == "gaussian", variance, eta_low, eta_high)
+    return _Problem(net, K, axes, rate_values, T, truth, n_trajectories, settings,
+                    eta_low, eta_high)
 
 
 def _build_setup(problem):
@@ -490,14 +420,97 @@ def _build_setup(problem):
     def maxent_moments(nu):
         return compiled(np.ascontiguousarray(nu, dtype=np.float64), rate_values)
 
-    times = np.linspace(0.0, problem.T, problem.n_record)
+    times = np.linspace(0.0, problem.T, problem.settings.n_record)
     if problem.truth == "analytic":
-        truth_moments = _AnalyticTruth(net, rate_values, K, maxent_moments, times)
+        truth_moments = AnalyticTruth(net, rate_values, K, maxent_moments, times, _compile)
     else:
-        truth_moments = _SsaTruth(net, dict(zip(net.process_names, rate_values)), K,
-                                  problem.n_trajectories, times)
-    return _Setup(problem, maxent_moments, truth_moments, _MOMENT_MATCHED_KL[K],
-                  trapezoid_weights(times))
+        truth_moments = SsaTruth(net, dict(zip(net.process_names, rate_values)), K,
+                                 problem.n_trajectories, times)
+    return _Setup(problem, maxent_moments, truth_moments, trapezoid_weights(times))
+
+
+class _Batch:
+    """One iteration's initial conditions η with their true moments, evaluable at any F.
+
+    :meth:`start` evaluates at the iteration's F and leaves out the paths whose reduced
+    model leaves the domain ν_K > 0 there (p̃ is not normalisable, so they cannot be
+    scored; scoring them up to the exit instead rewards F that makes paths leave).
+    Later evaluations (trial steps) use the remaining paths and raise
+    :class:`OutOfDomain` if one of them leaves.
+    """
+
+    def __init__(self, setup, eta, seed):
+        self._setup = setup
+        self.eta = eta
+        self._truth = setup.truth(eta, seed)
+        self.kept = np.ones(len(eta), dtype=bool)
+
+    def start(self, F, curvature):
+        """Evaluate at the iteration's F, leaving out paths that leave the domain."""
+        return self._evaluate(F, curvature, drop=True)
+
+    def evaluate(self, F, curvature=False):
+        """Batch-mean action, gradient eq. 21 and (optionally) Gauss–Newton matrix at F."""
+        return self._evaluate(F, curvature, drop=False)
+
+    def _path(self, F, i):
+        """ν, s (n_record, K, P), occupation and residual m − m̃ of path i; None if out."""
+        problem = self._setup.problem
+        settings = problem.settings
+        try:
+            nu, s, visits = _integrate(F, problem.axes, self.eta[i], problem.T,
+                                       settings.n_steps, settings.n_record,
+                                       settings.delta == "gaussian",
+                                       settings.delta_variance, "learn_basis")
+        except FloatingPointError as error:
+            raise OutOfDomain(str(error)) from error
+        if np.any(nu[:, -1] <= 0):
+            return None
+        residual = self._truth[i] - self._setup.maxent_moments(nu)
+        return nu, s.reshape(len(nu), problem.K, F.size), visits, residual
+
+    def _evaluate(self, F, curvature, drop):
+        setup, K, P = self._setup, self._setup.problem.K, F.size
+        gradient = np.zeros(P)
+        actions = np.full(len(self.eta), np.nan)
+        occupation = np.zeros(F.shape[:-1])
+        blocks = ([], [], [])
+        for i in np.flatnonzero(self.kept):
+            path = self._path(F, i)
+            if path is None and drop:
+                self.kept[i] = False
+                continue
+            if path is None:
+                raise OutOfDomain(f"a reduced trajectory from eta = {self.eta[i]} left "
+                                  f"the domain nu{K} > 0 where p̃ is normalisable")
+            nu, s, visits, residual = path
+            gradient += np.einsum("t,tk,tkp->p", setup.weights, residual, s)
+            actions[i] = setup.weights @ MOMENT_MATCHED_KL[K](nu, self._truth[i])
+            occupation += visits
+            if curvature:
+                _add_curvature(blocks, s, FISHER[K](nu), setup.weights)
+        n = int(self.kept.sum())
+        if n == 0:
+            raise OutOfDomain(
+                f"every reduced trajectory of the iteration left the domain nu{K} > 0 "
+                "where p̃ is normalisable; use a grid/eta_range further inside the domain")
+        matrix = None
+        if curvature:
+            rows, cols, data = (np.concatenate(part) for part in blocks)
+            matrix = sp.csr_matrix((data / n, (rows, cols)), shape=(P, P))
+        return Evaluation(float(np.nanmean(actions)), actions,
+                          (gradient / n).reshape(F.shape), occupation, matrix)
+
+
+def _add_curvature(blocks, s, fisher, weights):
+    """Append ∫ sᵀ I(ν) s dt on the grid values the trajectory reached (COO triplets)."""
+    reached = np.flatnonzero(np.any(s != 0.0, axis=(0, 1)))
+    block = np.zeros((reached.size, reached.size))
+    _hat_ode.curvature_block(np.ascontiguousarray(s[:, :, reached]),
+                             np.ascontiguousarray(fisher), weights, block)
+    blocks[0].append(np.repeat(reached, reached.size))
+    blocks[1].append(np.tile(reached, reached.size))
+    blocks[2].append(block.ravel())
 
 
 def _initial_values(initial_F, shape, function):
@@ -512,43 +525,18 @@ def _initial_values(initial_F, shape, function):
     return F
 
 
-def _iteration(setup, F, eta, seed):
-    """η-averaged gradient eq. 21, action per η and occupation for one iteration."""
-    truth_moments = setup.truth(eta, seed)
-    gradient = np.zeros_like(F)
-    actions = np.empty(len(eta))
-    occupation = np.zeros(F.shape[:-1])
-    problem = setup.problem
-    for i, eta_i in enumerate(eta):
-        trajectory = _integrate(F, problem.axes, eta_i, problem.T, problem.n_steps,
-                                problem.n_record, problem.gaussian, problem.variance,
-                                "learn_basis")
-        residual = truth_moments[i] - setup.maxent_moments(trajectory.nu)
-        if not np.all(np.isfinite(residual)) or np.any(trajectory.nu[:, -1] <= 0):
-            raise FloatingPointError(
-                f"reduced trajectory from eta = {eta_i} left the domain nu{len(eta_i)} > 0 "
-                f"where p̃ is normalisable (nu = {trajectory.nu[-1]} at T); use a smaller "
-                "learning_rate or a grid/eta_range further inside the domain")
-        gradient += np.tensordot(setup.weights[:, None] * residual,
-                                 trajectory.sensitivity, axes=([0, 1], [0, 1]))
-        actions[i] = setup.weights @ setup.kl(trajectory.nu, truth_moments[i])
-        occupation += trajectory.occupation
-    return gradient / len(eta), actions, occupation
-
-
 def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
-                grid: ArrayLike | Sequence[ArrayLike], T: float, iterations: int,
-                seed: SeedLike = None, *, truth: str = "analytic", n_initial: int = 32,
-                n_trajectories: int = 200, learning_rate: float = 0.05, decay: float = 0.98,
+                grid: ArrayLike | Sequence[ArrayLike], T: float, iterations: int = 30,
+                seed: SeedLike = None, *, truth: str = "analytic", n_trajectories: int = 200,
                 initial_F: ArrayLike = 0.0, eta_range: ArrayLike | None = None,
-                resample_initial: bool = True, step_rule: str = "per_point_rms",
-                n_steps: int = 200, n_record: int = 51, delta: str = "hat",
-                delta_variance: float = 0.1) -> BasisLearningResult:
-    """Learn the basis functions F_k(ν) on a grid by gradient descent (Algorithm 1).
+                settings: BasisLearningSettings | None = None) -> BasisLearningResult:
+    """Learn the basis functions F_k(ν) on a grid (Algorithm 1).
 
     Minimises the action S = ∫_0^T KL(p || p̃) dt (eq. 16) over the grid values of F
     using the gradient eq. 21 with sensitivities from eq. 22 (hat-function
-    parameterisation; see the module docstring for the derivation and conventions).
+    parameterisation; see the module docstring), by Gauss–Newton /
+    Levenberg–Marquardt with a smoothness prior (default) or the paper's gradient
+    descent (``settings.method``; :mod:`dynboltz.runtime.wellmixed.basis_steps`).
 
     Parameters
     ----------
@@ -563,27 +551,18 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
     T : float
         Integration time of every reduced trajectory (> 0).
     iterations : int
-        Gradient steps (>= 1).
+        Most update steps (>= 1); "gauss_newton" stops earlier once converged.
     seed : None, int or numpy.random.SeedSequence
         Seeds the initial conditions and the SSA; same seed, same result.
     truth : {"analytic", "ssa"}
         True moments from the closed moment system of ``net.moment_system(K)`` or
         from Gillespie simulation (``n_trajectories`` per initial condition).
-    n_initial : int
-        Initial conditions η per iteration, uniform in ``eta_range`` (default: the
-        grid box).
-    learning_rate, decay : float
-        λ_i = learning_rate · decay**i (0 < decay <= 1).
     initial_F : float or array of shape grid_shape + (K,)
         Starting values of F (the paper starts from a uniform value).
-    resample_initial : bool
-        Draw new η every iteration (True) or keep the first draw (for per-η curves).
-    step_rule : {"per_point_rms", "plain"}
-        Per-grid-point RMS-normalised step (default) or plain gradient descent.
-    n_steps, n_record : int
-        RK4 steps on [0, T] and the recorded times used for the time integrals.
-    delta, delta_variance
-        Forcing of eq. 22, as in :func:`integrate_reduced`.
+    eta_range : (K, 2) array or None
+        [low, high] of the uniform initial conditions per axis; default the grid box.
+    settings : BasisLearningSettings or None
+        Method, batch size and integration settings; None for the defaults.
 
     Returns
     -------
@@ -594,42 +573,53 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
     TypeError, ValueError
         If an argument breaks the constraints above (the message names it).
     FloatingPointError
-        If a reduced trajectory leaves the finite numbers or the domain ν_K > 0
-        where p̃ is normalisable (a too large learning_rate or a grid too close
-        to its edge); the message names the step or the η.
+        If a reduced trajectory at an accepted F leaves the finite numbers or the
+        domain ν_K > 0 where p̃ is normalisable (a too large learning_rate or a grid
+        too close to its edge); the message names the step or the η.
     """
     function = "learn_basis"
     problem = _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range,
-                             n_steps, n_record, delta, delta_variance)
+                             settings)
+    settings = problem.settings
     iterations = check_integer(iterations, "iterations", function, 1)
-    n_initial = check_integer(n_initial, "n_initial", function, 1)
-    learning_rate = check_real(learning_rate, "learning_rate", function, 0.0, low_open=True)
-    decay = check_real(decay, "decay", function, 0.0, low_open=True)
-    if decay > 1:
-        raise invalid("decay", function, "in (0, 1]", decay)
-    check_choice(step_rule, "step_rule", _STEP_RULES, function)
     shape = tuple(axis.size for axis in problem.axes)
     F = _initial_values(initial_F, shape + (K,), function)
     eta_seed, truth_seed = np.random.SeedSequence(seed).spawn(2)
     setup = _build_setup(problem)
-    step = _STEP_RULES[step_rule](F.shape)
+    method = METHODS[settings.method](settings, F.shape)
     eta_rng = np.random.default_rng(eta_seed)
-    eta = eta_rng.uniform(problem.eta_low, problem.eta_high, size=(n_initial, K))
-    learning_rates = learning_rate * decay ** np.arange(iterations)
+    eta = eta_rng.uniform(problem.eta_low, problem.eta_high, size=(settings.n_initial, K))
     history = [F.copy()]
-    records = {"action": [], "eta": [], "gradient": []}
+    records = {"actions": [], "eta": [], "gradient": [], "step_sizes": []}
     visits = np.zeros(shape)
+    evaluations, converged = 0, False
     for i, iteration_seed in enumerate(truth_seed.spawn(iterations)):
-        if resample_initial and i > 0:
-            eta = eta_rng.uniform(problem.eta_low, problem.eta_high, size=(n_initial, K))
-        gradient, actions, occupation = _iteration(setup, F, eta, iteration_seed)
-        F = F - learning_rates[i] * step(gradient)
-        visits += occupation
+        if settings.resample_initial and i > 0:
+            eta = eta_rng.uniform(problem.eta_low, problem.eta_high,
+                                  size=(settings.n_initial, K))
+        try:
+            step = method.step(F, _Batch(setup, eta, iteration_seed), i)
+        except OutOfDomain as error:
+            raise FloatingPointError(str(error)) from None
+        F = step.F
+        evaluations += step.evaluations
+        visits += step.evaluation.occupation
         history.append(F.copy())
-        for key, value in zip(records, (actions, eta, gradient)):
+        for key, value in zip(records, (step.evaluation.actions, eta,
+                                        step.evaluation.gradient, step.step_size)):
             records[key].append(value)
-    actions = np.array(records["action"])
+        if step.converged:
+            converged = True
+            break
+    n_done = len(records["actions"])
+    message = (f"converged: the last step changed F by <= {settings.tolerance:g} max|F|"
+               if converged else f"stopped after the maximum of {n_done} iterations")
+    actions = np.array(records["actions"])
     nodes = np.stack(np.meshgrid(*problem.axes, indexing="ij"), axis=-1)
-    return BasisLearningResult(problem.axes, nodes, F, np.array(history),
-                               actions.mean(axis=1), actions, np.array(records["eta"]),
-                               np.array(records["gradient"]), visits, learning_rates)
+    info = convergence_info(n_done, evaluations, converged, message,
+                            method=settings.method, settings=settings,
+                            step_sizes=np.array(records["step_sizes"]),
+                            dropped_paths=int(np.isnan(actions).sum()))
+    return BasisLearningResult(np.nanmean(actions, axis=1), info, problem.axes, nodes, F,
+                               np.array(history), actions, np.array(records["eta"]),
+                               np.array(records["gradient"]), visits)
