@@ -68,6 +68,28 @@ def test_runtime_entry_points_load_no_compiler_and_no_symbolic_layer():
     assert _forbidden(loaded, _COMPILE_TIME) == []
 
 
+_CONTINUOUS_RUN = """
+import numpy as np
+from dynboltz.runtime.continuous import (Domain, estimate_density, integrate_pde,
+                                         learn_spatial_basis, simulate_particles)
+from dynboltz.runtime.continuous.heat_kernel import point_source_nu
+domain = Domain(-3.0, 3.0, "reflecting", 31)
+ens = simulate_particles(np.zeros(200), [0.1, 0.2, 0.3], D=1.0, domain=(-3.0, 3.0), nodes=31,
+                         t0=0.1, replicates=2, seed=0, workers=1)
+data = estimate_density(ens)
+eta = point_source_nu(domain.nodes, 0.1, 0.0, 1.0, 200, domain)
+grid = np.arange(0.0, 6.01, 0.5)
+integrate_pde(-np.ones(grid.size), np.ones(grid.size), grid, eta, domain, 0.1, [0.2, 0.3])
+learn_spatial_basis(data, eta, grid, iterations=1)
+"""
+
+
+def test_continuous_entry_points_load_no_compiler_and_no_symbolic_layer():
+    loaded = _loaded_after(_CONTINUOUS_RUN)
+    assert "dynboltz.runtime.continuous.spatial_learning" in loaded
+    assert _forbidden(loaded, _COMPILE_TIME) == []
+
+
 def test_generated_library_loads_no_compiler_no_codegen_no_runtime():
     loaded = _loaded_after("from dynboltz.generated import library\nlibrary.sep.moments([0.0] * 14)")
     assert _forbidden(loaded, _COMPILE_TIME + ("dynboltz.runtime",)) == []
