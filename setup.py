@@ -75,10 +75,12 @@ setup(
         "setuptools>=68",
         "matplotlib>=3.7",
         "tqdm>=4.60",
+        "scikit-learn>=1.2",
     ],
     extras_require={
         "dask": ["dask[distributed]>=2023.1"],
-        "test": ["pytest>=7", "dask[distributed]>=2023.1"],
+        "sbml": ["python-libsbml>=5.19"],
+        "test": ["pytest>=7", "dask[distributed]>=2023.1", "python-libsbml>=5.19"],
     },
     entry_points={"console_scripts": ["dynboltz = dynboltz.runtime.experiments.cli:main"]},
     zip_safe=False,

@@ -1,6 +1,7 @@
 """dynboltz.codegen: sympy expressions -> Cython source -> cached compiled modules."""
 from .build import CacheDirectoryError, CompileError, cache_dir, clear_cache, load_module
 from .emit import emit_expressions
+from .export import export_motif
 from .expressions import compile_expressions
 from .motif import compile_motif, emit_motif
 from .printer import CythonCodePrinter, UnsupportedExpressionError
@@ -16,5 +17,6 @@ __all__ = [
     "compile_motif",
     "emit_expressions",
     "emit_motif",
+    "export_motif",
     "load_module",
 ]

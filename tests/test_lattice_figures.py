@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from dynboltz.runtime.experiments import lattice_figures
-from dynboltz.runtime.experiments.lattice_figures import (LATTICE_FIGURES, scaled_to_unit,
+from dynboltz.runtime.experiments.lattice_figures import (LATTICE_FIGURES, symmetric_log_scale,
                                               single_species_basis_maps, trivalent_slices)
 from dynboltz.runtime.lattice.reference import LatticeReference
 from dynboltz.symbolic.lattice_motif import LatticeMotif
@@ -50,30 +50,41 @@ def test_fig8_data_matches_reference_and_uniform_chain():
     assert np.all((panels["Delta_AC"] > 0) & (panels["Delta_AC"] < 2 * panels["mu_A"]))
 
 
-def test_scaled_to_unit_keeps_sign_and_order_in_unit_interval():
-    values = np.array([-50.0, -1e-3, 0.0, 2e-4, 3.0, 100.0])
-    scaled = scaled_to_unit(values)
-    assert scaled[-1] == 1.0 and scaled[2] == 0.0
-    assert np.all(np.diff(scaled) > 0) and np.all(np.abs(scaled) <= 1.0)
-    assert np.array_equal(np.sign(scaled), np.sign(values))
-    assert np.array_equal(scaled_to_unit(np.zeros(3)), np.zeros(3))
+def test_fig7_scale_is_per_panel_symmetric_and_logarithmic_beyond_small_values():
+    from matplotlib.colors import SymLogNorm
+
+    rng = np.random.default_rng(0)
+    values = rng.choice([-1.0, 1.0], 2000) * 10.0 ** rng.uniform(-6, 2, 2000)
+    values[:3] = (0.0, 1e-2, 3.0)
+    linear_width, limit = symmetric_log_scale(values)
+    assert limit == np.abs(values).max()
+    nonzero = np.abs(values[values != 0])
+    assert abs(np.mean(nonzero < linear_width) - 0.05) < 1e-3
+    norm = SymLogNorm(linear_width, vmin=-limit, vmax=limit, base=10)
+    shown = norm(np.sort(values))
+    assert np.all(np.diff(shown) >= 0) and norm(0.0) == 0.5
+    assert norm(-limit) == 0.0 and norm(limit) == 1.0
+    # decades apart get visibly different colours: 0.01 and 3 are not squashed together
+    assert norm(3.0) - norm(1e-2) > 0.1
+    assert symmetric_log_scale(np.zeros(3)) == (1.0, 1.0)
+    # another panel of the same shape a million times smaller gets the same picture
+    small_width, small_limit = symmetric_log_scale(values * 1e-6)
+    assert (small_width, small_limit) == pytest.approx((linear_width * 1e-6, limit * 1e-6))
 
 
-def test_fig7_colour_bar_labels_are_the_scaled_values_at_their_compressed_positions():
-    # The labels must read as values / max|values|: push those values (with the
-    # maximum 1 present) through the data's own transform and land on the ticks.
-    positions, labels = lattice_figures._signed_log_ticks()
-    values = np.array([float(label.replace("\u2212", "-")) for label in labels])
-    assert np.array_equal(np.sort(np.abs(values)), [0, 0.01, 0.01, 0.1, 0.1, 1, 1])
-    np.testing.assert_allclose(scaled_to_unit(values), positions, rtol=0, atol=1e-15)
-    # the documented compression sign(u) log(1 + |u|/k) / log(1 + 1/k), k = 0.01
-    expected = np.sign(values) * np.log(1 + np.abs(values) / 0.01) / np.log(101.0)
-    np.testing.assert_allclose(positions, expected, rtol=1e-14, atol=0)
+@pytest.mark.parametrize("figure, colour_bars", [("fig7", 12), ("fig8", 4)])
+def test_figures_write_only_their_png_with_every_colour_bar_labelled(tmp_path, monkeypatch,
+                                                                     figure, colour_bars):
+    labels = []
+    original = lattice_figures.save_png
 
+    def record(fig, path, dpi=120):
+        labels.extend(ax.get_ylabel() for ax in fig.axes if ax.get_label() == "<colorbar>")
+        return original(fig, path, dpi)
 
-@pytest.mark.parametrize("figure", ["fig7", "fig8"])
-def test_figures_write_only_their_png(tmp_path, figure):
+    monkeypatch.setattr(lattice_figures, "save_png", record)
     path = LATTICE_FIGURES[figure](tmp_path / "out", seed=0)
+    assert len(labels) == colour_bars and all(labels)
     assert path == tmp_path / "out" / f"{figure}.png"
     data = path.read_bytes()
     assert data[:8] == PNG_MAGIC and len(data) > 10_000

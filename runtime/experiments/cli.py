@@ -5,18 +5,29 @@ data -> learned effective rates, Sec. III C) with defaults that finish in well u
 minute, prints the rates and the moment error before/after learning and writes the
 figures; ``dynboltz demo --wellmixed`` runs Algorithm 1 on the Galton–Watson process
 instead (the paper's Fig. 1 setting) and prints learned against analytic F.
-``dynboltz reproduce figN`` writes one of the paper's figures 1-5, 7-10 (fig9/fig10
-also write the JSON summary of the BARW experiment).
+``dynboltz reproduce figN`` writes one of the paper's figures (fig9/fig10 also write
+the JSON summary of the BARW experiment); ``dynboltz reproduce all`` writes every one
+of them plus ``report.html`` (``dynboltz.runtime.experiments.report``).
+``dynboltz compile``, ``simulate`` and ``learn`` work on a user's own motif
+(``dynboltz.runtime.experiments.motif_commands``).  Every error is one line,
+``dynboltz: error: ...``, with a nonzero exit status; options are checked, and output
+locations tried, before any work.
 """
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from dynboltz import __version__
 from dynboltz.runtime.common.validation import invalid
+from dynboltz.runtime.experiments.cli_options import (check_ensemble_memory,
+                                                      check_out_folder, check_positive,
+                                                      check_seed)
+from dynboltz.runtime.experiments.motif_commands import MOTIF_COMMANDS, add_motif_commands
 
 
 _TABLE_NODES = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
@@ -24,6 +35,8 @@ _BARW_FIGURES = ("fig9", "fig10")
 _DEMO_REPLICATES = 1000
 _DEMO_ITERATIONS = 400
 _WELLMIXED_ITERATIONS = 200
+_ALL = "all"
+_PREFIX = "dynboltz: error: "
 
 
 def _figures():
@@ -31,23 +44,50 @@ def _figures():
     from dynboltz.runtime.experiments.wellmixed_figures import FIGURES
     from dynboltz.runtime.experiments.lattice_figures import LATTICE_FIGURES
     from dynboltz.runtime.experiments.learning_figures import LEARNING_FIGURES
+    from dynboltz.runtime.experiments.continuous import CONTINUOUS_FIGURES
+    from dynboltz.runtime.experiments.sep_ann import SEP_FIGURES
 
-    return {**FIGURES, **LATTICE_FIGURES, **LEARNING_FIGURES}
+    return {
+        **FIGURES,
+        **LATTICE_FIGURES,
+        **LEARNING_FIGURES,
+        **CONTINUOUS_FIGURES,
+        **SEP_FIGURES,
+    }
+
+
+def _figure_order(name):
+    # fig2 before fig10; names that are not figN keep their place after those that are
+    match = re.fullmatch(r"fig(\d+)", name)
+    return (0, int(match.group(1))) if match else (1, 0)
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse whose errors are one line, ``dynboltz: error: ...`` (no usage block)."""
+
+    def error(self, message):
+        self.exit(2, f"{_PREFIX}{message} (see {self.prog} --help)\n")
 
 
 def _parser():
     from dynboltz.runtime.experiments.barw import FULL_REPLICATES
 
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="dynboltz", description="Dynamic Boltzmann reduced models (Ernst et al. 2018).")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"dynboltz {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     parser_class=_OneLineParser)
     demo = commands.add_parser(
         "demo", help="learn BARW effective rates with Algorithm 2 (--wellmixed: the "
                      "Galton-Watson basis function with Algorithm 1)")
     demo.add_argument("--wellmixed", action="store_true",
                       help="run the Galton-Watson Algorithm 1 demo instead")
-    reproduce = commands.add_parser("reproduce", help="write one of the paper's figures")
-    reproduce.add_argument("figure", choices=sorted(_figures(), key=lambda n: int(n[3:])))
+    reproduce = commands.add_parser(
+        "reproduce", help="write one of the paper's figures, or all of them and an HTML "
+                          "report")
+    reproduce.add_argument("figure", choices=[_ALL, *sorted(_figures(), key=_figure_order)])
+    reproduce.add_argument("--quick", action="store_true",
+                           help="with 'all': small, fast versions of every figure")
     defaults = {demo: (f"{_DEMO_ITERATIONS}; --wellmixed {_WELLMIXED_ITERATIONS}",
                        _DEMO_REPLICATES),
                 reproduce: ("400; fig9/fig10 only", f"{FULL_REPLICATES}; fig9/fig10 only")}
@@ -63,6 +103,7 @@ def _parser():
         sub.add_argument("--out", type=Path, default=Path("figures"),
                          help="output folder for PNG and JSON files (default ./figures)")
         sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_motif_commands(commands)
     return parser
 
 
@@ -74,7 +115,8 @@ def _wellmixed_demo(iterations, out, seed):
     result = learn_basis(net, rates, 1, K1_GRID, 1.0, iterations, seed=seed)
     true_F = basis_on_grid(net, rates, 1, K1_GRID)
     print(f"Algorithm 1, Galton-Watson kb = {rates['birth']}, kd = {rates['death']}, "
-          f"K = 1, T = 1, {iterations} iterations (analytic truth)")
+          f"K = 1, T = 1, {result.info['iterations']} of at most {iterations} iterations "
+          f"(Gauss-Newton, analytic truth)")
     print(f"{'nu':>6} {'learned F':>11} {'eq. 26':>11}")
     for node in _TABLE_NODES:
         g = int(np.argmin(np.abs(K1_GRID - node)))
@@ -83,8 +125,10 @@ def _wellmixed_demo(iterations, out, seed):
     error = np.abs(result.F[visited, 0] - true_F[visited, 0]).max()
     print(f"max |learned - eq. 26| on visited grid points: {error:.5f} "
           f"({100 * error / np.abs(true_F[:, 0]).max():.2f}% of max |F|)")
-    print(f"action: {result.action[0]:.3e} -> {result.action[-1]:.3e}")
-    path = plot_learned_basis(result, true_F, out / "demo_fig1.png")
+    print(f"action: {result.action_history[0]:.3e} -> {result.action_history[-1]:.3e}")
+    path = plot_learned_basis(result, true_F, out / "demo_fig1.png",
+                              f"Galton–Watson kb = {rates['birth']:g}, kd = {rates['death']:g}, "
+                              f"K = 1, T = 1, seed = {seed}")
     print(f"wrote {path}")
 
 
@@ -121,41 +165,80 @@ def _barw_demo(scheme, iterations, replicates, out, seed):
         print(f"wrote {path}")
 
 
-def _check_positive(value, option, command):
-    if value is not None and value < 1:
-        raise invalid(option, f"dynboltz {command}", ">= 1", value, SystemExit)
+def _check_barw_memory(replicates, command):
+    from dynboltz.runtime.experiments.barw import FULL_REPLICATES, BarwSettings
+
+    replicates = replicates or FULL_REPLICATES
+    n_times = int(round(BarwSettings.T / BarwSettings.dt)) + 1
+    check_ensemble_memory(replicates, n_times, 2, BarwSettings.N, False, command)
 
 
 def _demo(args):
-    _check_positive(args.iterations, "--iterations", "demo")
-    _check_positive(args.replicates, "--replicates", "demo")
+    check_positive(args.iterations, "--iterations", "demo")
+    check_positive(args.replicates, "--replicates", "demo")
+    check_seed(args.seed, "demo")
     if args.wellmixed:
         if args.scheme is not None or args.replicates is not None:
             given = "--scheme" if args.scheme is not None else "--replicates"
             raise invalid(given, "dynboltz demo", "left out with --wellmixed",
                           getattr(args, given[2:]), SystemExit)
-        _wellmixed_demo(args.iterations or _WELLMIXED_ITERATIONS, args.out, args.seed)
+        _wellmixed_demo(args.iterations or _WELLMIXED_ITERATIONS,
+                        check_out_folder(args.out, "demo"), args.seed)
     else:
+        check_out_folder(args.out, "demo")
+        _check_barw_memory(args.replicates or _DEMO_REPLICATES, "demo")
         _barw_demo(args.scheme or "paper", args.iterations or _DEMO_ITERATIONS,
                    args.replicates or _DEMO_REPLICATES, args.out, args.seed)
 
 
 def _reproduce(args):
-    figure = _figures()[args.figure]
+    check_seed(args.seed, "reproduce")
+    if args.quick and args.figure != _ALL:
+        raise invalid("--quick", "dynboltz reproduce", "used with 'all' only", args.figure,
+                      SystemExit)
     if args.figure not in _BARW_FIGURES:
         given = [o for o, v in (("--iterations", args.iterations), ("--scheme", args.scheme),
                                 ("--replicates", args.replicates)) if v is not None]
         if given:
             raise invalid(given[0], "dynboltz reproduce", "used with fig9 or fig10 only",
                           args.figure, SystemExit)
+    check_out_folder(args.out, "reproduce")
+    if args.figure == _ALL:
+        return _reproduce_all(args)
+    figure = _figures()[args.figure]
+    if args.figure not in _BARW_FIGURES:
         return figure(args.out, seed=args.seed)
-    _check_positive(args.iterations, "--iterations", "reproduce")
-    _check_positive(args.replicates, "--replicates", "reproduce")
+    check_positive(args.iterations, "--iterations", "reproduce")
+    check_positive(args.replicates, "--replicates", "reproduce")
+    _check_barw_memory(args.replicates, "reproduce")
     scheme = args.scheme or "paper"
     path = figure(args.out, seed=args.seed, scheme=scheme, iterations=args.iterations or 400,
                   replicates=args.replicates)
     print(f"wrote {args.out / f'barw_{scheme}.json'}")
     return path
+
+
+def _reproduce_all(args):
+    from dynboltz.runtime.experiments.report import reproduce_all
+
+    command = (f"dynboltz reproduce all{' --quick' if args.quick else ''} --out {args.out} "
+               f"--seed {args.seed}")
+    report, records = reproduce_all(_figures(), args.out, seed=args.seed, quick=args.quick,
+                                    command=command)
+    failed = [f"{r.name} ({r.error})" for r in records if r.path is None]
+    if failed:
+        raise SystemExit(f"{len(failed)} figure(s) failed, see {report}: "
+                         f"{'; '.join(failed)}")
+    return report
+
+
+def _run(args):
+    if args.command == "demo":
+        _demo(args)
+    elif args.command == "reproduce":
+        print(f"wrote {_reproduce(args)}")
+    else:
+        MOTIF_COMMANDS[args.command](args)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -169,25 +252,40 @@ def main(argv: Sequence[str] | None = None) -> None:
     Raises
     ------
     SystemExit
-        With a one-line message and exit status 1 (no traceback) for an option
-        value out of range, a compiled-module cache that cannot be used or a
-        damaged saved file.
+        With a one-line message ``dynboltz: error: ...`` and a nonzero exit status
+        (no traceback): 2 for a malformed command line, 1 for an option value out
+        of range, an unusable output folder or cache, a damaged or foreign input
+        file, an input the library rejects, a failed build or a diverged learning run.
     """
     args = _parser().parse_args(argv)
     try:
-        if args.command == "demo":
-            _demo(args)
-        else:
-            print(f"wrote {_reproduce(args)}")
-    except (OSError, ValueError) as error:
-        if not isinstance(error, _user_fixable_errors()):
-            raise
-        raise SystemExit(f"dynboltz: error: {error}") from None
+        _run(args)
+    except SystemExit as stop:
+        if isinstance(stop.code, str) and not stop.code.startswith(_PREFIX):
+            raise SystemExit(_PREFIX + stop.code) from None
+        raise
+    except _one_line_errors() as error:
+        raise SystemExit(_PREFIX + _first_line(error)) from None
+    except KeyboardInterrupt:
+        raise SystemExit(f"{_PREFIX}interrupted (checkpointed work, if any, is "
+                         "kept; run the same command again to resume)") from None
 
 
-def _user_fixable_errors():
-    # Imported only on this error path: codegen pulls in sympy.
-    from dynboltz.codegen.build import CacheDirectoryError
-    from dynboltz.atomic_files import DamagedFileError
+def _first_line(error):
+    # A CompileError carries the compiler's whole output after its first line.
+    from dynboltz.codegen.build import CompileError
 
-    return CacheDirectoryError, DamagedFileError
+    text = str(error)
+    if isinstance(error, CompileError):
+        return f"{text.splitlines()[0]} (the compiler output is in dynboltz.codegen." \
+               f"CompileError.output when called from Python)"
+    return " ".join(text.split())
+
+
+def _one_line_errors():
+    # Errors of bad input, files and builds; anything else is a bug and keeps its traceback.
+    from dynboltz.codegen.build import CompileError
+    from dynboltz.runtime.common.results import ConvergenceError
+    from dynboltz.runtime.learning import IntegrationError
+
+    return OSError, ValueError, TypeError, CompileError, ConvergenceError, IntegrationError

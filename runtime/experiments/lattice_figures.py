@@ -22,7 +22,7 @@ from dynboltz.runtime.common.validation import invalid
 
 
 __all__ = ["SINGLE_SPECIES_LIBRARIES", "single_species_basis_maps", "trivalent_slices",
-           "scaled_to_unit", "fig7", "fig8", "LATTICE_FIGURES"]
+           "symmetric_log_scale", "fig7", "fig8", "LATTICE_FIGURES"]
 
 SINGLE_SPECIES_LIBRARIES = ("creation_A", "death_A", "diffusion_A", "branching_A",
                             "annihilation_A", "coagulation_A")
@@ -30,12 +30,12 @@ SINGLE_SPECIES_LIBRARIES = ("creation_A", "death_A", "diffusion_A", "branching_A
 
 # Fig. 7 colour scale: "from blue to manila" (paper caption).
 _BLUE_TO_MANILA = ("#1d3f8f", "#f3e5b5")
-# The maps grow like e^{|h|+|J|} towards the corners, so a linear [−1, 1] scale
-# shows one corner and a flat rest; this knee (in units of the largest
-# magnitude) sets where the signed-log display turns from linear to logarithmic.
-_KNEE = 1e-2
-# Colour-bar ticks of Fig. 7: true scaled values, placed where the compression puts them.
-_SIGNED_LOG_TICKS = (-1.0, -0.1, -0.01, 0.0, 0.01, 0.1, 1.0)
+# The maps grow like e^{|h|+|J|} towards the corners, so one linear scale shows one
+# corner and a flat rest.  Each panel gets its own symmetric log scale instead, linear
+# below the magnitude that this fraction of its nonzero values stays under.
+_LINEAR_QUANTILE = 0.05
+# ... but never below this fraction of the panel's largest magnitude (float noise).
+_SMALLEST_LINEAR = 1e-8
 
 
 def _axis(limit, n_points, function):
@@ -109,58 +109,68 @@ def trivalent_slices(limit: float = 2.0, n_points: int = 101
                   "Delta_AC": moments[:, j_index].reshape(shape)}
 
 
-def scaled_to_unit(values: ArrayLike) -> np.ndarray:
-    """Fig. 7 scaling: divide by the largest magnitude, then signed-log compress.
+def symmetric_log_scale(values: ArrayLike) -> tuple[float, float]:
+    """Fig. 7 colour scale of one panel: a symmetric log, linear near zero.
 
     Parameters
     ----------
     values : ndarray
+        The panel's F̃ values (rate 1).
 
     Returns
     -------
-    ndarray
-        sign(u) log1p(|u|/k) / log1p(1/k) with u = values / max|values| and
-        k = 1e-2: in [−1, 1], same signs and order as ``values``, ±1 at the
-        extremes (zero where ``values`` is zero everywhere).
+    linear_width : float
+        Half-width of the linear part around 0: the 5 % quantile of the nonzero
+        magnitudes, at least 1e-8 × the largest (1 for an all-zero panel).
+    limit : float
+        max |values| (1 for an all-zero panel).
     """
-    largest = np.max(np.abs(values))
-    if largest == 0:
-        return np.zeros_like(values)
-    return _signed_log(values / largest)
+    magnitudes = np.abs(np.asarray(values, dtype=np.float64)).ravel()
+    limit = float(magnitudes.max()) if magnitudes.size else 0.0
+    if limit == 0.0:
+        return 1.0, 1.0
+    nonzero = magnitudes[magnitudes > 0]
+    linear_width = max(float(np.quantile(nonzero, _LINEAR_QUANTILE)),
+                       _SMALLEST_LINEAR * limit)
+    return linear_width, limit
 
 
-def _signed_log(unit):
-    return np.sign(unit) * np.log1p(np.abs(unit) / _KNEE) / np.log1p(1.0 / _KNEE)
+def _log_ticks(low, high, linear_width, per_side=3):
+    """0 and up to ``per_side`` powers of ten on each side, inside [low, high]."""
+    ticks = [0.0] if low <= 0 <= high else []
+    for sign, end in ((1, high), (-1, -low)):
+        if end <= linear_width:
+            continue
+        exponents = np.arange(np.ceil(np.log10(linear_width)), np.floor(np.log10(end)) + 1)
+        inside = [e for e in exponents if low <= sign * 10.0 ** e <= high]
+        step = max(1, int(np.ceil(len(inside) / per_side)))
+        ticks += [sign * 10.0 ** e for e in inside[::-1][::step]]
+    return sorted(ticks)
 
 
-def _signed_log_ticks():
-    # (positions on the compressed [-1, 1] axis, labels with the scaled values there)
-    values = np.array(_SIGNED_LOG_TICKS)
-    return _signed_log(values), [f"{value:g}".replace("-", "\u2212") for value in values]
-
-
-def _panel(ax, axis, values, title, cmap, labels, limits=None, ticks=None):
-    vmin, vmax = limits if limits else (values.min(), values.max())
+def _panel(ax, axis, values, title, cmap, labels, bar_label, norm=None, ticks=None):
     image = ax.imshow(values, origin="lower", extent=(axis[0], axis[-1], axis[0], axis[-1]),
-                      cmap=cmap, vmin=vmin, vmax=vmax, aspect="equal")
+                      cmap=cmap, norm=norm, aspect="equal")
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     if ticks is not None:
-        bar.set_ticks(ticks[0], labels=ticks[1], fontsize=7)
+        bar.set_ticks(ticks, labels=[f"{t:.0e}".replace("1e+00", "1").replace("-", "\u2212")
+                                     if t else "0" for t in ticks])
+    bar.set_label(bar_label, fontsize=8)
+    bar.ax.tick_params(labelsize=7)
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
 
 
 def fig7(out_dir: os.PathLike | str, seed: int = 0) -> Path:
-    """Fig. 7: basis functions (49) of the single-species processes, scaled to [−1, 1].
+    """Fig. 7: basis functions (49) of the single-species processes, each on its own log scale.
 
     Columns: creation, death, diffusion, branching, annihilation, coagulation
-    (rate 1); rows F̃_h, F̃_J over h (horizontal), J (vertical) ∈ [−4, 4], each
-    map divided by its largest magnitude, blue (−1) to manila (+1), displayed
-    through the signed-log compression of `scaled_to_unit` (the maps span
-    several decades; the colour bars are labelled with the scaled values −1,
-    −0.1, −0.01, 0, 0.01, 0.1, 1 at their compressed positions); black lines
-    are the zero contours.
+    (rate 1); rows F̃_h, F̃_J over h (horizontal), J (vertical) ∈ [−4, 4],
+    blue (the panel's minimum) to manila (its maximum) on a per-panel symmetric
+    log scale (`symmetric_log_scale`: the maps span many decades, so one division
+    by the largest magnitude would show one corner and a flat rest); each colour
+    bar is labelled with the values of F̃; black lines are the zero contours.
 
     Parameters
     ----------
@@ -174,24 +184,30 @@ def fig7(out_dir: os.PathLike | str, seed: int = 0) -> Path:
     -------
     pathlib.Path
     """
-    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.colors import LinearSegmentedColormap, SymLogNorm
 
     axis, maps = single_species_basis_maps()
     cmap = LinearSegmentedColormap.from_list("blue_manila", _BLUE_TO_MANILA)
-    fig = new_figure(figsize=(3.1 * len(maps), 5.9))
+    fig = new_figure(figsize=(3.3 * len(maps), 6.1))
     axs = fig.subplots(2, len(maps))
-    ticks = _signed_log_ticks()
     for column, (name, values) in enumerate(maps.items()):
         process = name.removesuffix("_A")
         for row, symbol in enumerate(("h", "J")):
             ax = axs[row, column]
-            _panel(ax, axis, scaled_to_unit(values[row]), rf"{process}: $\tilde F_{symbol}$",
-                   cmap, ("$h$", "$J$"), limits=(-1.0, 1.0), ticks=ticks)
+            linear_width, _ = symmetric_log_scale(values[row])
+            low, high = float(values[row].min()), float(values[row].max())
+            norm = SymLogNorm(linear_width, vmin=low, vmax=high, base=10)
+            _panel(ax, axis, values[row], rf"{process}: $\tilde F_{symbol}$", cmap,
+                   ("$h$", "$J$"), rf"$\tilde F_{symbol}$ (linear within "
+                   rf"$\pm${linear_width:.1g})", norm=norm,
+                   ticks=_log_ticks(low, high, linear_width))
             if values[row].min() < 0 < values[row].max():
                 ax.contour(axis, axis, values[row], levels=[0.0], colors="k",
                            linewidths=0.8)
-    fig.suptitle(f"Each map divided by its largest magnitude; colour on a signed log "
-                 f"scale (linear within ±{_KNEE:g}), zero contours in black", fontsize=10)
+    fig.suptitle(f"Basis functions (eq. 49) of single-species processes at rate 1, "
+                 f"h, J ∈ [{axis[0]:g}, {axis[-1]:g}], thermodynamic limit; each panel on "
+                 f"its own symmetric log colour scale from its minimum (blue) to its "
+                 f"maximum (manila), zero contours in black", fontsize=10)
     fig.tight_layout()
     return save_png(fig, Path(out_dir) / "fig7.png", dpi=110)
 
@@ -217,11 +233,15 @@ def fig8(out_dir: os.PathLike | str, seed: int = 0) -> Path:
     axis, panels = trivalent_slices()
     titles = {"F_hA": r"$\tilde F_{h_A}$", "F_JAC": r"$\tilde F_{J_{AC}}$",
               "mu_A": r"$\mu_A$", "Delta_AC": r"$\Delta_{AC}$"}
-    fig = new_figure(figsize=(8.4, 7.2))
+    bar_labels = {"F_hA": r"$\tilde F_{h_A}$ (rate 1)", "F_JAC": r"$\tilde F_{J_{AC}}$ (rate 1)",
+                  "mu_A": r"$\mu_A$ (A per site)", "Delta_AC": r"$\Delta_{AC}$ (AC bonds per site)"}
+    fig = new_figure(figsize=(8.6, 7.4))
     axs = fig.subplots(2, 2)
     for ax, key in zip(axs.ravel(), ("F_hA", "F_JAC", "mu_A", "Delta_AC")):
-        _panel(ax, axis, panels[key], titles[key], "viridis", ("$h_A$", "$J_{AC}$"))
-    fig.suptitle("A + B → C, rate 1; other parameters 0")
+        _panel(ax, axis, panels[key], titles[key], "viridis", ("$h_A$", "$J_{AC}$"),
+               bar_labels[key])
+    fig.suptitle(f"A + B → C at rate k = 1 (eq. 49); h_A, J_AC ∈ [{axis[0]:g}, {axis[-1]:g}], "
+                 "other seven parameters 0, thermodynamic limit", fontsize=10)
     fig.tight_layout()
     return save_png(fig, Path(out_dir) / "fig8.png", dpi=110)
 
