@@ -78,6 +78,32 @@ def test_same_seed_same_numbers_serial_and_pool():
     assert np.array_equal(_barw(workers=1, replicates=3).moments, serial.moments[:3])
 
 
+_POOL_UNDER = textwrap.dedent("""
+    import multiprocessing, sys
+    import numpy as np
+    from dynboltz.runtime.lattice import simulate
+    from dynboltz.symbolic.lattice_motif import LatticeMotif
+    if __name__ == "__main__":
+        multiprocessing.set_start_method(sys.argv[1])
+        ens = simulate(LatticeMotif.builtin("barw"),
+                       rates={"branching": 1.0, "annihilation": 0.5, "diffusion": 2.0},
+                       N=200, times=np.linspace(0, 1, 5), initial=np.array([-0.5, 0.2]),
+                       replicates=6, seed=42, workers=2)
+        sys.stdout.write(ens.moments.tobytes().hex())
+    """)
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_pool_under_spawn_and_forkserver_gives_the_serial_numbers(method, tmp_path):
+    # macOS defaults to spawn and Python 3.14 on Linux to forkserver: workers there
+    # re-import the task and arm the death watch against the forkserver
+    script = tmp_path / "pool_run.py"
+    script.write_text(_POOL_UNDER)
+    out = subprocess.run([sys.executable, str(script), method], capture_output=True,
+                         text=True, timeout=300, check=True).stdout
+    assert bytes.fromhex(out) == _barw(workers=1).moments.tobytes()
+
+
 def test_paper_scheme_same_seed_same_numbers():
     rates = {"branching": 10.0, "annihilation": 0.1, "diffusion": 1.0}
     a = _barw(rates=rates, scheme="paper", workers=1, times=np.linspace(0, 0.2, 21))
