@@ -54,7 +54,11 @@ _CHECK_EVERY = 10
 
 
 class _Evaluation:
-    """Objective and gradients at one θ; the Gauss–Newton curvature on first use."""
+    """Objective and gradients at one θ; the Gauss–Newton curvature on first use.
+
+    ``curvature`` is the argument tuple of ``gauss_newton_hessian``, or a callable
+    returning it (a replayed evaluation integrates again only if asked).
+    """
 
     __slots__ = ("theta", "objective", "action_gradient", "gradient", "_curvature",
                  "_hessian")
@@ -69,7 +73,8 @@ class _Evaluation:
         # About as costly as the integration itself, and the line search's trial points
         # never need it.
         if self._hessian is None:
-            self._hessian = gauss_newton_hessian(*self._curvature)
+            arguments = self._curvature() if callable(self._curvature) else self._curvature
+            self._hessian = gauss_newton_hessian(*arguments)
         return self._hessian
 
 
@@ -78,6 +83,12 @@ class _Objective:
 
     ``evaluate`` returns None where eq. 52 cannot be integrated (the error is kept in
     ``last_error``), so that an optimiser can treat the point as a failed trial.
+
+    Every evaluation is logged (``log_arrays``).  A resumed quasi-Newton run starts
+    again at θ₀ with the log of the checkpoint queued (``replay``): the objective is
+    deterministic, so scipy asks for the same points in the same order, and each is
+    answered from the log without integrating — the run retraces the interrupted one
+    bit for bit, curvature memory included, and goes on from where it stopped.
     """
 
     def __init__(self, lib, problem, times, theta0, l2, curvature_run):
@@ -86,9 +97,35 @@ class _Objective:
         self.curvature_run = curvature_run
         self.evaluations = self.failures = 0
         self.last_error = None
+        self._log, self._replay = [], []
+
+    def replay(self, arrays):
+        """Queue the logged evaluations of a checkpoint (see the class docstring)."""
+        names = ("log_theta", "log_action", "log_action_gradient", "log_failed")
+        if all(name in arrays for name in names):
+            self._replay = list(zip(*(arrays[name] for name in names)))[::-1]
+
+    @property
+    def replaying(self) -> bool:
+        return bool(self._replay)
+
+    def log_arrays(self):
+        """The evaluation log as arrays, for the checkpoint."""
+        size = self.theta0.size
+        theta, action, gradient, failed = (zip(*self._log) if self._log
+                                           else ((), (), (), ()))
+        return {"log_theta": np.array(theta, dtype=np.float64).reshape(-1, size),
+                "log_action": np.array(action, dtype=np.float64),
+                "log_action_gradient": np.array(gradient, dtype=np.float64).reshape(-1, size),
+                "log_failed": np.array(failed, dtype=bool)}
 
     def evaluate(self, theta, iteration):
         self.evaluations += 1
+        if self._replay:
+            logged_theta, action, grad, failed = self._replay.pop()
+            if np.array_equal(logged_theta, theta):
+                return self._replayed(theta, float(action), np.array(grad), bool(failed))
+            self._replay = []  # another path from here on: evaluate it
         try:
             action, grad, _ = self.problem.evaluate(theta, iteration)
             run = self.problem.integration
@@ -98,11 +135,34 @@ class _Objective:
         except IntegrationError as error:
             self.failures += 1
             self.last_error = error
+            self._log.append((theta.copy(), np.nan, np.full(theta.size, np.nan), True))
             return None
-        offset = theta - self.theta0
+        self._log.append((theta.copy(), float(action), grad.copy(), False))
         curvature = (self.lib, run.x.copy(), run.s.copy(), self.weights, self.l2)
+        return self._evaluation(theta, action, grad, curvature)
+
+    def _evaluation(self, theta, action, grad, curvature):
+        offset = theta - self.theta0
         return _Evaluation(theta.copy(), action + 0.5 * self.l2 * float(offset @ offset),
                            grad.copy(), grad + self.l2 * offset, curvature)
+
+    def _replayed(self, theta, action, grad, failed):
+        self._log.append((theta.copy(), action, grad.copy(), failed))
+        if failed:
+            self.failures += 1
+            self.last_error = IntegrationError(
+                f"eq. 52 cannot be integrated at theta={theta.tolist()} (replayed from "
+                f"the checkpoint)")
+            return None
+        return self._evaluation(theta, action, grad, lambda: self._curvature_at(theta))
+
+    def _curvature_at(self, theta):
+        self.problem.evaluate(theta, 0)
+        run = self.problem.integration
+        if self.curvature_run is not None:
+            self.curvature_run.run(theta)
+            run = self.curvature_run
+        return self.lib, run.x.copy(), run.s.copy(), self.weights, self.l2
 
 
 def _scale(theta0):
@@ -145,6 +205,13 @@ class _Run:
                                 for key, value in arrays.items()
                                 if key.startswith("optimizer_")}
         return self.optimizer_state
+
+    def reset(self, theta0):
+        """Back to θ₀ with empty histories (a replayed run rebuilds them)."""
+        self.iteration, self.theta = 0, theta0.copy()
+        self.theta_history = [theta0.copy()]
+        self.action_history, self.gradient_history = [], []
+        self.bar.reset()
 
     def record(self, point):
         """The evaluation at the current θ (the last entry of ``theta_history``)."""
@@ -222,8 +289,9 @@ def _quasi_newton(objective, run, settings, scale):
 
     def on_iteration(point):
         run.record(point)
-        run.advance(point.theta)
-        return _step_size(point, scale) <= settings.tolerance
+        run.advance(point.theta, objective.log_arrays())
+        # A replayed iterate is one the interrupted run went on from: not converged.
+        return not objective.replaying and _step_size(point, scale) <= settings.tolerance
 
     converged, message = minimize_objective(
         objective, first, scale, settings, on_iteration,
@@ -290,9 +358,9 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
     checkpoint : str, os.PathLike or CheckpointSettings, optional
         ``.npz`` written atomically every ``checkpoint_every`` iterations and at the
         end; checked writable before any work.  ``resume=True`` continues from it (it
-        must come from a run with the same arguments; the gradient steps then equal an
-        uninterrupted run bit for bit, the quasi-Newton methods restart from the saved
-        θ and rebuild their curvature memory).
+        must come from a run with the same arguments) and equals an uninterrupted run
+        bit for bit: the gradient steps restore their state, the quasi-Newton methods
+        retrace their path from θ₀ answered from the checkpoint's evaluation log.
     asleep : {"exact", "gibbs"}
         Asleep moments µ̃ from the transfer matrix or by Gibbs sampling (noisy: use a
         gradient step).
@@ -347,16 +415,19 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
     run = _Run(theta0, entropy, (saving.path, saving.every, key), progress, callback,
                opt.iterations)
     try:
-        if loaded:
-            state = run.restore(loaded)
-            if optimizer_steps is not None:
-                optimizer_steps.load_state(state)
-        if run.iteration > opt.iterations:
+        done = int(loaded[0]["iteration"]) if loaded else 0
+        if done > opt.iterations:
             raise invalid("iterations", function,
-                          f"at least the {run.iteration} iterations of the checkpoint",
+                          f"at least the {done} iterations of the checkpoint",
                           opt.iterations)
         objective = _objective(lib, times, moments, x0, theta0, opt, integ, asleep,
                                asleep_settings, gradient, entropy)
+        if loaded and opt.quasi_newton:
+            run.resumed_from = done
+            objective.replay(run.restore(loaded))
+            run.reset(theta0)
+        elif loaded:
+            optimizer_steps.load_state(run.restore(loaded))
         scale = _scale(theta0)
         converged, message = (_quasi_newton(objective, run, opt, scale) if opt.quasi_newton
                               else _descend(objective, run, opt, optimizer_steps, scale))
