@@ -495,3 +495,11 @@ def test_parameters_whose_transfer_matrix_overflows_are_refused(x0):
     with pytest.raises(ValueError, match=r"^`initial` of `simulate` must be `parameters "
                        r"whose ln T"):
         _barw(initial=np.array(x0))
+
+
+def test_repr_shows_arrays_by_shape_not_by_value():
+    ensemble = _barw(workers=1, times=np.linspace(0, 1, 50), replicates=20)
+    text = repr(ensemble)
+    assert text.startswith("Ensemble(times=array(shape=(50,), dtype=float64), "
+                           "moments=array(shape=(20, 50, 2), dtype=float64), metadata={")
+    assert len(text) < 2000

@@ -41,13 +41,14 @@ from numpy.typing import ArrayLike
 from dynboltz.atomic_files import (DamagedFileError, atomic_writer,
                                    damaged_file_error, read_npz, remove_stale_temporaries)
 from dynboltz.runtime.common.validation import check_integer, invalid
+from dynboltz.runtime.common.results import ShortRepr
 
 
 __all__ = ["Ensemble", "run_ensemble", "fingerprint", "load_ensemble"]
 
 
-@dataclass
-class Ensemble:
+@dataclass(repr=False)
+class Ensemble(ShortRepr):
     """Result of an ensemble of lattice simulations.
 
     Attributes

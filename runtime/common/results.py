@@ -62,7 +62,7 @@ def _short(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-class _ShortRepr:
+class ShortRepr:
     """``repr`` listing dataclass fields with arrays shown by shape and dtype."""
 
     def __repr__(self) -> str:
@@ -72,7 +72,7 @@ class _ShortRepr:
 
 
 @dataclass(repr=False)
-class Trajectory(_ShortRepr):
+class Trajectory(ShortRepr):
     """Solution of a reduced model dx/dt = F(x) with its sensitivities on recorded times.
 
     Attributes
@@ -98,7 +98,7 @@ class Trajectory(_ShortRepr):
 
 
 @dataclass(repr=False)
-class LearningResult(_ShortRepr):
+class LearningResult(ShortRepr):
     """Base of every learning loop's result.
 
     Attributes

@@ -18,12 +18,13 @@ import numpy as np
 from dynboltz.runtime.common.validation import invalid
 from dynboltz.runtime.continuous.domain import Domain
 from dynboltz.runtime.continuous.particles import ParticleEnsemble
+from dynboltz.runtime.common.results import ShortRepr
 
 __all__ = ["DensityEstimate", "estimate_density"]
 
 
-@dataclass(frozen=True)
-class DensityEstimate:
+@dataclass(frozen=True, repr=False)
+class DensityEstimate(ShortRepr):
     """Histogram density estimate and natural parameters of a particle ensemble.
 
     Attributes

@@ -23,14 +23,15 @@ from dynboltz.runtime.common.validation import (SeedLike, check_integer, check_r
                                                 seed_entropy)
 from dynboltz.runtime.continuous import _particles
 from dynboltz.runtime.continuous.domain import Domain
+from dynboltz.runtime.common.results import ShortRepr
 
 __all__ = ["simulate_particles", "ParticleEnsemble", "ParticleTask"]
 
 _FUNCTION = "simulate_particles"
 
 
-@dataclass
-class ParticleEnsemble:
+@dataclass(repr=False)
+class ParticleEnsemble(ShortRepr):
     """Histograms of an ensemble of particle simulations.
 
     Attributes

@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike
 from dynboltz.runtime.common.validation import check_real, invalid
 from dynboltz.runtime.continuous import _pde_stencil
 from dynboltz.runtime.continuous.domain import Domain
+from dynboltz.runtime.common.results import ShortRepr
 
 __all__ = ["integrate_pde", "stable_time_step", "PDETrajectory", "hat_interpolate",
            "check_nu_grid"]
@@ -38,8 +39,8 @@ _SAFETY = 0.8
 _RK4_REAL, _RK4_IMAGINARY = 2.785, 2.828
 
 
-@dataclass(frozen=True)
-class PDETrajectory:
+@dataclass(frozen=True, repr=False)
+class PDETrajectory(ShortRepr):
     """Solution of eq. 42 with its sensitivities (eq. A15).
 
     Attributes

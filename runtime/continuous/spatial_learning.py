@@ -44,6 +44,7 @@ from dynboltz.runtime.common.validation import check_choice, check_integer, chec
 from dynboltz.runtime.continuous.density import DensityEstimate
 from dynboltz.runtime.continuous.pde import check_nu_grid, integrate_pde, stable_time_step
 from dynboltz.runtime.learning.action import trapezoid_weights
+from dynboltz.runtime.common.results import ShortRepr
 
 __all__ = ["learn_spatial_basis", "SpatialLearningResult", "spatial_action"]
 
@@ -51,8 +52,8 @@ _FUNCTION = "learn_spatial_basis"
 _STEP_RULES = ("gauss_newton", "plain")
 
 
-@dataclass(frozen=True)
-class SpatialLearningResult:
+@dataclass(frozen=True, repr=False)
+class SpatialLearningResult(ShortRepr):
     """Outcome of :func:`learn_spatial_basis`.
 
     Attributes

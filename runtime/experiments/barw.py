@@ -42,6 +42,7 @@ from dynboltz.atomic_files import atomic_writer
 from dynboltz.runtime.learning import integrate, learn_rates, moment_error
 from dynboltz.runtime.learning.action import trapezoid_weights
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
+from dynboltz.runtime.common.results import ShortRepr
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.common.ensemble import Ensemble
@@ -112,8 +113,8 @@ class BarwSettings:
                 "seed": self.seed, "learning": dict(self.learning)}
 
 
-@dataclass
-class BarwRun:
+@dataclass(repr=False)
+class BarwRun(ShortRepr):
     """Data, learning result and summary of one experiment.
 
     Attributes

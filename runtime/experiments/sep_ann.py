@@ -44,6 +44,7 @@ from dynboltz.runtime.learning.parameter_trajectories import (DEFAULT_CUTOFF, DE
                                                               smooth_trajectory)
 from dynboltz.runtime.wellmixed.mass_action import (SEP_REACTIONS, MassActionFit, fit_rates,
                                                     integrate_mass_action)
+from dynboltz.runtime.common.results import ShortRepr
 
 __all__ = ["SepSettings", "SepRun", "sep_settings", "sep_data", "run_sep_ann",
            "symmetric_relative_error", "seed_study", "plot_fig11", "fig11", "SEP_FIGURES",
@@ -233,8 +234,8 @@ def symmetric_relative_error(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     return terms.mean(axis=-1)
 
 
-@dataclass(frozen=True)
-class SepRun:
+@dataclass(frozen=True, repr=False)
+class SepRun(ShortRepr):
     """Arrays and summary of one SEP/ANN experiment.
 
     Attributes

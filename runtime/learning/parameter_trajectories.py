@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from dynboltz.runtime.lattice.inverse_ising import fit_parameters
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
+from dynboltz.runtime.common.results import ShortRepr
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.generated.motif_library import MotifLibrary
@@ -200,8 +201,8 @@ def noise_gain(dt: float, cutoff: float = DEFAULT_CUTOFF, order: int = DEFAULT_O
     return float(np.mean(np.abs(response) ** 4))
 
 
-@dataclass(frozen=True)
-class SmoothTrajectory:
+@dataclass(frozen=True, repr=False)
+class SmoothTrajectory(ShortRepr):
     """A parameter trajectory, raw and smoothed, with its smoothed derivative.
 
     Attributes

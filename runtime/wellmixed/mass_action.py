@@ -24,6 +24,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import least_squares
 
 from dynboltz.runtime.common.validation import check_integer, invalid
+from dynboltz.runtime.common.results import ShortRepr
 
 __all__ = ["MassAction", "SEP_REACTIONS", "SEP_RATE_NAMES", "integrate_mass_action",
            "fit_rates", "MassActionFit"]
@@ -101,8 +102,8 @@ def integrate_mass_action(network: MassAction, rates: ArrayLike, c0: ArrayLike,
     return solution.y.T
 
 
-@dataclass(frozen=True)
-class MassActionFit:
+@dataclass(frozen=True, repr=False)
+class MassActionFit(ShortRepr):
     """Result of `fit_rates`.
 
     Attributes
