@@ -61,21 +61,21 @@ class _Evaluation:
     """
 
     __slots__ = ("theta", "objective", "action_gradient", "gradient", "_curvature",
-                 "_hessian")
+                 "computed_hessian")
 
     def __init__(self, theta, objective, action_gradient, gradient, curvature):
         self.theta, self.objective = theta, objective
         self.action_gradient, self.gradient = action_gradient, gradient
-        self._curvature, self._hessian = curvature, None
+        self._curvature, self.computed_hessian = curvature, None
 
     @property
     def hessian(self):
         # About as costly as the integration itself, and the line search's trial points
         # never need it.
-        if self._hessian is None:
+        if self.computed_hessian is None:
             arguments = self._curvature() if callable(self._curvature) else self._curvature
-            self._hessian = gauss_newton_hessian(*arguments)
-        return self._hessian
+            self.computed_hessian = gauss_newton_hessian(*arguments)
+        return self.computed_hessian
 
 
 class _Objective:
@@ -84,11 +84,14 @@ class _Objective:
     ``evaluate`` returns None where eq. 52 cannot be integrated (the error is kept in
     ``last_error``), so that an optimiser can treat the point as a failed trial.
 
-    Every evaluation is logged (``log_arrays``).  A resumed quasi-Newton run starts
-    again at θ₀ with the log of the checkpoint queued (``replay``): the objective is
-    deterministic, so scipy asks for the same points in the same order, and each is
-    answered from the log without integrating — the run retraces the interrupted one
-    bit for bit, curvature memory included, and goes on from where it stopped.
+    With ``logging`` on (the quasi-Newton methods) every evaluation is logged
+    (``log_arrays``: θ, action, gradient, failure and, where it was computed, the
+    Gauss–Newton Hessian).  A resumed quasi-Newton run starts again at θ₀ with the log
+    of the checkpoint queued (``replay``): the objective is deterministic, so scipy asks
+    for the same points in the same order, and each is answered from the log without
+    integrating — the run retraces the interrupted one bit for bit, curvature memory
+    included, and goes on from where it stopped.  θ₀ itself is evaluated live and must
+    match the log's first entry, else the log is stale (other code or data) and dropped.
     """
 
     def __init__(self, lib, problem, times, theta0, l2, curvature_run):
@@ -97,34 +100,40 @@ class _Objective:
         self.curvature_run = curvature_run
         self.evaluations = self.failures = 0
         self.last_error = None
-        self._log, self._replay = [], []
+        self.logging = False
+        self._log, self._replay, self._expected_first = [], [], None
 
     def replay(self, arrays):
         """Queue the logged evaluations of a checkpoint (see the class docstring)."""
-        names = ("log_theta", "log_action", "log_action_gradient", "log_failed")
-        if all(name in arrays for name in names):
-            self._replay = list(zip(*(arrays[name] for name in names)))[::-1]
-
-    @property
-    def replaying(self) -> bool:
-        return bool(self._replay)
+        if all(name in arrays for name in _LOG_NAMES):
+            entries = list(zip(*(arrays[name] for name in _LOG_NAMES)))
+            if entries:
+                self._expected_first, self._replay = entries[0], entries[1:][::-1]
 
     def log_arrays(self):
         """The evaluation log as arrays, for the checkpoint."""
         size = self.theta0.size
-        theta, action, gradient, failed = (zip(*self._log) if self._log
-                                           else ((), (), (), ()))
-        return {"log_theta": np.array(theta, dtype=np.float64).reshape(-1, size),
-                "log_action": np.array(action, dtype=np.float64),
-                "log_action_gradient": np.array(gradient, dtype=np.float64).reshape(-1, size),
-                "log_failed": np.array(failed, dtype=bool)}
+        count = len(self._log)
+        theta = np.empty((count, size))
+        action, failed = np.full(count, np.nan), np.zeros(count, dtype=bool)
+        gradient, hessian = np.full((count, size), np.nan), np.full((count, size, size), np.nan)
+        for row, (point_theta, point_action, point_gradient, point) in enumerate(self._log):
+            theta[row] = point_theta
+            if point is None:
+                failed[row] = True
+                continue
+            action[row], gradient[row] = point_action, point_gradient
+            if point.computed_hessian is not None:
+                hessian[row] = point.computed_hessian
+        return dict(zip(_LOG_NAMES, (theta, action, gradient, failed, hessian)))
 
     def evaluate(self, theta, iteration):
         self.evaluations += 1
-        if self._replay:
-            logged_theta, action, grad, failed = self._replay.pop()
+        if self._replay and self._expected_first is None:
+            logged_theta, action, grad, failed, hessian = self._replay.pop()
             if np.array_equal(logged_theta, theta):
-                return self._replayed(theta, float(action), np.array(grad), bool(failed))
+                return self._replayed(theta, float(action), np.array(grad), bool(failed),
+                                      np.array(hessian))
             self._replay = []  # another path from here on: evaluate it
         try:
             action, grad, _ = self.problem.evaluate(theta, iteration)
@@ -135,26 +144,49 @@ class _Objective:
         except IntegrationError as error:
             self.failures += 1
             self.last_error = error
-            self._log.append((theta.copy(), np.nan, np.full(theta.size, np.nan), True))
+            self._check_first(theta, None, None)
+            self._record(theta, None, None, None)
             return None
-        self._log.append((theta.copy(), float(action), grad.copy(), False))
+        self._check_first(theta, action, grad)
         curvature = (self.lib, run.x.copy(), run.s.copy(), self.weights, self.l2)
-        return self._evaluation(theta, action, grad, curvature)
+        return self._record(theta, float(action), grad.copy(),
+                            self._evaluation(theta, action, grad, curvature))
+
+    def _check_first(self, theta, action, grad):
+        if self._expected_first is None:
+            return
+        logged_theta, logged_action, logged_grad, failed, _ = self._expected_first
+        self._expected_first = None
+        same = (np.array_equal(logged_theta, theta) and bool(failed) == (action is None)
+                and (action is None or (logged_action == action
+                                        and np.array_equal(logged_grad, grad))))
+        if not same:
+            self._replay = []
+            warnings.warn("learn_rates: the checkpoint's evaluation log does not match "
+                          "this objective at theta0 (written by other code?); resuming "
+                          "by evaluating every point again", RuntimeWarning, stacklevel=4)
+
+    def _record(self, theta, action, grad, point):
+        if self.logging:
+            self._log.append((theta.copy(), action, grad, point))
+        return point
 
     def _evaluation(self, theta, action, grad, curvature):
         offset = theta - self.theta0
         return _Evaluation(theta.copy(), action + 0.5 * self.l2 * float(offset @ offset),
                            grad.copy(), grad + self.l2 * offset, curvature)
 
-    def _replayed(self, theta, action, grad, failed):
-        self._log.append((theta.copy(), action, grad.copy(), failed))
+    def _replayed(self, theta, action, grad, failed, hessian):
         if failed:
             self.failures += 1
             self.last_error = IntegrationError(
                 f"eq. 52 cannot be integrated at theta={theta.tolist()} (replayed from "
                 f"the checkpoint)")
-            return None
-        return self._evaluation(theta, action, grad, lambda: self._curvature_at(theta))
+            return self._record(theta, None, None, None)
+        point = self._evaluation(theta, action, grad, lambda: self._curvature_at(theta))
+        if np.all(np.isfinite(hessian)):
+            point.computed_hessian = hessian
+        return self._record(theta, action, grad, point)
 
     def _curvature_at(self, theta):
         self.problem.evaluate(theta, 0)
@@ -163,6 +195,10 @@ class _Objective:
             self.curvature_run.run(theta)
             run = self.curvature_run
         return self.lib, run.x.copy(), run.s.copy(), self.weights, self.l2
+
+
+_LOG_NAMES = ("log_theta", "log_action", "log_action_gradient", "log_failed", "log_hessian")
+"""Checkpoint arrays of the quasi-Newton evaluation log (``_Objective.log_arrays``)."""
 
 
 def _scale(theta0):
@@ -222,12 +258,19 @@ class _Run:
         self.bar.set_postfix(action=f"{point.objective:.10e}", refresh=False)
 
     def advance(self, theta, optimizer_state=None):
-        """Move to the next iterate: checkpoint, progress, user callback."""
+        """Move to the next iterate: checkpoint, progress, user callback.
+
+        ``optimizer_state``: dict of arrays, or a callable returning it (called only
+        when a checkpoint is written).  Iterates a resumed run retraces are not saved
+        again nor passed to the callback.
+        """
         self.theta = theta.copy()
         self.theta_history.append(self.theta.copy())
         self.iteration += 1
         self.optimizer_state = optimizer_state
         self.bar.update()
+        if self.resumed_from is not None and self.iteration <= self.resumed_from:
+            return
         path, every, _ = self.saving
         if path is not None and self.iteration % every == 0:
             self.save()
@@ -241,11 +284,13 @@ class _Run:
         # Evaluations of the θ stepped from; a resumed run evaluates the last θ again.
         done = len(self.theta_history) - 1
         gradients = np.array(self.gradient_history[:done], dtype=np.float64)
+        state = self.optimizer_state
+        state = state() if callable(state) else state
         arrays = {"theta": self.theta, "theta_history": np.array(self.theta_history),
                   "action_history": np.array(self.action_history[:done], dtype=np.float64),
                   "gradient_history": gradients.reshape(done, self.theta.size),
                   **{f"optimizer_{name}": value
-                     for name, value in (self.optimizer_state or {}).items()}}
+                     for name, value in (state or {}).items()}}
         save_checkpoint(path, {"fingerprint": key, "iteration": self.iteration,
                                "entropy": self.entropy}, arrays)
 
@@ -280,6 +325,7 @@ def _diverged(error, run, settings):
 
 def _quasi_newton(objective, run, settings, scale):
     """scipy's L-BFGS-B or trust-constr on the deterministic objective."""
+    objective.logging = True
     first = objective.evaluate(run.theta, run.iteration)
     if first is None:
         raise objective.last_error
@@ -288,10 +334,11 @@ def _quasi_newton(objective, run, settings, scale):
         return True, "the Gauss–Newton step to the optimum is below the tolerance"
 
     def on_iteration(point):
+        # Tested before the checkpoint, so that the log holds this iterate's Hessian.
+        converged = _step_size(point, scale) <= settings.tolerance
         run.record(point)
-        run.advance(point.theta, objective.log_arrays())
-        # A replayed iterate is one the interrupted run went on from: not converged.
-        return not objective.replaying and _step_size(point, scale) <= settings.tolerance
+        run.advance(point.theta, objective.log_arrays)
+        return converged
 
     converged, message = minimize_objective(
         objective, first, scale, settings, on_iteration,
@@ -360,7 +407,8 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
         end; checked writable before any work.  ``resume=True`` continues from it (it
         must come from a run with the same arguments) and equals an uninterrupted run
         bit for bit: the gradient steps restore their state, the quasi-Newton methods
-        retrace their path from θ₀ answered from the checkpoint's evaluation log.
+        retrace their path from θ₀ answered from the checkpoint's evaluation log (the
+        retraced iterates are not saved again nor passed to ``callback``).
     asleep : {"exact", "gibbs"}
         Asleep moments µ̃ from the transfer matrix or by Gibbs sampling (noisy: use a
         gradient step).
