@@ -236,7 +236,7 @@ def check_writable_folder(folder: os.PathLike | str, param: str, function: str,
         or ``/proc``.
     """
     folder = Path(folder)
-    created = []
+    created, stage = [], "creating it"
     try:
         for ancestor in reversed((folder, *folder.parents)):
             if ancestor.exists() and not ancestor.is_dir():
@@ -244,11 +244,16 @@ def check_writable_folder(folder: os.PathLike | str, param: str, function: str,
             if not ancestor.exists():
                 ancestor.mkdir()
                 created.append(ancestor)
+        # /proc exists but refuses new files with ENOENT: say which step failed
+        stage = "creating a file in it"
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as problem:
         message = invalid(param, function, "a writable directory", str(folder))
-        raise error(f"{message} ({problem.strerror or problem})") from None
+        reason = problem.strerror or problem
+        if not isinstance(problem, NotADirectoryError):
+            reason = f"{stage}: {reason}"
+        raise error(f"{message} ({reason})") from None
     finally:
         for made in reversed(created):
             made.rmdir()

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The command-line route for a motif of your own (run from the repository root):
 # compile it, simulate an ensemble, learn its rates, export to CSV.  OUT defaults to ./results.
+# Needs `dynboltz` on PATH: activate the venv first (. .venv/bin/activate).
 set -e
 OUT=${1:-results}
 dynboltz compile examples/cooperative_growth.toml --out "$OUT/module"

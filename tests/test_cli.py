@@ -352,7 +352,7 @@ def test_learn_writes_the_rates_learn_rates_gives(tmp_path, capsys):
     out = capsys.readouterr().out
     fit = json.loads((tmp_path / "fit.json").read_text())
     direct = learn_rates(library.barw, load_ensemble(data), [0.5, 0.0], [1.0, 1.0, 2.0],
-                         iterations=15, optimizer="adam", substeps=4, progress=False)
+                         iterations=15, substeps=4, progress=False)
     assert fit["rates"] == pytest.approx(dict(zip(library.barw.process_names,
                                                   direct.theta)), rel=1e-12)
     assert fit["theta0"] == {"branching": 1.0, "annihilation": 1.0, "diffusion": 2.0}
@@ -360,7 +360,12 @@ def test_learn_writes_the_rates_learn_rates_gives(tmp_path, capsys):
     assert fit["x0"] == {"h_A": 0.5, "J_AA": 0.0}
     assert (fit["moment_error_initial"], fit["moment_error_learned"]) == pytest.approx(
         direct.moment_errors(), rel=1e-12)
-    assert re.search(r"^diffusion\s+2\s+\S+\s+5$", out, re.MULTILINE)
+    assert re.search(r"^diffusion\s+2\s+\S+\s+\S+\s+5$", out, re.MULTILINE)
+    assert fit["settings"]["optimizer"] == "lbfgs"
+    assert fit["convergence"]["converged"] == direct.info["converged"]
+    assert fit["convergence"]["iterations"] == direct.info["iterations"]
+    assert fit["standard_errors"] == pytest.approx(direct.standard_errors, rel=1e-12)
+    assert re.search(r"^(not )?converged after \d+ iterations: ", out, re.MULTILINE)
     main(["learn", "barw", "--data", str(data), "--iterations", "3", "--out",
           str(tmp_path / "fit.csv")])
     lines = (tmp_path / "fit.csv").read_text().splitlines()
@@ -410,7 +415,8 @@ def test_reproduce_all_runs_the_whole_registry_in_order_and_reports_failures(tmp
     page = (tmp_path / "report.html").read_text()
     assert '<img src="fig2.png"' in page and '<img src="sep_extrapolation.png"' in page
     assert "missing: ValueError: no data" in page
-    assert "A stand-in figure." in page and "Second paragraph" not in page
+    # captions are written for the report, not taken from docstrings
+    assert "Fig. 2: convergence of Algorithm 1" in page and "A stand-in" not in page
 
 
 def test_reproduce_choices_accept_names_that_are_not_fig_numbers(monkeypatch):
@@ -488,3 +494,43 @@ def test_a_failing_measurement_keeps_its_figure(tmp_path, monkeypatch):
     main(["reproduce", "all", "--out", str(tmp_path)])
     page = (tmp_path / "report.html").read_text()
     assert "1 of 1 figures" in page and "failed: KeyError: &#x27;theta&#x27;" in page
+
+
+def test_learn_speaks_in_options_and_warns_in_one_line(tmp_path, capsys, monkeypatch):
+    data = _simulated(tmp_path)
+    csv = _simulated(tmp_path, "ens.csv")
+    with pytest.raises(SystemExit, match=r"`--data` of `dynboltz learn` must be `an ensemble "
+                       r"\.npz file \(the \.csv and \.json exports"):
+        main(["learn", "barw", "--data", str(csv), "--out", str(tmp_path / "fit.json")])
+    with pytest.raises(SystemExit, match=r"`--learning-rate` of `dynboltz learn` must be "
+                       r"`given only with --optimizer paper, nesterov or adam"):
+        main(["learn", "barw", "--data", str(data), "--learning-rate", "0.1",
+              "--out", str(tmp_path / "fit.json")])
+    with pytest.raises(SystemExit, match=r"\('jump' is not one of them\)"):
+        main(["learn", "barw", "--data", str(data), "--theta0", "jump=2",
+              "--out", str(tmp_path / "fit.json")])
+    # a diverging gradient step: the advice names the command's options
+    with pytest.raises(SystemExit) as raised:
+        main(["learn", "barw", "--data", str(data), "--optimizer", "paper",
+              "--learning-rate", "1e6", "--out", str(tmp_path / "fit.json")])
+    assert "lower --learning-rate or use --optimizer lbfgs" in str(raised.value)
+    capsys.readouterr()
+    import warnings
+    from dynboltz.runtime.learning import IdentifiabilityWarning
+
+    def warn(args):
+        warnings.warn("the data do not determine the rates ['hop']", IdentifiabilityWarning)
+
+    monkeypatch.setattr(cli, "_run", warn)
+    main(["learn", "barw", "--data", str(data), "--out", str(tmp_path / "fit.json")])
+    assert capsys.readouterr().err == ("dynboltz: warning: the data do not determine the "
+                                       "rates ['hop']\n")
+
+
+def test_an_out_folder_that_refuses_files_says_so(tmp_path):
+    if not Path("/proc").is_dir():
+        pytest.skip("needs /proc")
+    with pytest.raises(SystemExit, match=r"must be `a writable directory`; got `'/proc'` "
+                       r"\(creating a file in it: "):
+        main(["simulate", "barw", "--rates", "branching=1,annihilation=1,diffusion=1",
+              "--out", "/proc/x.npz"])

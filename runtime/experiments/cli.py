@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -93,7 +95,8 @@ def _parser():
                 reproduce: ("400; fig9/fig10 only", f"{FULL_REPLICATES}; fig9/fig10 only")}
     for sub, (iterations, replicates) in defaults.items():
         sub.add_argument("--iterations", type=int, default=None,
-                         help=f"gradient steps (default {iterations})")
+                         help=f"iteration limit; learning stops earlier on its "
+                              f"tolerance (default {iterations})")
         sub.add_argument("--scheme", choices=("paper", "exact"), default=None,
                          help="BARW data: the paper's discrete-time scheme or exact KMC "
                               "(default paper)")
@@ -137,7 +140,9 @@ def _print_barw_table(summary):
     exact = "simulated_rates" in summary
     print(f"Algorithm 2, BARW ({settings['scheme']} scheme), N = {settings['N']}, "
           f"T = {settings['T']:g}, dt = {settings['dt']:g}, {settings['replicates']} "
-          f"replicates, {settings['iterations']} iterations")
+          f"replicates, {summary['convergence']['iterations']} of at most "
+          f"{settings['iterations']} iterations "
+          f"({'converged' if summary['convergence']['converged'] else 'not converged'})")
     print(f"{'process':<13} {'theta0':>9} {'learned':>9} "
           f"{'simulated' if exact else 'paper':>9}")
     for name in summary["process_names"]:
@@ -259,7 +264,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """
     args = _parser().parse_args(argv)
     try:
-        _run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            _run(args)
     except SystemExit as stop:
         if isinstance(stop.code, str) and not stop.code.startswith(_PREFIX):
             raise SystemExit(_PREFIX + stop.code) from None
@@ -271,6 +278,19 @@ def main(argv: Sequence[str] | None = None) -> None:
                          "kept; run the same command again to resume)") from None
 
 
+_OPTION_NAMES = {"pass overwrite=True": "pass --overwrite",
+                 "overwrite=True": "--overwrite",
+                 "optimizer='lbfgs'": "--optimizer lbfgs",
+                 "lower learning_rate": "lower --learning-rate"}
+"""The library's advice in keyword form -> the command line's option."""
+
+
+def _in_command_terms(text):
+    for keyword, option in _OPTION_NAMES.items():
+        text = text.replace(keyword, option)
+    return text
+
+
 def _first_line(error):
     # A CompileError carries the compiler's whole output after its first line.
     from dynboltz.codegen.build import CompileError
@@ -279,7 +299,13 @@ def _first_line(error):
     if isinstance(error, CompileError):
         return f"{text.splitlines()[0]} (the compiler output is in dynboltz.codegen." \
                f"CompileError.output when called from Python)"
-    return " ".join(text.split())
+    return _in_command_terms(" ".join(text.split()))
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    # The library's warnings are advice to the user, not a location in its source.
+    print(f"dynboltz: warning: {_in_command_terms(' '.join(str(message).split()))}",
+          file=sys.stderr)
 
 
 def _one_line_errors():

@@ -48,8 +48,11 @@ def parse_assignments(text: str | None, names: Sequence[str], option: str, comma
     for item in filter(None, (text or "").split(",")):
         name, equals, value = (part.strip() for part in item.partition("="))
         if not equals or name not in names or name in pairs:
+            problem = (f"{item!r} has no '='" if not equals else
+                       f"{name!r} is given twice" if name in pairs else
+                       f"{name!r} is not one of them")
             raise _fail(option, command, f"comma-separated name=value pairs of distinct "
-                        f"names from {list(names)}", text)
+                        f"names from {list(names)} ({problem})", text)
         try:
             pairs[name] = float(value)
         except ValueError:

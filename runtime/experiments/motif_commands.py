@@ -30,7 +30,8 @@ from dynboltz.runtime.experiments.result_files import (ENSEMBLE_SUFFIXES, FIT_SU
 
 __all__ = ["add_motif_commands", "MOTIF_COMMANDS"]
 
-_DEFAULT_OPTIMIZER = "adam"
+_OPTIMIZER_NAMES = ("lbfgs", "trust-constr", "paper", "nesterov", "adam")
+"""``learn --optimizer`` choices: learn_rates' optimisers, its default first."""
 
 
 def add_motif_commands(commands: argparse._SubParsersAction) -> None:
@@ -75,12 +76,15 @@ def add_motif_commands(commands: argparse._SubParsersAction) -> None:
     learn.add_argument("--theta0", help="initial rates, e.g. fill=1,decay=0.5 (default 1)")
     learn.add_argument("--initial", help="Boltzmann parameters at the first time "
                                          "(default: those the data were simulated from)")
-    learn.add_argument("--iterations", type=int, default=400,
-                       help="gradient steps (default 400)")
-    learn.add_argument("--optimizer", choices=("paper", "nesterov", "adam"),
-                       default=_DEFAULT_OPTIMIZER, help=f"default {_DEFAULT_OPTIMIZER}")
+    learn.add_argument("--iterations", type=int,
+                       help="iteration limit; the run stops earlier on the tolerance "
+                            "(default: 500 for lbfgs/trust-constr, 400 for gradient steps)")
+    learn.add_argument("--optimizer", choices=_OPTIMIZER_NAMES, default=_OPTIMIZER_NAMES[0],
+                       help="lbfgs (default: scipy L-BFGS-B on the exact action), "
+                            "trust-constr, or the gradient steps paper, nesterov, adam")
     learn.add_argument("--learning-rate", type=float,
-                       help="step size (default: the optimiser's default)")
+                       help="step size of paper, nesterov, adam (default: the "
+                            "optimiser's default)")
     learn.add_argument("--l2", type=float, default=0.0,
                        help="weight of the L2 term towards theta0 (default 0)")
     learn.add_argument("--substeps", type=int, default=4,
@@ -226,13 +230,21 @@ def _learn(args):
 
     motif, compiled = _motif(args.motif, "learn")
     out = check_out_file(args.out, FIT_SUFFIXES, "learn")
+    if args.data.suffix != ".npz":
+        raise invalid("--data", "dynboltz learn", "an ensemble .npz file (the .csv and "
+                      ".json exports are for reading elsewhere; simulate with --out "
+                      "ens.npz to learn from it)", str(args.data), SystemExit)
     if not args.data.is_file():
         raise invalid("--data", "dynboltz learn", "an existing ensemble .npz file",
                       str(args.data), SystemExit)
     check_seed(args.seed, "learn")
     check_positive(args.substeps, "--substeps", "learn")
-    if args.iterations < 0:
+    if args.iterations is not None and args.iterations < 0:
         raise invalid("--iterations", "dynboltz learn", ">= 0", args.iterations, SystemExit)
+    if args.learning_rate is not None and args.optimizer in ("lbfgs", "trust-constr"):
+        raise invalid("--learning-rate", "dynboltz learn", "given only with --optimizer "
+                      "paper, nesterov or adam (a line search chooses the step of "
+                      f"{args.optimizer})", args.learning_rate, SystemExit)
     given = parse_assignments(args.theta0, motif.process_names, "--theta0", "learn",
                               complete=False)
     theta0 = np.array([given.get(name, 1.0) for name in motif.process_names])
@@ -253,14 +265,21 @@ def _fit_summary(args, lib, ensemble, x0, theta0, result):
     rates = getattr(result, "rates", None) or dict(zip(lib.process_names,
                                                        map(float, result.theta)))
     initial, learned = result.moment_errors()
+    info = result.info
     return {
         "motif": str(args.motif), "motif_hash": lib.motif_hash, "data": str(args.data),
         "process_names": list(lib.process_names), "rates": rates,
+        # JSON has no infinity: an undetermined rate's error is null (and listed)
+        "standard_errors": None if result.standard_errors is None else {
+            name: _finite_or_none(value) for name, value in result.standard_errors.items()},
+        "convergence": {key: _finite_or_none(info.get(key)) for key in (
+            "converged", "message", "iterations", "evaluations", "gradient_norm",
+            "step_size", "condition_number", "undetermined")},
         "theta0": dict(zip(lib.process_names, theta0.tolist())),
         "simulated_rates": ensemble.metadata.get("rates"),
         "x0": dict(zip(lib.param_names, np.asarray(x0).tolist())),
         "moment_error_initial": float(initial), "moment_error_learned": float(learned),
-        "settings": {"iterations": args.iterations, "optimizer": args.optimizer,
+        "settings": {"iterations": info["settings"]["iterations"], "optimizer": args.optimizer,
                      "learning_rate": result.info.get("learning_rate", args.learning_rate),
                      "l2": args.l2, "substeps": args.substeps, "seed": args.seed},
         "theta_history": np.asarray(result.theta_history).tolist(),
@@ -272,15 +291,28 @@ def _fit_summary(args, lib, ensemble, x0, theta0, result):
     }
 
 
+def _finite_or_none(value):
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
 def _print_fit(summary):
     simulated = summary["simulated_rates"] or {}
-    print(f"{'process':<16} {'theta0':>10} {'learned':>10} {'simulated':>10}")
+    errors = summary["standard_errors"] or {}
+    print(f"{'process':<16} {'theta0':>10} {'learned':>10} {'std error':>10} "
+          f"{'simulated':>10}")
     for name in summary["process_names"]:
         reference = f"{simulated[name]:10.4g}" if name in simulated else f"{'-':>10}"
+        error = errors.get(name)
+        error = f"{error:10.2g}" if error is not None else f"{'-':>10}"
         print(f"{name:<16} {summary['theta0'][name]:10.4g} {summary['rates'][name]:10.4g} "
-              f"{reference}")
+              f"{error} {reference}")
     print(f"moment error: {summary['moment_error_initial']:.3e} -> "
           f"{summary['moment_error_learned']:.3e}")
+    convergence = summary["convergence"]
+    print(f"{'converged' if convergence['converged'] else 'not converged'} after "
+          f"{convergence['iterations']} iterations: {convergence['message']}")
 
 
 MOTIF_COMMANDS = {"compile": _compile, "simulate": _simulate, "learn": _learn}

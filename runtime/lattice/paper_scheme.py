@@ -120,10 +120,14 @@ def classify_processes(rule_table: Sequence[Sequence[tuple[ArrayLike, ArrayLike,
             raise invalid("model", "simulate(scheme='paper')",
                           "a motif whose processes are each all pure hops, all two-site "
                           "collisions, or all with at most one occupied site on the left "
-                          f"(process {name!r})", [f"{tuple(l)} -> {tuple(r)}"
-                                                  for l, r, _ in rules])
+                          f"(process {name!r}; sites as 0 = empty, k = k-th species)",
+                          [f"{_sites(l)} -> {_sites(r)}" for l, r, _ in rules])
         kinds[name] = found.pop()
     return kinds
+
+
+def _sites(codes):
+    return " ".join(str(int(code)) for code in codes)
 
 
 def _rules_of_kind(rule_table, values, process_names, kinds, kind):
