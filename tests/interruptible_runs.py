@@ -100,9 +100,9 @@ def parts(save):
     return sorted(Path(f"{save}.parts").glob("replicate_*.npz"))
 
 
-def learn(checkpoint, iterations, resume):
+def learn(checkpoint, iterations, resume, every=2, **extra):
     """A short learn_rates run (Gibbs asleep moments, so its seed matters) that
-    checkpoints every 2 iterations."""
+    checkpoints every ``every`` iterations; ``extra``: more learn_rates keywords."""
     from dynboltz.runtime.learning import integrate, learn_rates
     lib, x0 = library.barw, np.array([1.0, 0.0])
     times = np.linspace(0.0, 0.3, 31)
@@ -110,8 +110,8 @@ def learn(checkpoint, iterations, resume):
     return learn_rates(lib, data, x0, [4.0, 6.0, 3.0], iterations=iterations,
                        optimizer="adam", learning_rate=0.1, asleep="gibbs",
                        asleep_options={"N": 40, "samples": 2, "sweeps": 5},
-                       checkpoint=checkpoint, checkpoint_every=2, resume=resume, seed=3,
-                       progress=False)
+                       checkpoint=checkpoint, checkpoint_every=every, resume=resume, seed=3,
+                       progress=False, **extra)
 
 
 def learn_main():

@@ -18,6 +18,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+import interruptible_runs
+
 from dynboltz.codegen import compile_motif
 from dynboltz.generated import library
 from dynboltz.runtime.learning import rate_learning as learning_module
@@ -175,14 +177,8 @@ def test_moment_error_is_the_trapezoid_integral():
     assert trapezoid_weights(times).sum() == pytest.approx(times[-1] - times[0])
 
 
-def _gibbs_run(path, iterations, **extra):
-    lib, x0 = library.barw, np.array([1.0, 0.0])
-    times = np.linspace(0.0, 0.3, 31)
-    data = (times, lib.moments(integrate(lib, [3.0, 8.0, 5.0], x0, times).x))
-    return learn_rates(lib, data, x0, [4.0, 6.0, 3.0], iterations=iterations,
-                       optimizer="adam", learning_rate=0.1, asleep="gibbs",
-                       asleep_options={"N": 40, "samples": 2, "sweeps": 5},
-                       checkpoint=path, checkpoint_every=5, seed=3, progress=False, **extra)
+def _gibbs_run(path, iterations, resume=False, **extra):
+    return interruptible_runs.learn(path, iterations, resume, every=5, **extra)
 
 
 def _assert_same(a, b):
