@@ -192,6 +192,7 @@ def test_resume_equals_uninterrupted_run(tmp_path):
     _gibbs_run(tmp_path / "split.npz", 5)
     resumed = _gibbs_run(tmp_path / "split.npz", 10, resume=True)
     assert resumed.info["resumed_from"] == 5
+    assert resumed.info["evaluations"] == straight.info["evaluations"]
     _assert_same(straight, resumed)
 
 

@@ -476,6 +476,9 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
             run.reset(theta0)
         elif loaded:
             optimizer_steps.load_state(run.restore(loaded))
+            # One evaluation per gradient step (a failed one ends the run), so the
+            # interrupted run made `done`; a retraced quasi-Newton run counts its own.
+            objective.evaluations = done
         scale = _scale(theta0)
         converged, message = (_quasi_newton(objective, run, opt, scale) if opt.quasi_newton
                               else _descend(objective, run, opt, optimizer_steps, scale))
