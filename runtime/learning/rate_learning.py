@@ -54,17 +54,17 @@ _CHECK_EVERY = 10
 
 
 class _Evaluation:
-    """Objective and gradients at one θ; the Gauss–Newton curvature on first use.
+    """Action, objective and gradients at one θ; the Gauss–Newton curvature on first use.
 
     ``curvature`` is the argument tuple of ``gauss_newton_hessian``, or a callable
     returning it (a replayed evaluation integrates again only if asked).
     """
 
-    __slots__ = ("theta", "objective", "action_gradient", "gradient", "_curvature",
-                 "computed_hessian")
+    __slots__ = ("theta", "action", "objective", "action_gradient", "gradient",
+                 "_curvature", "computed_hessian")
 
-    def __init__(self, theta, objective, action_gradient, gradient, curvature):
-        self.theta, self.objective = theta, objective
+    def __init__(self, theta, action, objective, action_gradient, gradient, curvature):
+        self.theta, self.action, self.objective = theta, action, objective
         self.action_gradient, self.gradient = action_gradient, gradient
         self._curvature, self.computed_hessian = curvature, None
 
@@ -117,12 +117,12 @@ class _Objective:
         theta = np.empty((count, size))
         action, failed = np.full(count, np.nan), np.zeros(count, dtype=bool)
         gradient, hessian = np.full((count, size), np.nan), np.full((count, size, size), np.nan)
-        for row, (point_theta, point_action, point_gradient, point) in enumerate(self._log):
+        for row, (point_theta, point) in enumerate(self._log):
             theta[row] = point_theta
             if point is None:
                 failed[row] = True
                 continue
-            action[row], gradient[row] = point_action, point_gradient
+            action[row], gradient[row] = point.action, point.action_gradient
             if point.computed_hessian is not None:
                 hessian[row] = point.computed_hessian
         return dict(zip(_LOG_NAMES, (theta, action, gradient, failed, hessian)))
@@ -136,21 +136,23 @@ class _Objective:
                                       np.array(hessian))
             self._replay = []  # another path from here on: evaluate it
         try:
-            action, grad, _ = self.problem.evaluate(theta, iteration)
-            run = self.problem.integration
-            if self.curvature_run is not None:   # adjoint gradient: S integrated here
-                self.curvature_run.run(theta)
-                run = self.curvature_run
+            action, grad, curvature = self._integrate(theta, iteration)
         except IntegrationError as error:
             self.failures += 1
             self.last_error = error
             self._check_first(theta, None, None)
-            self._record(theta, None, None, None)
-            return None
+            return self._record(theta, None)
         self._check_first(theta, action, grad)
-        curvature = (self.lib, run.x.copy(), run.s.copy(), self.weights, self.l2)
-        return self._record(theta, float(action), grad.copy(),
-                            self._evaluation(theta, action, grad, curvature))
+        return self._record(theta, self._evaluation(theta, float(action), grad, curvature))
+
+    def _integrate(self, theta, iteration):
+        """Action, its gradient and the arguments of ``gauss_newton_hessian`` at θ."""
+        action, grad, _ = self.problem.evaluate(theta, iteration)
+        run = self.problem.integration
+        if self.curvature_run is not None:   # adjoint gradient: S integrated here
+            self.curvature_run.run(theta)
+            run = self.curvature_run
+        return action, grad, (self.lib, run.x.copy(), run.s.copy(), self.weights, self.l2)
 
     def _check_first(self, theta, action, grad):
         if self._expected_first is None:
@@ -166,14 +168,15 @@ class _Objective:
                           "this objective at theta0 (written by other code?); resuming "
                           "by evaluating every point again", RuntimeWarning, stacklevel=4)
 
-    def _record(self, theta, action, grad, point):
+    def _record(self, theta, point):
         if self.logging:
-            self._log.append((theta.copy(), action, grad, point))
+            self._log.append((theta.copy(), point))
         return point
 
     def _evaluation(self, theta, action, grad, curvature):
         offset = theta - self.theta0
-        return _Evaluation(theta.copy(), action + 0.5 * self.l2 * float(offset @ offset),
+        return _Evaluation(theta.copy(), action,
+                           action + 0.5 * self.l2 * float(offset @ offset),
                            grad.copy(), grad + self.l2 * offset, curvature)
 
     def _replayed(self, theta, action, grad, failed, hessian):
@@ -182,19 +185,11 @@ class _Objective:
             self.last_error = IntegrationError(
                 f"eq. 52 cannot be integrated at theta={theta.tolist()} (replayed from "
                 f"the checkpoint)")
-            return self._record(theta, None, None, None)
-        point = self._evaluation(theta, action, grad, lambda: self._curvature_at(theta))
+            return self._record(theta, None)
+        point = self._evaluation(theta, action, grad, lambda: self._integrate(theta, 0)[2])
         if np.all(np.isfinite(hessian)):
             point.computed_hessian = hessian
-        return self._record(theta, action, grad, point)
-
-    def _curvature_at(self, theta):
-        self.problem.evaluate(theta, 0)
-        run = self.problem.integration
-        if self.curvature_run is not None:
-            self.curvature_run.run(theta)
-            run = self.curvature_run
-        return self.lib, run.x.copy(), run.s.copy(), self.weights, self.l2
+        return self._record(theta, point)
 
 
 _LOG_NAMES = ("log_theta", "log_action", "log_action_gradient", "log_failed", "log_hessian")
