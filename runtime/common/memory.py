@@ -10,7 +10,7 @@ import os
 
 from dynboltz.messages import invalid
 
-__all__ = ["available_memory", "check_result_fits"]
+__all__ = ["available_memory", "check_result_fits", "format_bytes"]
 
 
 def available_memory() -> int | None:
@@ -32,7 +32,8 @@ def available_memory() -> int | None:
         return None
 
 
-def _size(n_bytes):
+def format_bytes(n_bytes: float) -> str:
+    """``n_bytes`` in decimal units, three significant digits (``"2.4 TB"``)."""
     for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
         if n_bytes < 1000 or unit == "PB":
             break
@@ -65,5 +66,5 @@ def check_result_fits(n_bytes: int, param: str, function: str, value: object,
     available = available_memory()
     if available is not None and n_bytes > available:
         raise invalid(param, function, f"small enough for the result (about "
-                      f"{_size(n_bytes)}) to fit in the {_size(available)} of memory "
+                      f"{format_bytes(n_bytes)}) to fit in the {format_bytes(available)} of memory "
                       f"available: {advice}", value)

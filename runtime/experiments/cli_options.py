@@ -6,7 +6,6 @@ of the package ("`--option` of `dynboltz command` must be `...`; got `...`"), wh
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,10 +13,10 @@ import numpy as np
 
 from dynboltz.atomic_files import check_writable_folder
 from dynboltz.messages import invalid
+from dynboltz.runtime.common.memory import available_memory, format_bytes
 
 __all__ = ["parse_assignments", "parse_times", "check_seed", "check_positive",
-           "check_out_folder", "check_out_file", "check_ensemble_memory",
-           "available_memory"]
+           "check_out_folder", "check_out_file", "check_ensemble_memory"]
 
 
 def _fail(option, command, constraint, value):
@@ -119,25 +118,6 @@ def check_out_file(path: Path, suffixes: Sequence[str], command: str,
     return path
 
 
-def available_memory() -> int:
-    """Bytes of memory available to a new allocation (``MemAvailable`` on Linux)."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-
-
-def _size(n_bytes):
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if n_bytes < 1000 or unit == "PB":
-            return f"{n_bytes:.3g} {unit}"
-        n_bytes /= 1000
-
-
 def check_ensemble_memory(replicates: int, n_times: int, n_moments: int, n_sites: int,
                           snapshots: bool, command: str) -> int:
     """Refuse an ensemble whose result would not fit in the memory available now.
@@ -156,8 +136,8 @@ def check_ensemble_memory(replicates: int, n_times: int, n_moments: int, n_sites
         estimate += replicates * n_times * n_sites
         formula += f" + {replicates} × {n_times} × {n_sites} snapshot bytes"
     available = available_memory()
-    if estimate > available:
+    if available is not None and estimate > available:
         raise _fail("--replicates", command, f"small enough for the result to fit in "
-                    f"memory ({formula} = {_size(estimate)}; {_size(available)} "
-                    "available)", replicates)
+                    f"memory ({formula} = {format_bytes(estimate)}; "
+                    f"{format_bytes(available)} available)", replicates)
     return estimate
