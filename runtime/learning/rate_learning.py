@@ -29,7 +29,7 @@ from dynboltz.runtime.common.ensemble import fingerprint
 from dynboltz.runtime.common.results import ConvergenceError, convergence_info
 from dynboltz.runtime.common.validation import check_choice, invalid, seed_entropy
 from dynboltz.runtime.learning.action import (GRADIENTS, GradientProblem, check_asleep_options,
-                                              check_learning_inputs, trapezoid_weights)
+                                              check_learning_inputs)
 from dynboltz.runtime.learning.curvature import (IdentifiabilityWarning, identifiability,
                                                  gauss_newton_hessian, newton_step_size)
 from dynboltz.runtime.learning.optimizers import make_optimizer
@@ -94,9 +94,9 @@ class _Objective:
     match the log's first entry, else the log is stale (other code or data) and dropped.
     """
 
-    def __init__(self, lib, problem, times, theta0, l2, curvature_run):
+    def __init__(self, lib, problem, theta0, l2, curvature_run):
         self.lib, self.problem, self.theta0, self.l2 = lib, problem, theta0, l2
-        self.weights = trapezoid_weights(times)
+        self.weights = problem.weights
         self.curvature_run = curvature_run
         self.evaluations = self.failures = 0
         self.last_error = None
@@ -232,17 +232,8 @@ class _Run:
         self.gradient_history = list(arrays["gradient_history"])
         self.entropy = header["entropy"]
         self.bar.update(self.iteration)
-        self.optimizer_state = {key[len("optimizer_"):]: value
-                                for key, value in arrays.items()
-                                if key.startswith("optimizer_")}
+        self.optimizer_state = _optimizer_arrays(arrays)
         return self.optimizer_state
-
-    def reset(self, theta0):
-        """Back to θ₀ with empty histories (a replayed run rebuilds them)."""
-        self.iteration, self.theta = 0, theta0.copy()
-        self.theta_history = [theta0.copy()]
-        self.action_history, self.gradient_history = [], []
-        self.bar.reset()
 
     def record(self, point):
         """The evaluation at the current θ (the last entry of ``theta_history``)."""
@@ -288,6 +279,12 @@ class _Run:
                      for name, value in (state or {}).items()}}
         save_checkpoint(path, {"fingerprint": key, "iteration": self.iteration,
                                "entropy": self.entropy}, arrays)
+
+
+def _optimizer_arrays(arrays):
+    """The ``optimizer_*`` arrays of a checkpoint, without the prefix."""
+    return {key[len("optimizer_"):]: value for key, value in arrays.items()
+            if key.startswith("optimizer_")}
 
 
 def _descend(objective, run, settings, optimizer, scale):
@@ -466,9 +463,9 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
         objective = _objective(lib, times, moments, x0, theta0, opt, integ, asleep,
                                asleep_settings, gradient, entropy)
         if loaded and opt.quasi_newton:
+            # retraced from θ₀ (see _Objective), so nothing of the run is restored
             run.resumed_from = done
-            objective.replay(run.restore(loaded))
-            run.reset(theta0)
+            objective.replay(_optimizer_arrays(loaded[1]))
         elif loaded:
             optimizer_steps.load_state(run.restore(loaded))
             # One evaluation per gradient step (a failed one ends the run), so the
@@ -493,7 +490,7 @@ def _objective(lib, times, moments, x0, theta0, opt, integ, asleep, asleep_setti
                               method, options, np.random.SeedSequence(entropy))
     curvature_run = None if gradient == "forward" else PreparedIntegration(
         lib, x0, times, method, options, sensitivities=True, record_steps=False)
-    return _Objective(lib, problem, times, theta0, opt.l2, curvature_run)
+    return _Objective(lib, problem, theta0, opt.l2, curvature_run)
 
 
 def _result(lib, run, objective, problem, configuration, outcome, require_convergence):
