@@ -16,6 +16,7 @@ locations tried, before any work.
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
 import warnings
@@ -265,33 +266,33 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     try:
         with warnings.catch_warnings():
-            warnings.showwarning = _one_line_warning
+            warnings.showwarning = functools.partial(_one_line_warning, args.command)
             _run(args)
     except SystemExit as stop:
         if isinstance(stop.code, str) and not stop.code.startswith(_PREFIX):
             raise SystemExit(_PREFIX + stop.code) from None
         raise
-    except _one_line_errors() as error:
-        raise SystemExit(_PREFIX + _first_line(error)) from None
     except KeyboardInterrupt:
+        # before the next clause, whose imports a second Ctrl-C would interrupt
         raise SystemExit(f"{_PREFIX}interrupted (checkpointed work, if any, is "
                          "kept; run the same command again to resume)") from None
+    except _one_line_errors() as error:
+        raise SystemExit(_PREFIX + _first_line(error, args.command)) from None
 
 
-_OPTION_NAMES = {"pass overwrite=True": "pass --overwrite",
-                 "overwrite=True": "--overwrite",
-                 "optimizer='lbfgs'": "--optimizer lbfgs",
-                 "lower learning_rate": "lower --learning-rate"}
-"""The library's advice in keyword form -> the command line's option."""
+_OPTION_NAMES = {"simulate": {"overwrite=True": "--overwrite"},
+                 "learn": {"optimizer='lbfgs'": "--optimizer lbfgs",
+                           "lower learning_rate": "lower --learning-rate"}}
+"""Per command: the library's advice in keyword form -> that command's option."""
 
 
-def _in_command_terms(text):
-    for keyword, option in _OPTION_NAMES.items():
+def _in_command_terms(text, command):
+    for keyword, option in _OPTION_NAMES.get(command, {}).items():
         text = text.replace(keyword, option)
     return text
 
 
-def _first_line(error):
+def _first_line(error, command):
     # A CompileError carries the compiler's whole output after its first line.
     from dynboltz.codegen.build import CompileError
 
@@ -299,13 +300,13 @@ def _first_line(error):
     if isinstance(error, CompileError):
         return f"{text.splitlines()[0]} (the compiler output is in dynboltz.codegen." \
                f"CompileError.output when called from Python)"
-    return _in_command_terms(" ".join(text.split()))
+    return _in_command_terms(" ".join(text.split()), command)
 
 
-def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+def _one_line_warning(command, message, category, filename, lineno, file=None, line=None):
     # The library's warnings are advice to the user, not a location in its source.
-    print(f"dynboltz: warning: {_in_command_terms(' '.join(str(message).split()))}",
-          file=sys.stderr)
+    text = _in_command_terms(" ".join(str(message).split()), command)
+    print(f"dynboltz: warning: {text}", file=sys.stderr)
 
 
 def _one_line_errors():
