@@ -173,6 +173,8 @@ def simulate_particles(initial: ArrayLike, times: ArrayLike, D: float, kb: float
     ensemble = run_ensemble(task, replicates, times, metadata, initial_rows=rows,
                             client=client, workers=workers, save=save, overwrite=overwrite,
                             key=fingerprint(metadata, [np.nan_to_num(positions, nan=np.inf)]),
+                            # per replicate: a count per node's bin, then the total
+                            shapes={"moments": (times.size, space.n_nodes + 1)},
                             caller=_FUNCTION)
     M = space.n_nodes
     return ParticleEnsemble(ensemble.times, space, ensemble.moments[..., :M],
