@@ -112,12 +112,12 @@ def _parser():
 
 
 def _wellmixed_demo(iterations, out, seed):
-    from dynboltz.runtime.wellmixed.basis_learning import basis_on_grid, learn_basis
-    from dynboltz.runtime.experiments.wellmixed_figures import K1_GRID, galton_watson, plot_learned_basis
+    from dynboltz.runtime.experiments.wellmixed_figures import (K1_GRID, galton_watson,
+                                                                learn_k1, plot_learned_basis,
+                                                                visited_error)
 
-    net, rates = galton_watson()
-    result = learn_basis(net, rates, 1, K1_GRID, 1.0, iterations, seed=seed)
-    true_F = basis_on_grid(net, rates, 1, K1_GRID)
+    rates = galton_watson()[1]
+    result, true_F = learn_k1(seed, iterations)
     print(f"Algorithm 1, Galton-Watson kb = {rates['birth']}, kd = {rates['death']}, "
           f"K = 1, T = 1, {result.info['iterations']} of at most {iterations} iterations "
           f"(Gauss-Newton, analytic truth)")
@@ -125,8 +125,7 @@ def _wellmixed_demo(iterations, out, seed):
     for node in _TABLE_NODES:
         g = int(np.argmin(np.abs(K1_GRID - node)))
         print(f"{K1_GRID[g]:6.2f} {result.F[g, 0]:11.5f} {true_F[g, 0]:11.5f}")
-    visited = result.visits > 0
-    error = np.abs(result.F[visited, 0] - true_F[visited, 0]).max()
+    error, _ = visited_error(result, true_F)
     print(f"max |learned - eq. 26| on visited grid points: {error:.5f} "
           f"({100 * error / np.abs(true_F[:, 0]).max():.2f}% of max |F|)")
     print(f"action: {result.action_history[0]:.3e} -> {result.action_history[-1]:.3e}")

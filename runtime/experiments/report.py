@@ -112,16 +112,14 @@ def _options(name, function, quick):
 
 
 def _galton_watson_numbers(out_dir, options, seed):
-    from dynboltz.runtime.experiments.wellmixed_figures import K1_GRID, fig1, galton_watson
-    from dynboltz.runtime.wellmixed.basis_learning import basis_on_grid, learn_basis
+    from dynboltz.runtime.experiments.wellmixed_figures import (K1_GRID, fig1, galton_watson,
+                                                                learn_k1, visited_error)
 
     iterations = options.get("iterations", inspect.signature(fig1).parameters[
         "iterations"].default)
-    net, rates = galton_watson()
-    result = learn_basis(net, rates, 1, K1_GRID, 1.0, iterations, seed=seed)
-    true_F = basis_on_grid(net, rates, 1, K1_GRID)[:, 0]
-    visited = result.visits > 0
-    error = np.abs(result.F[visited, 0] - true_F[visited]).max()
+    rates = galton_watson()[1]
+    result, true_F = learn_k1(seed, iterations)
+    error, n_visited = visited_error(result, true_F)
     step = float(np.diff(K1_GRID).mean())
     return [
         ("rates", "kd = 3kb/2 = 1.5", f"kb = {rates['birth']:g}, kd = {rates['death']:g}"),
@@ -129,7 +127,7 @@ def _galton_watson_numbers(out_dir, options, seed):
          f"ν ∈ [{K1_GRID[0]:g}, {K1_GRID[-1]:g}], Δν = {step:g}"),
         ("iterations", "40", str(iterations)),
         ("learned F vs eq. 26, F(ν) = (kb − kd)(e^−ν − 1)", "reproduced (Fig. 1)",
-         f"max |learned − eq. 26| = {error:.3g} on {visited.sum()} visited grid points "
+         f"max |learned − eq. 26| = {error:.3g} on {n_visited} visited grid points "
          f"({100 * error / np.abs(true_F).max():.1f}% of max |F|)"),
     ]
 
