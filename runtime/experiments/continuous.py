@@ -21,7 +21,6 @@ This module compiles symbolic expressions through ``dynboltz.codegen``; the
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 from pathlib import Path
@@ -29,11 +28,11 @@ from pathlib import Path
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from dynboltz.atomic_files import atomic_writer
 from dynboltz.runtime.common.validation import rate_vector
 from dynboltz.runtime.continuous import (Domain, estimate_density, integrate_pde,
                                          learn_spatial_basis, simulate_particles)
 from dynboltz.runtime.continuous.heat_kernel import point_source_nu, sample_point_source
+from dynboltz.runtime.experiments.barw import write_summary
 from dynboltz.runtime.experiments.figure_files import new_figure, save_png
 
 __all__ = ["D", "FIG6_POSITIONS", "diffusion_experiment", "branching_sensitivities",
@@ -217,23 +216,16 @@ def _plot(sensitivities, numbers, learned, path):
         ax.errorbar(numbers["times"], numbers["simulated"][:, k],
                     yerr=numbers["standard_error"][:, k], fmt="o", ms=3, color=f"C{k}",
                     label=f"{name} particles")
-    grid = np.asarray(learned["grid"])
+    grid, visited = np.asarray(learned["grid"]), np.asarray(learned["visited"])
     ax.set_xlabel("t")
     ax.set_ylabel(r"$\nu_k(t)$")
     ax.set_title(f"kd = 3kb/2 = {KD:g}; learned from diffusion: F1 ≈ "
-                 f"{np.mean(np.asarray(learned['F1'])[learned['visited']]):.3f}, F2 ≈ "
-                 f"{np.mean(np.asarray(learned['F2'])[learned['visited']]):.3f} "
-                 f"(ν ∈ [{grid[learned['visited']].min():g}, "
-                 f"{grid[learned['visited']].max():g}])", fontsize=8)
+                 f"{np.mean(np.asarray(learned['F1'])[visited]):.3f}, F2 ≈ "
+                 f"{np.mean(np.asarray(learned['F2'])[visited]):.3f} "
+                 f"(ν ∈ [{grid[visited].min():g}, {grid[visited].max():g}])", fontsize=8)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return save_png(fig, path)
-
-
-def _write_json(summary, path):
-    with atomic_writer(path, "w") as stream:
-        json.dump(summary, stream, indent=1, sort_keys=True)
-    return Path(path)
 
 
 QUICK_SIZES = {"particles": 4000, "replicates": 4, "iterations": 10, "number_replicates": 300}
@@ -266,10 +258,7 @@ def fig6(out_dir: os.PathLike | str, seed: int = 0, quick: bool = False) -> Path
     else:
         numbers = branching_number_parameters(seed)
         learned = diffusion_experiment(seed)
-    visited = np.asarray(learned["visited"])
-    learned["visited"] = visited
     path = _plot(sensitivities, numbers, learned, out / "fig6.png")
-    learned["visited"] = visited.tolist()
     grid = learned["grid"]
     z = (numbers["simulated"] - numbers["eq29"])[1:] / numbers["standard_error"][1:]
     summary = {
@@ -288,7 +277,7 @@ def fig6(out_dir: os.PathLike | str, seed: int = 0, quick: bool = False) -> Path
                               "standard_error": numbers["standard_error"].tolist(),
                               "max_abs_z": float(np.abs(z).max())},
     }
-    _write_json(summary, out / "continuous.json")
+    write_summary(summary, out / "continuous.json")
     return path
 
 
