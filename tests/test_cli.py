@@ -361,7 +361,11 @@ def test_learn_writes_the_rates_learn_rates_gives(tmp_path, capsys):
     assert (fit["moment_error_initial"], fit["moment_error_learned"]) == pytest.approx(
         direct.moment_errors(), rel=1e-12)
     assert re.search(r"^diffusion\s+2\s+\S+\s+\S+\s+5$", out, re.MULTILINE)
-    assert fit["settings"]["optimizer"] == "lbfgs"
+    assert fit["settings"]["optimizer"] == "lbfgs" and fit["settings"]["learning_rate"] is None
+    main(["learn", "barw", "--data", str(data), "--optimizer", "adam", "--iterations", "2",
+          "--out", str(tmp_path / "adam.json")])
+    # the step size the run used, its default when --learning-rate is not given
+    assert json.loads((tmp_path / "adam.json").read_text())["settings"]["learning_rate"] == 0.1
     assert fit["convergence"]["converged"] == direct.info["converged"]
     assert fit["convergence"]["iterations"] == direct.info["iterations"]
     assert fit["standard_errors"] == pytest.approx(direct.standard_errors, rel=1e-12)

@@ -262,8 +262,7 @@ def _learn(args):
 
 
 def _fit_summary(args, lib, ensemble, x0, theta0, result):
-    rates = getattr(result, "rates", None) or dict(zip(lib.process_names,
-                                                       map(float, result.theta)))
+    rates = dict(result.rates)
     initial, learned = result.moment_errors()
     info = result.info
     return {
@@ -280,7 +279,7 @@ def _fit_summary(args, lib, ensemble, x0, theta0, result):
         "x0": dict(zip(lib.param_names, np.asarray(x0).tolist())),
         "moment_error_initial": float(initial), "moment_error_learned": float(learned),
         "settings": {"iterations": info["settings"]["iterations"], "optimizer": args.optimizer,
-                     "learning_rate": result.info.get("learning_rate", args.learning_rate),
+                     "learning_rate": info["settings"]["learning_rate"],
                      "l2": args.l2, "substeps": args.substeps, "seed": args.seed},
         "theta_history": np.asarray(result.theta_history).tolist(),
         "action_history": np.asarray(result.action_history).tolist(),
