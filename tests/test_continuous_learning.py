@@ -71,3 +71,14 @@ def test_fig6_paper_size(tmp_path):
     assert summary["diffusion_experiment"]["max_relative_error"]["F2"] < 0.1
     assert summary["number_parameters"]["max_abs_z"] < 4
     assert len(summary["learned_F1"]["grid"]) == len(summary["learned_F1"]["values"])
+
+
+def test_spatial_action_is_the_action_the_learning_reports():
+    data, eta = _data()
+    grid = np.arange(-0.5, 4.01, 0.5)
+    result = learn_spatial_basis(data, eta, grid, iterations=2, initial_F1=0.0,
+                                 initial_F2=0.5)
+    for k in (0, -1):
+        F1, F2 = result.F_history[k]
+        assert spatial_learning.spatial_action(data, eta, grid, F1, F2, smoothness=1e-3) == \
+            pytest.approx(result.action[k], rel=1e-12)

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from dynboltz.runtime.continuous import Domain, estimate_density, simulate_particles
-from dynboltz.runtime.continuous.heat_kernel import (point_source_bin_mass, point_source_nu,
+from dynboltz.runtime.continuous.heat_kernel import (point_source_bin_mass,
+                                                     point_source_density, point_source_nu,
                                                      sample_point_source)
 
 
@@ -96,3 +97,17 @@ def test_supercritical_cap():
     with pytest.raises(OverflowError, match="max_particles"):
         simulate_particles(np.zeros(10), [5.0], D=1.0, kb=5.0, max_particles=100, seed=0,
                            workers=1)
+
+
+@pytest.mark.parametrize("boundary", ["reflecting", "periodic"])
+def test_point_source_density_is_normalised_and_is_exp_minus_nu(boundary):
+    domain = Domain(-1.0, 2.0, boundary, 11)
+    y = np.linspace(-1.0, 2.0, 30001)
+    density = point_source_density(y, 0.7, 0.3, 1.3, domain)
+    # t = 0.7 spreads the particle over several images of the 3-long domain
+    assert np.trapezoid(density, y) == pytest.approx(1.0, rel=1e-8)
+    np.testing.assert_allclose(density, np.exp(-point_source_nu(y, 0.7, 0.3, 1.3, math.inf,
+                                                                domain)), rtol=1e-12)
+    line = point_source_density(y, 0.01, 0.3, 1.3)
+    np.testing.assert_allclose(line, np.exp(-(y - 0.3) ** 2 / 0.052) / np.sqrt(0.052 * np.pi),
+                               rtol=1e-12)
