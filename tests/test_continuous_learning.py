@@ -1,6 +1,4 @@
 """Algorithm 1 with spatial axes: eq. 44 gradient, recovery of F1 = -D, F2 = D from particles."""
-import math
-
 import numpy as np
 import pytest
 
