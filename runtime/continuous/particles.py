@@ -139,8 +139,9 @@ def simulate_particles(initial: ArrayLike, times: ArrayLike, D: float, kb: float
     seed : None, int or sequence of int
         Replicate r uses stream r of ``SeedSequence(seed)``.
     max_particles : int
-        Cap on particles born (branchings) in one replicate, guarding supercritical
-        runs whose work would grow without bound.
+        Cap on the particles one replicate creates, its initial particles included
+        (initial + born by branching), guarding supercritical runs whose work would
+        grow without bound.
     client, workers, save, overwrite
         As in ``dynboltz.runtime.common.ensemble.run_ensemble``.
 
