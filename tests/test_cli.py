@@ -1,4 +1,5 @@
 """The ``dynboltz`` command line (runtime/cli.py) and the figure writers it calls."""
+import errno
 import json
 import os
 import re
@@ -201,18 +202,30 @@ def test_a_malformed_command_line_is_one_line_with_status_2(capsys):
     assert err.count("\n") == 1 and err.startswith("dynboltz: error: argument --N")
 
 
-def _unwritable(tmp_path, kind):
+def _unwritable(tmp_path, kind, monkeypatch):
     if kind == "file":
         blocker = tmp_path / "a_file"
         blocker.write_text("")
         return blocker / "sub"
     if kind == "read-only":
-        if os.geteuid() == 0:
-            pytest.skip("root writes into read-only folders")
         folder = tmp_path / "ro"
         folder.mkdir(mode=0o500)
+        if os.geteuid() == 0:
+            _refuse_writes_as_for_a_user(folder, monkeypatch)
         return folder / "sub"
     return "/proc/dynboltz_out"
+
+
+def _refuse_writes_as_for_a_user(folder, monkeypatch):
+    # root may write into a 0o500 folder; refuse there as the kernel does for a user
+    real_mkdir = Path.mkdir
+
+    def mkdir(self, *args, **kwargs):
+        if self.parent == folder:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
 
 
 @pytest.mark.parametrize("kind", ["file", "read-only", "proc"])
@@ -223,7 +236,7 @@ def test_an_unwritable_out_folder_fails_before_any_work(tmp_path, monkeypatch, k
     ran = []
     monkeypatch.setattr(cli, "_figures", lambda: {"fig3": lambda out, seed: ran.append(1)})
     monkeypatch.setattr(cli, "_wellmixed_demo", lambda *a: ran.append(1))
-    out = _unwritable(tmp_path, kind)
+    out = _unwritable(tmp_path, kind, monkeypatch)
     message = _one_line_exit(command + ["--out", str(out)])
     assert f"`--out` of `dynboltz {command[0]}` must be `a writable directory`" in message
     assert ran == []
@@ -237,7 +250,7 @@ def test_an_unwritable_out_file_fails_before_any_work(tmp_path, monkeypatch, kin
 
     monkeypatch.setattr(simulation, "simulate", lambda *a, **k: pytest.fail("simulated"))
     monkeypatch.setattr(learning, "learn_rates", lambda *a, **k: pytest.fail("learned"))
-    folder = _unwritable(tmp_path, kind)
+    folder = _unwritable(tmp_path, kind, monkeypatch)
     extra = (["--rates", "branching=1,annihilation=1,diffusion=1"] if command == "simulate"
              else ["--data", str(tmp_path / "none.npz")])
     suffix = ".npz" if command == "simulate" else ".json"
