@@ -112,12 +112,11 @@ def _parser():
 
 
 def _wellmixed_demo(iterations, out, seed):
-    from dynboltz.runtime.experiments.wellmixed_figures import (K1_GRID, galton_watson,
-                                                                learn_k1, plot_learned_basis,
-                                                                visited_error)
+    from dynboltz.runtime.experiments.wellmixed_figures import (
+        K1_GRID, galton_watson, learn_galton_watson, plot_learned_basis, visited_error)
 
     rates = galton_watson()[1]
-    result, true_F = learn_k1(seed, iterations)
+    result, true_F = learn_galton_watson(1, seed, iterations)
     print(f"Algorithm 1, Galton-Watson kb = {rates['birth']}, kd = {rates['death']}, "
           f"K = 1, T = 1, {result.info['iterations']} of at most {iterations} iterations "
           f"(Gauss-Newton, analytic truth)")

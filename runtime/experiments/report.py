@@ -113,12 +113,12 @@ def _options(name, function, quick):
 
 def _galton_watson_numbers(out_dir, options, seed):
     from dynboltz.runtime.experiments.wellmixed_figures import (K1_GRID, fig1, galton_watson,
-                                                                learn_k1, visited_error)
+                                                                learn_galton_watson, visited_error)
 
     iterations = options.get("iterations", inspect.signature(fig1).parameters[
         "iterations"].default)
     rates = galton_watson()[1]
-    result, true_F = learn_k1(seed, iterations)
+    result, true_F = learn_galton_watson(1, seed, iterations)
     error, n_visited = visited_error(result, true_F)
     step = float(np.diff(K1_GRID).mean())
     return [

@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.wellmixed.basis_learning import BasisLearningResult
     from dynboltz.symbolic.wellmixed import WellMixed
 
-__all__ = ["galton_watson", "K1_GRID", "K2_AXES", "K2_ETA_RANGE", "learn_k2",
-           "plot_learned_basis", "fig1", "fig2", "fig3", "fig4", "fig5", "FIGURES"]
+__all__ = ["galton_watson", "K1_GRID", "K2_AXES", "K2_ETA_RANGE", "learn_galton_watson",
+           "visited_error", "plot_learned_basis", "fig1", "fig2", "fig3", "fig4", "fig5", "FIGURES"]
 
 RATES = {"birth": 1.0, "death": 1.5}
 K1_GRID = np.round(np.arange(1, 31) * 0.1, 10)
@@ -90,7 +90,7 @@ def plot_learned_basis(result: BasisLearningResult, true_F: ArrayLike,
 
 def fig1(out_dir: os.PathLike | str, seed: int = 0, iterations: int = 30) -> Path:
     """Fig. 1: F(ν) learned by Algorithm 1 (analytic truth) vs eq. 26; path of the PNG."""
-    result, true_F = learn_k1(seed, iterations)
+    result, true_F = learn_galton_watson(1, seed, iterations)
     return plot_learned_basis(result, true_F, Path(out_dir) / "fig1.png",
                               _settings_text(K=1, T=1, **{"Δν": 0.1, "seed": seed}))
 
@@ -150,11 +150,14 @@ def fig3(out_dir: os.PathLike | str, seed: int = 0, T: float = 2.0) -> Path:
     return save_png(fig, Path(out_dir) / "fig3.png")
 
 
-def learn_k1(seed: int = 0, iterations: int = 30) -> tuple[BasisLearningResult, np.ndarray]:
-    """Algorithm 1 with K = 1 on the paper's Galton–Watson setting (grid ``K1_GRID``).
+def learn_galton_watson(K: int, seed: int = 0, iterations: int = 30
+                        ) -> tuple[BasisLearningResult, np.ndarray]:
+    """Algorithm 1 on the paper's Galton–Watson setting: K = 1 on ``K1_GRID`` (Fig. 1),
+    K = 2 on ``K2_AXES`` with η in ``K2_ETA_RANGE`` (Figs. 4–5).
 
     Parameters
     ----------
+    K : {1, 2}
     seed : int
     iterations : int
         Most Gauss–Newton iterations.
@@ -162,18 +165,21 @@ def learn_k1(seed: int = 0, iterations: int = 30) -> tuple[BasisLearningResult, 
     Returns
     -------
     (BasisLearningResult, numpy.ndarray)
-        The run and eq. 26 on ``K1_GRID``, shape (30, 1); the same objects for the
-        same arguments within one process (do not modify them).
+        The run and the exact basis functions on its grid (eq. 26, shape (30, 1); eq.
+        29, shape (41, 30, 2)); the same objects for the same arguments within one
+        process (do not modify them).
     """
-    return _learn_k1(int(seed), int(iterations))
+    return _learn_galton_watson(int(K), int(seed), int(iterations))
 
 
-@functools.lru_cache(maxsize=2)
-def _learn_k1(seed, iterations):
-    # fig1 and the report's numbers show the same run
+@functools.lru_cache(maxsize=4)
+def _learn_galton_watson(K, seed, iterations):
+    # Each run is drawn by two figures (fig1 and the report's numbers; fig4 and fig5):
+    # learning it once saves ~15 s per reproduction at K = 2.
     net, rates = galton_watson()
-    result = learn_basis(net, rates, 1, K1_GRID, 1.0, iterations, seed=seed)
-    return result, basis_on_grid(net, rates, 1, K1_GRID)
+    grid, extra = (K1_GRID, {}) if K == 1 else (K2_AXES, {"eta_range": K2_ETA_RANGE})
+    result = learn_basis(net, rates, K, grid, 1.0, iterations, seed=seed, **extra)
+    return result, basis_on_grid(net, rates, K, grid)
 
 
 def visited_error(result: BasisLearningResult, true_F: np.ndarray) -> tuple[float, int]:
@@ -183,33 +189,6 @@ def visited_error(result: BasisLearningResult, true_F: np.ndarray) -> tuple[floa
     """
     visited = result.visits > 0
     return float(np.abs(result.F[visited] - true_F[visited]).max()), int(visited.sum())
-
-
-def learn_k2(seed: int = 0, iterations: int = 30) -> tuple[BasisLearningResult, np.ndarray]:
-    """Algorithm 1 with K = 2 on the paper's Galton–Watson setting (η in K2_ETA_RANGE).
-
-    Parameters
-    ----------
-    seed : int
-    iterations : int
-        Most Gauss–Newton iterations.
-
-    Returns
-    -------
-    (BasisLearningResult, numpy.ndarray)
-        The run and eq. 29 on ``K2_AXES``, shape (41, 30, 2); the same objects for
-        the same arguments within one process (do not modify them).
-    """
-    return _learn_k2(int(seed), int(iterations))
-
-
-@functools.lru_cache(maxsize=2)
-def _learn_k2(seed, iterations):
-    # fig4 and fig5 show the same run; learning it once saves ~15 s per reproduction
-    net, rates = galton_watson()
-    result = learn_basis(net, rates, 2, K2_AXES, 1.0, iterations, seed=seed,
-                         eta_range=K2_ETA_RANGE)
-    return result, basis_on_grid(net, rates, 2, K2_AXES)
 
 
 def _map(ax, axes, values, title, visited=None):
@@ -230,7 +209,7 @@ def fig4(out_dir: os.PathLike | str, seed: int = 0, iterations: int = 30) -> Pat
     with the visited nodes (``BasisLearningResult.visited``) outlined in white and
     the maximum error there, relative to max |F_k| there, in the title.
     """
-    result, true_F = learn_k2(seed, iterations)
+    result, true_F = learn_galton_watson(2, seed, iterations)
     visited = result.visited()
     fig = new_figure(figsize=(10, 7.2))
     axs = fig.subplots(2, 2)
@@ -253,9 +232,9 @@ def fig5(out_dir: os.PathLike | str, seed: int = 0, T: float = 1.0,
 
     Eq. 22 forced by the normalised Gaussian of variance 0.1 (the paper's choice);
     top row with F = eq. 29 on the grid, bottom row with the F learned by
-    :func:`learn_k2`; the trajectory is dashed.
+    :func:`learn_galton_watson`; the trajectory is dashed.
     """
-    result, true_F = learn_k2(seed, iterations)
+    result, true_F = learn_galton_watson(2, seed, iterations)
     fig = new_figure(figsize=(10, 7.2))
     axs = fig.subplots(2, 2)
     for row, (F, name) in enumerate(((true_F, "eq. 29"), (result.F, "learned"))):
