@@ -66,7 +66,7 @@ MAX_ITERATIONS = 2000
 
 def _creation_death():
     from dynboltz.codegen import compile_motif
-    from dynboltz.symbolic.lattice_motif import LatticeMotif
+    from dynboltz.symbolic.lattice.motif import LatticeMotif
 
     lib = compile_motif(LatticeMotif(["A"], {"creation": ["_ -> A"], "death": ["A -> _"]}))
     times, x0 = np.linspace(0.0, 2.0, 41), np.zeros(2)

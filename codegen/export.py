@@ -24,7 +24,7 @@ from pathlib import Path
 
 from dynboltz.atomic_files import check_writable_folder
 from dynboltz.messages import invalid
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 from .build import _run_build, write_sources
 from .motif import emit_motif

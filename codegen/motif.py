@@ -22,7 +22,7 @@ import pprint
 from typing import TYPE_CHECKING
 
 from dynboltz.lattice_layout import bond_pairs, inverse_ising_map, statistic_types
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 from dynboltz.messages import invalid
 
 from .build import load_module

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from dynboltz.generated import library
-from dynboltz.runtime.experiments.barw import (ADAM_LEARNING, EXACT_RATES, PAPER_DIRECTION,
+from dynboltz.runtime.paper.barw import (ADAM_LEARNING, EXACT_RATES, PAPER_DIRECTION,
                                               PAPER_RATES, barw_data, barw_settings,
                                               run_barw, write_summary)
-from dynboltz.runtime.experiments.learning_figures import plot_coefficients, plot_moments
+from dynboltz.runtime.paper.barw_figures import plot_coefficients, plot_moments
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NAMES = ("branching", "annihilation", "diffusion")

@@ -1,4 +1,4 @@
-"""The shared Boltzmann-chain maths (runtime/lattice/boltzmann_chain.py) against independent routes.
+"""The shared Boltzmann-chain maths (runtime/lattice/chain/boltzmann_chain.py) against independent routes.
 
 Routes: the symbolic layer (parameter count), the compiled libraries (ln λ₊ and moments from their own kernels), and a
 plain dense eigen-solve of the unscaled transfer matrix.
@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from dynboltz.generated import library
-from dynboltz.runtime.lattice.boltzmann_chain import (BoltzmannChain, inverse_ising_map, n_params,
+from dynboltz.runtime.lattice.chain.boltzmann_chain import (BoltzmannChain, inverse_ising_map, n_params,
                                               n_species_of, pair_probabilities,
                                               parameters_from_probabilities, perron_vector)
 from dynboltz.lattice_layout import bond_pairs, parameter_names
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 _LIBRARIES = {1: library.barw, 3: library.trivalent, 4: library.sep}
 

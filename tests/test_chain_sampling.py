@@ -13,9 +13,9 @@ import pytest
 from scipy import stats
 
 from dynboltz.generated import library
-from dynboltz.runtime.lattice.chain_sampling import sample
-from dynboltz.runtime.lattice.reference import LatticeReference
-from dynboltz.runtime.lattice.statistics import lattice_moments
+from dynboltz.runtime.lattice.chain.sampling import sample
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
+from dynboltz.runtime.lattice.chain.statistics import lattice_moments
 
 _P_VALUE = 1e-4  # fixed seeds: a correct sampler fails with this probability per test
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dynboltz.runtime.experiments import cli
+from dynboltz.runtime.cli import main as cli
 from dynboltz.runtime.wellmixed.basis_learning import learn_basis
-from dynboltz.runtime.experiments.cli import main
+from dynboltz.runtime.cli.main import main
 from dynboltz.runtime.common.ensemble import load_ensemble
-from dynboltz.runtime.experiments.wellmixed_figures import K1_GRID, galton_watson
+from dynboltz.runtime.paper.galton_watson import K1_GRID, galton_watson
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -139,7 +139,7 @@ def test_an_unusable_cache_is_one_line_and_exit_status_1(tmp_path):
     # A fresh process, so that no compiled module is already loaded from a good cache.
     not_a_folder = tmp_path / "cache"
     not_a_folder.write_text("")
-    done = subprocess.run([sys.executable, "-c", "from dynboltz.runtime.experiments.cli import main; "
+    done = subprocess.run([sys.executable, "-c", "from dynboltz.runtime.cli.main import main; "
                            "main()", "reproduce", "fig2", "--out", str(tmp_path / "out")],
                           capture_output=True, text=True,
                           env={**os.environ, "DYNBOLTZ_CACHE": str(not_a_folder)})
@@ -260,7 +260,7 @@ def test_an_unwritable_out_file_fails_before_any_work(tmp_path, monkeypatch, kin
 
 def test_absurd_replicates_are_refused_up_front_with_the_memory_estimate(tmp_path,
                                                                          monkeypatch):
-    from dynboltz.runtime.experiments import cli_options
+    from dynboltz.runtime.cli import options as cli_options
 
     monkeypatch.setattr(cli_options, "available_memory", lambda: 10**9)
     # 10**6 replicates × 101 times × 2 moments × 8 bytes = 1.616e9 bytes > 1e9
@@ -273,7 +273,7 @@ def test_absurd_replicates_are_refused_up_front_with_the_memory_estimate(tmp_pat
 
 
 def test_snapshots_add_to_the_memory_estimate(tmp_path, monkeypatch):
-    from dynboltz.runtime.experiments import cli_options
+    from dynboltz.runtime.cli import options as cli_options
 
     monkeypatch.setattr(cli_options, "available_memory", lambda: 10**7)
     # 1000 × 11 × 2 × 8 = 176 kB fits; + 1000 × 11 × 1000 snapshot bytes = 11.2 MB does not
@@ -411,7 +411,7 @@ def _fake_figure(name, log):
 
         Second paragraph, not in the caption."""
         log.append(name)
-        from dynboltz.runtime.experiments.figure_files import new_figure, save_png
+        from dynboltz.runtime.paper.figure_files import new_figure, save_png
         return save_png(new_figure(), Path(out_dir) / f"{name}.png")
     return figure
 
@@ -466,7 +466,7 @@ def test_reproduce_all_quick_writes_the_report_with_no_missing_figure(tmp_path, 
 
 @pytest.mark.parametrize("command", [["demo"], ["reproduce", "fig9"]])
 def test_absurd_barw_replicates_are_refused_up_front(tmp_path, monkeypatch, command):
-    from dynboltz.runtime.experiments import cli_options
+    from dynboltz.runtime.cli import options as cli_options
 
     monkeypatch.setattr(cli_options, "available_memory", lambda: 10**6)
     message = _one_line_exit(command + ["--replicates", "1000", "--out", str(tmp_path)])
@@ -501,7 +501,7 @@ def test_learn_defaults_work_on_drawn_rates_of_other_motifs(tmp_path, capsys, mo
 
 
 def test_a_failing_measurement_keeps_its_figure(tmp_path, monkeypatch):
-    from dynboltz.runtime.experiments import report
+    from dynboltz.runtime.paper import report
 
     def broken(out_dir, options, seed):
         raise KeyError("theta")

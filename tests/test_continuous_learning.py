@@ -59,7 +59,7 @@ def test_bad_input():
 def test_fig6_paper_size(tmp_path):
     import json
 
-    from dynboltz.runtime.experiments.continuous import fig6
+    from dynboltz.runtime.paper.continuous import fig6
 
     path = fig6(tmp_path, seed=0)
     assert path.exists()

@@ -17,8 +17,8 @@ from dynboltz import atomic_files
 from dynboltz.atomic_files import DamagedFileError
 from dynboltz.runtime.common.ensemble import fingerprint, load_ensemble, run_ensemble
 from dynboltz.runtime.lattice import simulate
-from dynboltz.runtime.lattice.reference import LatticeReference
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 import interruptible_runs
 
@@ -82,7 +82,7 @@ _POOL_UNDER = textwrap.dedent("""
     import multiprocessing, sys
     import numpy as np
     from dynboltz.runtime.lattice import simulate
-    from dynboltz.symbolic.lattice_motif import LatticeMotif
+    from dynboltz.symbolic.lattice.motif import LatticeMotif
     if __name__ == "__main__":
         multiprocessing.set_start_method(sys.argv[1])
         ens = simulate(LatticeMotif.builtin("barw"),

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from dynboltz.codegen import export_motif
-from dynboltz.runtime.experiments.cli import main
-from dynboltz.runtime.lattice.reference import LatticeReference
+from dynboltz.runtime.cli.main import main
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
 from dynboltz.symbolic import LatticeMotif
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cooperative_growth.toml"

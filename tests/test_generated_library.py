@@ -19,8 +19,8 @@ import pytest
 from dynboltz.codegen.motif import BUILTIN_LIBRARY
 from dynboltz.codegen.regenerate import main
 from dynboltz.generated import library
-from dynboltz.runtime.lattice.reference import LatticeReference
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 from lattice_truth import assert_matches_reference, check_against_mpmath, far_points
 
 GENERATED = Path(__file__).resolve().parent.parent / "generated"

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from dynboltz.generated import library
-from dynboltz.runtime.lattice.chain_sampling import sample
-from dynboltz.runtime.lattice.boltzmann_chain import pair_probabilities
-from dynboltz.runtime.lattice.inverse_ising import fit_parameters
-from dynboltz.runtime.lattice.reference import LatticeReference
-from dynboltz.runtime.lattice.statistics import lattice_moments
+from dynboltz.runtime.lattice.chain.sampling import sample
+from dynboltz.runtime.lattice.chain.boltzmann_chain import pair_probabilities
+from dynboltz.runtime.lattice.chain.inverse_ising import fit_parameters
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
+from dynboltz.runtime.lattice.chain.statistics import lattice_moments
 
 _EPS = np.finfo(float).eps
 

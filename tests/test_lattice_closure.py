@@ -15,7 +15,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from dynboltz.runtime.lattice.reference import LatticeReference
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
 from dynboltz.lattice_layout import bond_pairs
 from lattice_truth import (CUSTOM_MOTIFS, as_float, cluster_terms, far_points, motif_by_name,
                            mp_basis, mp_hessian, mp_jacobian, mp_moments, mp_rates, relative)

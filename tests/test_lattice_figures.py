@@ -9,11 +9,11 @@ site states: µ_A = 1/4, ∆_AC = 2/16).
 import numpy as np
 import pytest
 
-from dynboltz.runtime.experiments import lattice_figures
-from dynboltz.runtime.experiments.lattice_figures import (LATTICE_FIGURES, symmetric_log_scale,
+from dynboltz.runtime.paper import lattice_basis as lattice_figures
+from dynboltz.runtime.paper.lattice_basis import (LATTICE_FIGURES, symmetric_log_scale,
                                               single_species_basis_maps, trivalent_slices)
-from dynboltz.runtime.lattice.reference import LatticeReference
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from scipy.linalg import expm
 
-from dynboltz.runtime.lattice._lattice_kmc import LatticeEngine, stream_words
+from dynboltz.runtime.lattice.chain._kmc import LatticeEngine, stream_words
 from dynboltz.runtime.lattice import simulate
-from dynboltz.runtime.lattice.reference import LatticeReference
-from dynboltz.runtime.lattice.engine_tables import rule_tables
-from dynboltz.runtime.lattice.statistics import lattice_moments
-from dynboltz.runtime.lattice.paper_scheme import flat_rules
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
+from dynboltz.runtime.lattice.chain.engine_tables import rule_tables
+from dynboltz.runtime.lattice.chain.statistics import lattice_moments
+from dynboltz.runtime.lattice.chain.paper_scheme import flat_rules
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 SLOPE_CASES = [
     ("barw", [1.0, 0.7, 2.0], [-0.5, 0.3]),

@@ -1,4 +1,4 @@
-"""Lattice rules as hard-core ladder operators (symbolic/lattice_operators.py).
+"""Lattice rules as hard-core ladder operators (symbolic/lattice/operators.py).
 
 Routes: the hard-core relations checked on the (S+1)×(S+1) matrix units; the
 operator's matrix on the window against the rule's transition written out
@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import sympy
 
-from dynboltz.symbolic.lattice_moments import ClusterProbability as P
-from dynboltz.symbolic.lattice_moments import moment_equation_vector
-from dynboltz.symbolic.lattice_motif import LatticeMotif
-from dynboltz.symbolic.lattice_operators import (
+from dynboltz.symbolic.lattice.moments import ClusterProbability as P
+from dynboltz.symbolic.lattice.moments import moment_equation_vector
+from dynboltz.symbolic.lattice.motif import LatticeMotif
+from dynboltz.symbolic.lattice.operators import (
     annihilation_operator, creation_operator, empty_projector, flat_state_expectation,
     hard_core_matrix, rule_operator)
 
@@ -136,7 +136,7 @@ def test_readme_example_toml_loads_compiles_and_matches_reference():
     import numpy as np
 
     from dynboltz.codegen import compile_motif
-    from dynboltz.runtime.lattice.reference import LatticeReference
+    from dynboltz.runtime.lattice.chain.reference import LatticeReference
 
     path = Path(__file__).resolve().parents[1] / "examples" / "cooperative_growth.toml"
     motif = LatticeMotif.from_toml(path)

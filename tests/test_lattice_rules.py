@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import sympy
 
-from dynboltz.symbolic.lattice_moments import ClusterProbability as P
-from dynboltz.symbolic.lattice_motif import LatticeMotif, process_rules
-from dynboltz.symbolic.lattice_rules import parse_rule
+from dynboltz.symbolic.lattice.moments import ClusterProbability as P
+from dynboltz.symbolic.lattice.motif import LatticeMotif, process_rules
+from dynboltz.symbolic.lattice.rules import parse_rule
 
 
 def test_parse_rule_codes_and_weights():

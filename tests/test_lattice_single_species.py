@@ -1,4 +1,4 @@
-"""Single-species closed forms (symbolic/lattice_single_species.py), compiled.
+"""Single-species closed forms (symbolic/lattice/single_species.py), compiled.
 
 Routes: mpmath at 100 digits (λ₊ and the Perron vector of the 2×2 transfer
 matrix by mpmath's symmetric eigensolver, moments and Hessian by numerical
@@ -13,9 +13,9 @@ import pytest
 import sympy
 
 from dynboltz.codegen import compile_expressions
-from dynboltz.runtime.lattice.reference import LatticeReference
-from dynboltz.symbolic.lattice_motif import LatticeMotif
-from dynboltz.symbolic.lattice_single_species import (
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
+from dynboltz.symbolic.lattice.motif import LatticeMotif
+from dynboltz.symbolic.lattice.single_species import (
     ALPHA, ALPHA_BAR, BETA, BETA_BAR, EXPM1_J, SINGLE_SPECIES_PROCESSES, H, J, homogenized,
     single_species_closed_forms, transition_probabilities)
 

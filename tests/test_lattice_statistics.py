@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from dynboltz.runtime.lattice.statistics import lattice_moments
+from dynboltz.runtime.lattice.chain.statistics import lattice_moments
 
 
 def _loop_moments(row, n_species, periodic):

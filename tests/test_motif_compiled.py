@@ -17,9 +17,9 @@ import pytest
 
 from dynboltz.codegen.build import cache_key
 from dynboltz.codegen.motif import KERNEL_FILE, compile_motif, emit_motif
-from dynboltz.runtime.lattice.reference import LatticeReference
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
 from dynboltz.lattice_layout import bond_pairs, inverse_ising_map, statistic_types
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 from lattice_truth import (CUSTOM_MOTIFS, assert_matches_reference, check_against_mpmath,
                            far_points, motif_by_name, relative)
 
@@ -31,7 +31,7 @@ SLOW_MOTIFS = ["fill_hop", "three_species"]
 
 def test_emitted_text_is_deterministic_across_hash_seeds():
     script = ("from dynboltz.codegen.motif import emit_motif;"
-              "from dynboltz.symbolic.lattice_motif import LatticeMotif;"
+              "from dynboltz.symbolic.lattice.motif import LatticeMotif;"
               "import sys; sys.stdout.write(emit_motif(LatticeMotif.builtin('trivalent'))"
               "['motif.pyx'])")
     texts = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -4,9 +4,9 @@ import numpy as np
 from dynboltz.generated import library
 from dynboltz.runtime.common.motif_kinds import ClosureLibrary, Geometry, MotifModel
 from dynboltz.runtime.lattice import fit_parameters, sample
-from dynboltz.runtime.lattice.reference import LatticeReference
-from dynboltz.runtime.lattice.ring import RING
-from dynboltz.runtime.lattice.statistics import lattice_moments
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
+from dynboltz.runtime.lattice.chain.geometry import RING
+from dynboltz.runtime.lattice.chain.statistics import lattice_moments
 from dynboltz.symbolic import LatticeMotif
 
 

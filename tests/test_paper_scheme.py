@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from dynboltz.runtime.lattice import simulate
-from dynboltz.runtime.lattice.paper_scheme import classify_processes
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.runtime.lattice.chain.paper_scheme import classify_processes
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 
 def _fraction_and_se(hits):

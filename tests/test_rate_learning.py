@@ -34,7 +34,7 @@ from dynboltz.runtime.learning.optimizers import (DEFAULT_LEARNING_RATES, GRADIE
                                                   make_optimizer)
 from dynboltz.runtime.learning.quasi_newton import minimize_objective
 from dynboltz.runtime.learning.action import GradientProblem, rate_gradient, trapezoid_weights
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 TIMES = np.linspace(0.0, 1.0, 21)
 

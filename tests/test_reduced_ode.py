@@ -13,11 +13,11 @@ from scipy.integrate import solve_ivp
 
 from dynboltz.generated import library
 from dynboltz.runtime.learning import _reduced_ode
-from dynboltz.runtime.lattice.reference import LatticeReference
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
 from dynboltz.runtime.learning import (IntegrationError, adjoint_gradient, integrate,
                                        learn_rates)
 from dynboltz.runtime.learning.reduced_ode import PreparedIntegration, integration_options
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 CASES = {
     "barw": (np.array([10.0, 10.0, 10.0]), np.array([1.0, 0.0])),

@@ -4,11 +4,11 @@ import json
 import numpy as np
 import pytest
 
-from dynboltz.runtime.experiments.cli import _figures
-from dynboltz.runtime.experiments.sep_ann import (EXACT_RATES, PAPER_RATES, plot_fig11,
+from dynboltz.runtime.cli.main import _figures
+from dynboltz.runtime.paper.sep_ann import (EXACT_RATES, PAPER_RATES, plot_fig11,
                                                   run_sep_ann, sep_settings, seed_study,
                                                   symmetric_relative_error)
-from dynboltz.runtime.experiments.barw import write_summary
+from dynboltz.runtime.paper.barw import write_summary
 
 REQUIRED = ("wellmixed_rates", "times", "error_parameters", "error_moments",
             "error_wellmixed", "settings")
@@ -80,7 +80,7 @@ def test_fig11_is_registered():
 
 @pytest.mark.slow
 def test_paper_size_run(tmp_path):
-    from dynboltz.runtime.experiments.sep_ann import fig11
+    from dynboltz.runtime.paper.sep_ann import fig11
 
     png = fig11(tmp_path, seed=0, progress=False)
     summary = json.loads((tmp_path / "sep_ann.json").read_text())

@@ -4,7 +4,7 @@ import pytest
 from scipy.linalg import expm
 
 from dynboltz.generated import library
-from dynboltz.runtime.learning.ann import (FeatureBlock, BasisFeatures, integrate_rk4,
+from dynboltz.runtime.paper.ann import (FeatureBlock, BasisFeatures, integrate_rk4,
                                            sep_features, train_vector_field)
 from dynboltz.runtime.wellmixed.mass_action import (SEP_REACTIONS, fit_rates,
                                                     integrate_mass_action)
@@ -69,7 +69,7 @@ def test_forward_pass_equals_scikit_learn_predict():
 
 
 def net_alpha():
-    from dynboltz.runtime.learning.ann import ANN_DEFAULTS
+    from dynboltz.runtime.paper.ann import ANN_DEFAULTS
 
     return ANN_DEFAULTS["alpha"]
 

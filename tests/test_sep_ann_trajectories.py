@@ -4,7 +4,7 @@ import pytest
 
 from dynboltz.generated import library
 from dynboltz.runtime.lattice import simulate
-from dynboltz.runtime.learning.parameter_trajectories import (filtered_derivative, lowpass,
+from dynboltz.runtime.paper.parameter_trajectories import (filtered_derivative, lowpass,
                                                               noise_gain,
                                                               parameter_trajectory,
                                                               smooth_trajectory)

@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from dynboltz.messages import invalid
-from dynboltz.runtime.experiments.cli_options import (
+from dynboltz.runtime.cli.options import (
     check_ensemble_memory, check_out_file, check_out_folder, check_positive, check_seed,
     parse_assignments, parse_times)
-from dynboltz.runtime.experiments.result_files import (ENSEMBLE_SUFFIXES, FIT_SUFFIXES,
+from dynboltz.runtime.common.result_files import (ENSEMBLE_SUFFIXES, FIT_SUFFIXES,
                                                        write_ensemble, write_fit)
 
 __all__ = ["add_motif_commands", "MOTIF_COMMANDS"]
@@ -219,7 +219,7 @@ def _learning_x0(args, motif, ensemble, lib):
     recorded = ensemble.metadata.get("initial", {}).get("x0")
     if recorded is not None:
         return np.asarray(recorded, dtype=np.float64)
-    from dynboltz.runtime.lattice.inverse_ising import fit_parameters
+    from dynboltz.runtime.lattice.chain.inverse_ising import fit_parameters
 
     # explicit initial lattices: the Boltzmann chain matching their mean moments
     return fit_parameters(lib, ensemble.moments[:, 0].mean(axis=0))

@@ -8,7 +8,7 @@ h = (0.5, 1, −1, −1) for (S, E, C, P) and all J = 0. Pipeline:
    scheme at p1 = 0.1, k−1 = 0.1, k2 = 0.5, every particle attempting a hop each step;
    ``"exact"``: the continuous-time counterpart, ``EXACT_RATES``);
 2. the first third of the series → x(t) by inverse Ising, zero-phase low-pass, filtered
-   dx/dt (``dynboltz.runtime.learning.parameter_trajectories``);
+   dx/dt (``dynboltz.runtime.paper.parameter_trajectories``);
 3. an MLP 35 → 40 → 40 → 14 (tanh) from the basis functions B(x) (`sep_features`) to
    dx/dt, integrated forward with RK4 over the remaining two thirds; moments from x by
    the transfer matrix;
@@ -16,7 +16,7 @@ h = (0.5, 1, −1, −1) for (S, E, C, P) and all J = 0. Pipeline:
    to the training third (``dynboltz.runtime.wellmixed.mass_action``);
 5. the symmetric relative error eq. 56 of both against the data.
 
->>> from dynboltz.runtime.experiments.sep_ann import run_sep_ann, sep_settings
+>>> from dynboltz.runtime.paper.sep_ann import run_sep_ann, sep_settings
 >>> run = run_sep_ann(sep_settings("paper"), progress=True)
 >>> run.summary["wellmixed_rates"], run.summary["ann_below_wellmixed"]
 """
@@ -33,11 +33,11 @@ from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
-from dynboltz.runtime.experiments.barw import write_summary
-from dynboltz.runtime.experiments.figure_files import new_figure, save_png
-from dynboltz.runtime.learning.ann import (ANN_DEFAULTS, BasisFeatures, VectorFieldNet,
+from dynboltz.runtime.paper.barw import write_summary
+from dynboltz.runtime.paper.figure_files import new_figure, save_png
+from dynboltz.runtime.paper.ann import (ANN_DEFAULTS, BasisFeatures, VectorFieldNet,
                                            integrate_rk4, sep_features, train_vector_field)
-from dynboltz.runtime.learning.parameter_trajectories import (DEFAULT_CUTOFF, DEFAULT_ORDER,
+from dynboltz.runtime.paper.parameter_trajectories import (DEFAULT_CUTOFF, DEFAULT_ORDER,
                                                               INVERSION_METHODS,
                                                               SmoothTrajectory,
                                                               parameter_trajectory,

@@ -7,7 +7,7 @@ In 1D the problem has a closed form in the chain's site and pair probabilities
 (π_c, p_cd, empty site type c = 0 included): J_ab = ln(p_ab p_00 / (p_0a p_0b)),
 h_a = ln(p_0a² π_0 / (p_00² π_a)), because a stationary reversible Markov chain with
 pair law p is the Gibbs measure of the bond weight p_cd / √(π_c π_d)
-(``dynboltz.runtime.lattice.boltzmann_chain``).  That formula is the starting point and the
+(``dynboltz.runtime.lattice.chain.boltzmann_chain``).  That formula is the starting point and the
 realisability test (every π and p must be positive); damped Newton on the dual
 (gradient m − lib.moments, Hessian −lib.hessian) then polishes it to the library's own
 moments, which is what a round trip needs.  The paper's Boltzmann-machine gradient
@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.runtime.lattice.boltzmann_chain import (n_params, n_species_of, pair_probabilities,
+from dynboltz.runtime.lattice.chain.boltzmann_chain import (n_params, n_species_of, pair_probabilities,
                                               parameters_from_probabilities)
-from dynboltz.runtime.lattice.chain_sampling import sample
-from dynboltz.runtime.lattice.statistics import lattice_moments
+from dynboltz.runtime.lattice.chain.sampling import sample
+from dynboltz.runtime.lattice.chain.statistics import lattice_moments
 from dynboltz.runtime.common.results import ConvergenceError
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.motif_library import MotifLibrary
-    from dynboltz.runtime.lattice.reference import LatticeReference
+    from dynboltz.runtime.lattice.chain.reference import LatticeReference
 
 __all__ = ["fit_parameters", "closed_form_parameters", "GIBBS_DEFAULTS",
            "GIBBS_SE_TOLERANCE"]

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.runtime.lattice.chain_sampling import sample
-from dynboltz.runtime.lattice.engine_tables import LatticeTask, rule_tables
-from dynboltz.runtime.lattice.inverse_ising import fit_parameters
-from dynboltz.runtime.lattice.statistics import lattice_moments
+from dynboltz.runtime.lattice.chain.sampling import sample
+from dynboltz.runtime.lattice.chain.engine_tables import LatticeTask, rule_tables
+from dynboltz.runtime.lattice.chain.inverse_ising import fit_parameters
+from dynboltz.runtime.lattice.chain.statistics import lattice_moments
 
 __all__ = ["RING"]
 

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 from scipy import signal
 from tqdm.auto import tqdm
 
-from dynboltz.runtime.lattice.inverse_ising import fit_parameters
+from dynboltz.runtime.lattice.chain.inverse_ising import fit_parameters
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 from dynboltz.runtime.common.results import ShortRepr
 

@@ -2,7 +2,7 @@
 
 Every failure is a ``SystemExit`` with one line worded like every argument error
 of the package ("`--option` of `dynboltz command` must be `...`; got `...`"), which
-``dynboltz.runtime.experiments.cli.main`` prints as ``dynboltz: error: ...``.
+``dynboltz.runtime.cli.main.main`` prints as ``dynboltz: error: ...``.
 """
 from __future__ import annotations
 

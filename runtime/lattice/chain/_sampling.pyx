@@ -13,7 +13,7 @@ the rows are split between threads):
   ``midpoint_cdf[2 j + length − ⌊N/2^j⌋]``.
 * ``gibbs_rows``: heat-bath sweeps in checkerboard order from independent sites ~ π.
 
-Arguments are validated by ``dynboltz.runtime.lattice.chain_sampling``.
+Arguments are validated by ``dynboltz.runtime.lattice.chain.sampling``.
 """
 from libc.stdint cimport int8_t, uint32_t, uint64_t
 

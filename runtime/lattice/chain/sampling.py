@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.runtime.lattice import _chain_sampling
-from dynboltz.runtime.lattice.boltzmann_chain import (BoltzmannChain, log_transfer_matrix,
+from dynboltz.runtime.lattice.chain import _sampling as _chain_sampling
+from dynboltz.runtime.lattice.chain.boltzmann_chain import (BoltzmannChain, log_transfer_matrix,
                                                      n_params, n_species_of)
 from dynboltz.runtime.common.validation import invalid
 

@@ -19,7 +19,7 @@ once into two small arrays (codes before and after) from which every affected wi
 bond is classified; when no window is wider than 2 sites and the rewrite is away from
 the ends, a fixed-length version of that code (four sites, no wrap-around) runs instead.
 
-Tables come from ``dynboltz.runtime.lattice.engine_tables`` (plain numpy arrays; the module
+Tables come from ``dynboltz.runtime.lattice.chain.engine_tables`` (plain numpy arrays; the module
 docstring there defines them). Random numbers: xoshiro256** stream ``stream`` of the
 SeedSequence whose words are given, as in ``_gillespie.pyx``.
 """

@@ -3,7 +3,7 @@
 ``plot_moments`` (Fig. 9): µ and ∆ from simulation (dashed) and from integrating eq. 52
 (solid), left at θ₀, right after learning. ``plot_coefficients`` (Fig. 10): θ over the
 iterations of Algorithm 2. ``fig9(out_dir, ...)`` / ``fig10(out_dir, ...)`` run the
-experiment of ``dynboltz.runtime.experiments.barw`` and write ``figN.png`` and the JSON
+experiment of ``dynboltz.runtime.paper.barw`` and write ``figN.png`` and the JSON
 summary ``barw_<scheme>.json`` next to it (``figN_exact.png`` for the exact-scheme
 data, so both variants can sit in one folder). Agg backend, atomic writes.
 """
@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dynboltz.runtime.experiments.figure_files import new_figure, save_png
+from dynboltz.runtime.paper.figure_files import new_figure, save_png
 
 if TYPE_CHECKING:  # annotations only
-    from dynboltz.runtime.experiments.barw import BarwRun
+    from dynboltz.runtime.paper.barw import BarwRun
 
 __all__ = ["plot_moments", "plot_coefficients", "fig9", "fig10", "LEARNING_FIGURES"]
 
@@ -119,7 +119,7 @@ def plot_coefficients(run: BarwRun, path: os.PathLike | str) -> Path:
 
 
 def _run(scheme, iterations, seed, replicates):
-    from dynboltz.runtime.experiments.barw import FULL_REPLICATES, barw_settings, run_barw
+    from dynboltz.runtime.paper.barw import FULL_REPLICATES, barw_settings, run_barw
 
     settings = barw_settings(scheme, iterations=iterations, seed=seed,
                              replicates=replicates or FULL_REPLICATES)
@@ -127,7 +127,7 @@ def _run(scheme, iterations, seed, replicates):
 
 
 def _write(run, out_dir, name, plot):
-    from dynboltz.runtime.experiments.barw import write_summary
+    from dynboltz.runtime.paper.barw import write_summary
 
     out_dir = Path(out_dir)
     suffix = "" if run.settings.scheme == "paper" else f"_{run.settings.scheme}"

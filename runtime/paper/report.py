@@ -112,7 +112,7 @@ def _options(name, function, quick):
 
 
 def _galton_watson_numbers(out_dir, options, seed):
-    from dynboltz.runtime.experiments.wellmixed_figures import (K1_GRID, fig1, galton_watson,
+    from dynboltz.runtime.paper.galton_watson import (K1_GRID, fig1, galton_watson,
                                                                 learn_galton_watson, visited_error)
 
     iterations = options.get("iterations", inspect.signature(fig1).parameters[
@@ -133,7 +133,7 @@ def _galton_watson_numbers(out_dir, options, seed):
 
 
 def _rates_numbers(out_dir, options, seed):
-    from dynboltz.runtime.experiments.wellmixed_figures import galton_watson
+    from dynboltz.runtime.paper.galton_watson import galton_watson
 
     rates = galton_watson()[1]
     return [("rates", "kd = 3kb/2 = 1.5", f"kb = {rates['birth']:g}, kd = {rates['death']:g}")]
@@ -142,7 +142,7 @@ def _rates_numbers(out_dir, options, seed):
 def _range_numbers(data_function, stated):
     """Rows for a lattice figure: the axis range its data function uses by default."""
     def numbers(out_dir, options, seed):
-        from dynboltz.runtime.experiments import lattice_figures
+        from dynboltz.runtime.paper import lattice_basis as lattice_figures
 
         function = getattr(lattice_figures, data_function)
         limit = inspect.signature(function).parameters["limit"].default

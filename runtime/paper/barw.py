@@ -9,7 +9,7 @@ coefficients θ = (branching, annihilation, diffusion) of the reduced model eq. 
 Two data sources (``scheme``):
 
 ``"paper"``
-    The paper's discrete-time scheme (``dynboltz.runtime.lattice.paper_scheme``): every particle
+    The paper's discrete-time scheme (``dynboltz.runtime.lattice.chain.paper_scheme``): every particle
     attempts a hop each step (hop probability 1), branching at kb = 10 onto each empty
     neighbour, an attempted hop onto an occupied site annihilates with pa = 0.1.
     θ₀ = (kb, pa/Δt, 10) as in the paper.
@@ -22,7 +22,7 @@ Two data sources (``scheme``):
     probability ½, a rate 1/(2Δt) = 50 per direction. θ₀ = half of these, and the distance
     of the learned θ from them measures the moment-closure error.
 
->>> from dynboltz.runtime.experiments.barw import barw_settings, run_barw
+>>> from dynboltz.runtime.paper.barw import barw_settings, run_barw
 >>> run = run_barw(barw_settings("paper"))
 >>> run.summary["error_ratio"]                      # moment error at θ₀ / after learning
 """

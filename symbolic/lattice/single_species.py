@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING
 import sympy
 from sympy.codegen.cfunctions import expm1, hypot
 
-from .lattice_rules import Process
+from .rules import Process
 from dynboltz.messages import invalid
 
 if TYPE_CHECKING:  # annotations only
-    from .lattice_motif import LatticeMotif
+    from .motif import LatticeMotif
 
 H, J = sympy.symbols("h J", real=True)
 """The single-species Boltzmann parameters [h, J] (order)."""

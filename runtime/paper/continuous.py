@@ -32,8 +32,8 @@ from dynboltz.runtime.common.validation import rate_vector
 from dynboltz.runtime.continuous import (Domain, estimate_density, integrate_pde,
                                          learn_spatial_basis, simulate_particles)
 from dynboltz.runtime.continuous.heat_kernel import point_source_nu, sample_point_source
-from dynboltz.runtime.experiments.barw import write_summary
-from dynboltz.runtime.experiments.figure_files import new_figure, save_png
+from dynboltz.runtime.paper.barw import write_summary
+from dynboltz.runtime.paper.figure_files import new_figure, save_png
 
 __all__ = ["D", "FIG6_POSITIONS", "diffusion_experiment", "branching_sensitivities",
            "branching_number_parameters", "fig6", "CONTINUOUS_FIGURES", "QUICK_SIZES"]
@@ -137,7 +137,7 @@ def branching_sensitivities(T: float = 2.0, n_times: int = 201, domain: Domain =
 
 def _eq29_rates():
     from dynboltz.codegen import compile_expressions
-    from dynboltz.runtime.experiments.wellmixed_figures import galton_watson
+    from dynboltz.runtime.paper.galton_watson import galton_watson
 
     net, _ = galton_watson()
     compiled = compile_expressions(net.basis_functions(2), net.nu(2), net.rate_symbols)

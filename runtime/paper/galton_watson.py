@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 
 from dynboltz.runtime.wellmixed.basis_learning import (BasisLearningSettings, basis_on_grid,
                                                        integrate_reduced, learn_basis)
-from dynboltz.runtime.experiments.figure_files import new_figure, save_png
+from dynboltz.runtime.paper.figure_files import new_figure, save_png
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.wellmixed.basis_learning import BasisLearningResult

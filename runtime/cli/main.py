@@ -7,9 +7,9 @@ figures; ``dynboltz demo --wellmixed`` runs Algorithm 1 on the Galton–Watson p
 instead (the paper's Fig. 1 setting) and prints learned against analytic F.
 ``dynboltz reproduce figN`` writes one of the paper's figures (fig9/fig10 also write
 the JSON summary of the BARW experiment); ``dynboltz reproduce all`` writes every one
-of them plus ``report.html`` (``dynboltz.runtime.experiments.report``).
+of them plus ``report.html`` (``dynboltz.runtime.paper.report``).
 ``dynboltz compile``, ``simulate`` and ``learn`` work on a user's own motif
-(``dynboltz.runtime.experiments.motif_commands``).  Every error is one line,
+(``dynboltz.runtime.cli.motif_commands``).  Every error is one line,
 ``dynboltz: error: ...``, with a nonzero exit status; options are checked, and output
 locations tried, before any work.
 """
@@ -27,10 +27,10 @@ import numpy as np
 
 from dynboltz import __version__
 from dynboltz.runtime.common.validation import invalid
-from dynboltz.runtime.experiments.cli_options import (check_ensemble_memory,
+from dynboltz.runtime.cli.options import (check_ensemble_memory,
                                                       check_out_folder, check_positive,
                                                       check_seed)
-from dynboltz.runtime.experiments.motif_commands import MOTIF_COMMANDS, add_motif_commands
+from dynboltz.runtime.cli.motif_commands import MOTIF_COMMANDS, add_motif_commands
 
 
 _TABLE_NODES = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
@@ -44,11 +44,11 @@ _PREFIX = "dynboltz: error: "
 
 def _figures():
     """Every ``reproduce`` entry: name -> ``f(out_dir, seed)``."""
-    from dynboltz.runtime.experiments.wellmixed_figures import FIGURES
-    from dynboltz.runtime.experiments.lattice_figures import LATTICE_FIGURES
-    from dynboltz.runtime.experiments.learning_figures import LEARNING_FIGURES
-    from dynboltz.runtime.experiments.continuous import CONTINUOUS_FIGURES
-    from dynboltz.runtime.experiments.sep_ann import SEP_FIGURES
+    from dynboltz.runtime.paper.galton_watson import FIGURES
+    from dynboltz.runtime.paper.lattice_basis import LATTICE_FIGURES
+    from dynboltz.runtime.paper.barw_figures import LEARNING_FIGURES
+    from dynboltz.runtime.paper.continuous import CONTINUOUS_FIGURES
+    from dynboltz.runtime.paper.sep_ann import SEP_FIGURES
 
     return {
         **FIGURES,
@@ -73,7 +73,7 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def _parser():
-    from dynboltz.runtime.experiments.barw import FULL_REPLICATES
+    from dynboltz.runtime.paper.barw import FULL_REPLICATES
 
     parser = _OneLineParser(
         prog="dynboltz", description="Dynamic Boltzmann reduced models (Ernst et al. 2018).")
@@ -112,7 +112,7 @@ def _parser():
 
 
 def _wellmixed_demo(iterations, out, seed):
-    from dynboltz.runtime.experiments.wellmixed_figures import (
+    from dynboltz.runtime.paper.galton_watson import (
         K1_GRID, galton_watson, learn_galton_watson, plot_learned_basis, visited_error)
 
     rates = galton_watson()[1]
@@ -157,8 +157,8 @@ def _print_barw_table(summary):
 
 
 def _barw_demo(scheme, iterations, replicates, out, seed):
-    from dynboltz.runtime.experiments.barw import barw_settings, run_barw, write_summary
-    from dynboltz.runtime.experiments.learning_figures import plot_coefficients, plot_moments
+    from dynboltz.runtime.paper.barw import barw_settings, run_barw, write_summary
+    from dynboltz.runtime.paper.barw_figures import plot_coefficients, plot_moments
 
     run = run_barw(barw_settings(scheme, iterations=iterations, replicates=replicates,
                                  seed=seed))
@@ -170,7 +170,7 @@ def _barw_demo(scheme, iterations, replicates, out, seed):
 
 
 def _check_barw_memory(replicates, command):
-    from dynboltz.runtime.experiments.barw import FULL_REPLICATES, BarwSettings
+    from dynboltz.runtime.paper.barw import FULL_REPLICATES, BarwSettings
 
     replicates = replicates or FULL_REPLICATES
     n_times = int(round(BarwSettings.T / BarwSettings.dt)) + 1
@@ -223,7 +223,7 @@ def _reproduce(args):
 
 
 def _reproduce_all(args):
-    from dynboltz.runtime.experiments.report import reproduce_all
+    from dynboltz.runtime.paper.report import reproduce_all
 
     command = (f"dynboltz reproduce all{' --quick' if args.quick else ''} --out {args.out} "
                f"--seed {args.seed}")

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.runtime.lattice import _lattice_kmc
-from dynboltz.runtime.lattice.boltzmann_chain import n_params
-from dynboltz.runtime.lattice.chain_sampling import sample
-from dynboltz.runtime.lattice.paper_scheme import flat_rules, paper_tables, record_steps
+from dynboltz.runtime.lattice.chain import _kmc as _lattice_kmc
+from dynboltz.runtime.lattice.chain.boltzmann_chain import n_params
+from dynboltz.runtime.lattice.chain.sampling import sample
+from dynboltz.runtime.lattice.chain.paper_scheme import flat_rules, paper_tables, record_steps
 
 
 __all__ = ["rule_tables", "LatticeTask"]

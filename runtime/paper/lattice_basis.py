@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dynboltz.generated import library
-from dynboltz.runtime.experiments.figure_files import new_figure, save_png
+from dynboltz.runtime.paper.figure_files import new_figure, save_png
 from dynboltz.runtime.common.validation import invalid
 
 

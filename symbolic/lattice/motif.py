@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import sympy
 
-from .lattice_moments import (moment_equation_vector, moment_names, parameter_names,
+from .moments import (moment_equation_vector, moment_names, parameter_names,
                               process_moment_terms)
-from .lattice_operators import operator_moment_equations, process_operator
-from .lattice_rules import Process, load_motif_toml, parse_processes, validate_species
+from .operators import operator_moment_equations, process_operator
+from .rules import Process, load_motif_toml, parse_processes, validate_species
 from dynboltz.messages import invalid
 
 RuleTable = tuple[tuple[tuple[np.ndarray, np.ndarray, float], ...], ...]
@@ -337,7 +337,7 @@ class LatticeMotif:
             Sum over the process's rules of θ w (Π a†_rhs a_lhs − projector
             onto lhs), in non-commutative symbols ``adag_<species>_<site>`` and
             ``a_<species>_<site>`` on window sites 0..w−1 (see
-            `dynboltz.symbolic.lattice_operators`).
+            `dynboltz.symbolic.lattice.operators`).
         """
         if process not in self.process_names:
             raise invalid("process", "LatticeMotif.operator",

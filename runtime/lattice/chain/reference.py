@@ -12,7 +12,7 @@ order and g_x(a, b) the per-bond statistic of x (½(δ_a,α + δ_b,α) for h_α,
 ∂T = T ⊙ g and ∂²T = T ⊙ g g; eq. B2 then gives the Hessian of ln λ₊.
 
 Numerics: the chain itself (scaled T, refined Perron vector, closed-form inverse
-map) is `dynboltz.runtime.lattice.boltzmann_chain` (tested finite for |h|, |J| ≤ 80; far
+map) is `dynboltz.runtime.lattice.chain.boltzmann_chain` (tested finite for |h|, |J| ≤ 80; far
 beyond, cluster probabilities underflow to zero and the basis divides by them);
 centred statistics g − ⟨g⟩ are formed as sums of same-sign terms so that variances
 of nearly frozen statistics (µ → 0 or 1) do not cancel; the basis avoids H⁻¹
@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.runtime.lattice.boltzmann_chain import BoltzmannChain, inverse_ising_map, n_params
+from dynboltz.runtime.lattice.chain.boltzmann_chain import BoltzmannChain, inverse_ising_map, n_params
 from dynboltz.runtime.common.validation import invalid
 
 if TYPE_CHECKING:  # annotations only
-    from dynboltz.symbolic.lattice_motif import LatticeMotif
+    from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 _FD_STEP = 3e-4
 

@@ -36,8 +36,8 @@ from itertools import product
 
 import sympy
 
-from .lattice_moments import ClusterProbability, bond_pairs
-from .lattice_rules import Process, Rule
+from .moments import ClusterProbability, bond_pairs
+from .rules import Process, Rule
 from dynboltz.messages import invalid
 
 _CREATION = "adag"

@@ -20,7 +20,7 @@ import sympy
 from dynboltz.lattice_layout import (bond_pairs, inverse_ising_map, moment_names, n_params,
                                      parameter_names, statistic_types)
 
-from .lattice_rules import Process, Rule
+from .rules import Process, Rule
 
 ClusterProbability = sympy.Function("P")
 """``P(c_1, .., c_m)``: probability that m consecutive sites hold codes c_1..c_m."""
