@@ -12,8 +12,9 @@ from dynboltz.codegen import export_motif
 from dynboltz.runtime.cli.main import main
 from dynboltz.runtime.lattice.chain.reference import LatticeReference
 from dynboltz.symbolic import LatticeMotif
+from repository import REPOSITORY
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cooperative_growth.toml"
+EXAMPLE = REPOSITORY / "examples" / "cooperative_growth.toml"
 
 # Runs in a fresh interpreter: sympy blocked before anything imports it.
 _IMPORT_SCRIPT = """

@@ -22,8 +22,9 @@ from dynboltz.generated import library
 from dynboltz.runtime.lattice.chain.reference import LatticeReference
 from dynboltz.symbolic.lattice.motif import LatticeMotif
 from lattice_truth import assert_matches_reference, check_against_mpmath, far_points
+from repository import REPOSITORY
 
-GENERATED = Path(__file__).resolve().parent.parent / "generated"
+GENERATED = REPOSITORY / "generated"
 
 
 def test_regeneration_reproduces_committed_files(tmp_path):

@@ -19,6 +19,7 @@ from dynboltz.symbolic.lattice.motif import LatticeMotif
 from dynboltz.symbolic.lattice.operators import (
     annihilation_operator, creation_operator, empty_projector, flat_state_expectation,
     hard_core_matrix, rule_operator)
+from repository import REPOSITORY
 
 BUILTIN = ["creation", "death", "diffusion", "branching", "annihilation", "coagulation",
            "bind", "unbind", "barw", "trivalent", "sep"]
@@ -138,7 +139,7 @@ def test_readme_example_toml_loads_compiles_and_matches_reference():
     from dynboltz.codegen import compile_motif
     from dynboltz.runtime.lattice.chain.reference import LatticeReference
 
-    path = Path(__file__).resolve().parents[1] / "examples" / "cooperative_growth.toml"
+    path = REPOSITORY / "examples" / "cooperative_growth.toml"
     motif = LatticeMotif.from_toml(path)
     assert motif.param_names == ("h_A", "h_B", "J_AA", "J_AB", "J_BB")
     assert motif.process_names == ("fill", "convert", "decay", "hop")
