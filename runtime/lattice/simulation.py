@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
 from dynboltz.runtime.lattice.chain.boltzmann_chain import n_params, n_species_of
 from dynboltz.runtime.lattice.chain.sampling import check_parameters
 from dynboltz.runtime.common.ensemble import Ensemble, fingerprint, load_ensemble, run_ensemble
@@ -114,6 +115,7 @@ def _check_scheme_tables(scheme, rule_table, values, model, n_species, times, op
         record_steps(times, options["dt"])
 
 
+@public
 def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: ArrayLike,
              initial: ArrayLike, replicates: int = 1, seed: SeedLike = None,
              scheme: str = "exact", scheme_options: Mapping[str, object] | None = None,

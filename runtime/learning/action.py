@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
 from dynboltz.runtime.learning import _reduced_ode
 from dynboltz.runtime.lattice.chain.sampling import sample
 from dynboltz.runtime.lattice.chain.statistics import lattice_moments
@@ -54,6 +55,7 @@ def trapezoid_weights(times: ArrayLike) -> np.ndarray:
     return weights
 
 
+@public
 def moment_error(predicted: ArrayLike, data: ArrayLike, times: ArrayLike) -> float:
     """Time-integrated squared moment error ∫ |µ̃(t) − µ(t)|² dt (trapezoid).
 

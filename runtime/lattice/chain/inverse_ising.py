@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
 from dynboltz.runtime.lattice.chain.boltzmann_chain import (n_params, n_species_of, pair_probabilities,
                                               parameters_from_probabilities)
 from dynboltz.runtime.lattice.chain.sampling import sample
 from dynboltz.runtime.lattice.chain.statistics import lattice_moments
-from dynboltz.runtime.common.results import ConvergenceError
+from dynboltz.errors import ConvergenceError
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 
 if TYPE_CHECKING:  # annotations only
@@ -245,6 +246,7 @@ def _check_library(lib):
     return n_species
 
 
+@public
 def fit_parameters(lib: MotifLibrary | LatticeReference, moments: ArrayLike,
                    method: str = "newton", x0: ArrayLike | None = None, tol: float = 1e-13,
                    max_iter: int | None = None, learning_rate: float = 1.0,

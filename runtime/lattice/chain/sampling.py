@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
 from dynboltz.runtime.lattice.chain import _sampling as _chain_sampling
 from dynboltz.runtime.lattice.chain.boltzmann_chain import (BoltzmannChain, log_transfer_matrix,
                                                      n_params, n_species_of)
@@ -173,6 +174,7 @@ def _validated_point(lib, x):
     return x, n_species
 
 
+@public
 def sample(lib: LatticeModel, x: ArrayLike, N: int = 1000, n: int = 1, seed: SeedLike = None,
            method: str = "exact", ring: bool = True, sweeps: int = 100,
            threads: int | None = None) -> np.ndarray:
