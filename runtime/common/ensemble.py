@@ -201,15 +201,21 @@ def _worker_call(r, row):
 
 
 def _stop_pool(pool):
-    """Cancel what has not started and kill the workers now (no waiting for them)."""
-    pool.shutdown(wait=False, cancel_futures=True)
+    """Kill the workers now and cancel what has not started (no waiting for them).
+
+    The processes are taken before ``shutdown``: Python < 3.14 clears
+    ``pool._processes`` there, after which nothing would be left to kill. The workers
+    ignore SIGINT, so they are sent SIGKILL (what they compute is lost anyway).
+    """
     terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
     if terminate is not None:
         terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
         return
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
-        process.terminate()
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.join(timeout=5)
 
