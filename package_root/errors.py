@@ -94,7 +94,21 @@ class CompileError(DynboltzError, RuntimeError):
 
 
 class ConvergenceError(DynboltzError, RuntimeError):
-    """A computation did not converge; the message names the cause and the way out."""
+    """A computation did not converge; the message names the cause and the way out.
+
+    Attributes
+    ----------
+    cause : str
+        What went wrong, without the advice.
+    advice : tuple of dynboltz.advice.Advice
+        Ways out by argument (may be empty); the message ends with them.
+    """
+
+    def __init__(self, cause: str = "", advice: Sequence[object] = ()) -> None:
+        self.cause = cause
+        self.advice = tuple(advice)
+        words = " or ".join(str(a) for a in self.advice)
+        super().__init__(f"{cause}; {words}" if words else cause)
 
 
 class IntegrationError(ConvergenceError, FloatingPointError):

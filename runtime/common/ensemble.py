@@ -39,8 +39,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dynboltz.messages import public
-from dynboltz.atomic_files import (atomic_writer, damaged_file_error, read_npz,
-                                   remove_stale_temporaries)
+from dynboltz.atomic_files import (atomic_writer, check_writable_folder,
+                                   damaged_file_error, read_npz, remove_stale_temporaries)
 from dynboltz.errors import DamagedFileError
 from dynboltz.runtime.common.validation import check_integer, invalid
 from dynboltz.runtime.common.results import ShortRepr
@@ -434,6 +434,8 @@ def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times:
     workers = _workers(workers, caller)
     shapes = dict(shapes or {})
     if save is not None:
+        # a missing folder is created; a file where a folder should be is refused
+        check_writable_folder(Path(save).parent, "save", caller)
         remove_stale_temporaries(Path(save).parent, Path(save).name)
     finished = _existing(save, key, shapes, replicates, overwrite, caller)
     if finished is not None:
