@@ -16,7 +16,8 @@ the built-in it refines, so ``except ValueError`` and the like keep working::
             └── OutOfDomain                     a reduced state left the closure's domain
 
     DynboltzWarning (UserWarning)
-    └── IdentifiabilityWarning                  the data do not determine some rates
+    ├── IdentifiabilityWarning                  the data do not determine some rates
+    └── EffectiveRatesWarning                   the closure misses the data by far
 
 Plain Python: importing this module loads nothing else.
 """
@@ -30,7 +31,7 @@ from pathlib import Path
 __all__ = ["DynboltzError", "InvalidArgumentError", "InvalidTypeError",
            "UnsupportedExpressionError", "DamagedFileError", "CacheDirectoryError",
            "CompileError", "ConvergenceError", "IntegrationError", "OutOfDomain", "DynboltzWarning",
-           "IdentifiabilityWarning"]
+           "IdentifiabilityWarning", "EffectiveRatesWarning"]
 
 
 class DynboltzError(Exception):
@@ -123,6 +124,12 @@ class OutOfDomain(IntegrationError):
 
 class DynboltzWarning(UserWarning):
     """Base class of every warning dynboltz issues."""
+
+
+class EffectiveRatesWarning(DynboltzWarning):
+    """The learned rates are effective: the closure misses the data by many times
+    their noise, so the rates differ from the simulated ones by more than their
+    standard errors say."""
 
 
 class IdentifiabilityWarning(DynboltzWarning):

@@ -302,6 +302,9 @@ def _fit_summary(args, lib, ensemble, x0, theta0, result):
         "simulated_rates": ensemble.metadata.get("rates"),
         "x0": dict(zip(lib.param_names, np.asarray(x0).tolist())),
         "moment_error_initial": float(initial), "moment_error_learned": float(learned),
+        # χ²/point against the data's noise; effective: the closure cannot follow them
+        "misfit": {"ratio": info.get("misfit_ratio"),
+                   "effective_rates": info.get("effective_rates", False)},
         "settings": {"iterations": info["settings"]["iterations"], "optimizer": args.optimizer,
                      "learning_rate": info["settings"]["learning_rate"],
                      "l2": args.l2, "substeps": args.substeps, "seed": args.seed},
@@ -333,6 +336,14 @@ def _print_fit(summary):
               f"{error} {reference}")
     print(f"moment error: {summary['moment_error_initial']:.3e} -> "
           f"{summary['moment_error_learned']:.3e}")
+    misfit = summary["misfit"]
+    if misfit["ratio"] is not None:
+        verdict = ("effective rates: the closure cannot follow the data, the rates differ "
+                   "from the simulated ones by more than their standard errors"
+                   if misfit["effective_rates"] else "the model follows the data to "
+                   "within their noise")
+        print(f"misfit at the optimum: {np.sqrt(misfit['ratio']):.3g}× the data's noise "
+              f"(χ²/point {misfit['ratio']:.3g}): {verdict}")
     convergence = summary["convergence"]
     print(f"{'converged' if convergence['converged'] else 'not converged'} after "
           f"{convergence['iterations']} iterations: {convergence['message']}")

@@ -35,7 +35,9 @@ from dynboltz.runtime.learning.action import (GRADIENTS, GradientProblem, check_
                                               check_learning_inputs)
 from dynboltz.runtime.learning.curvature import (identifiability, gauss_newton_hessian,
                                                  newton_step_size)
-from dynboltz.errors import IdentifiabilityWarning
+from dynboltz.errors import EffectiveRatesWarning, IdentifiabilityWarning
+from dynboltz.runtime.learning.misfit import (EFFECTIVE_RATIO, effective_rates_words,
+                                              misfit_ratio)
 from dynboltz.runtime.learning.optimizers import make_optimizer
 from dynboltz.runtime.learning.quasi_newton import minimize_objective
 from dynboltz.runtime.learning.reduced_ode import (PreparedIntegration, check_library,
@@ -448,6 +450,10 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
     -------
     RateLearningResult
         ``rates`` (dict), ``theta``, ``standard_errors``, ``info["converged"]``, ...
+        ``info["misfit_ratio"]``: χ²/point of the learned model against the data's
+        noise (``dynboltz.runtime.learning.misfit``; None without replicates), and
+        ``info["effective_rates"]``: True above 10, with an `EffectiveRatesWarning`
+        (the closure cannot follow the data: the rates are effective rates).
 
     Raises
     ------
@@ -547,6 +553,13 @@ def _result(lib, run, objective, problem, configuration, outcome, require_conver
         return lib.moments(integrate(lib, theta, x0, times, sensitivities=False,
                                      **integ.as_dict()).x)
 
+    predicted = lib.moments(final.x)
+    info["misfit_ratio"] = misfit_ratio(predicted, replicates)
+    info["effective_rates"] = bool(info["misfit_ratio"] is not None
+                                   and info["misfit_ratio"] > EFFECTIVE_RATIO)
+    if info["effective_rates"]:
+        warnings.warn(effective_rates_words(info["misfit_ratio"]), EffectiveRatesWarning,
+                      stacklevel=3)
     names = lib.process_names
     return RateLearningResult(
         action_history=np.array(run.action_history, dtype=np.float64), info=info,
@@ -556,5 +569,5 @@ def _result(lib, run, objective, problem, configuration, outcome, require_conver
         gradient_history=np.array(run.gradient_history, dtype=np.float64).reshape(
             -1, lib.n_processes),
         times=times, data_moments=moments, initial_moments=prediction(theta0),
-        predicted_moments=lib.moments(final.x),
+        predicted_moments=predicted,
         process_names=names)

@@ -196,3 +196,17 @@ def test_a_binary_motif_file_is_named(tmp_path):
     message = _one_line_exit(["simulate", str(motif), "--rates", "a=1", "--out",
                               str(tmp_path / "e.npz")])
     assert "must be `valid TOML`" in message and str(motif) in message
+
+
+def test_learn_reports_the_misfit_against_the_data_noise(tmp_path, capsys):
+    import json
+
+    data = tmp_path / "e.npz"
+    main(["simulate", "barw", "--rates", _RATES, "--N", "100", "--times", "0:0.5:6",
+          "--replicates", "20", "--workers", "1", "--out", str(data)])
+    fit = tmp_path / "fit.json"
+    main(["learn", "barw", "--data", str(data), "--out", str(fit)])
+    summary = json.loads(fit.read_text())
+    ratio = summary["misfit"]["ratio"]
+    assert ratio > 0 and summary["misfit"]["effective_rates"] == (ratio > 10)
+    assert f"(χ²/point {ratio:.3g})" in capsys.readouterr().out
