@@ -5,12 +5,16 @@ The four layer folders install under the one import package ``dynboltz``
 ``dynboltz.runtime`` and their subpackages) through ``package_dir``: their bare names
 belong to other projects on PyPI.  ``package_root/`` is the package root itself (``import
 dynboltz``: version, and the plain-Python facts every layer shares).  Every ``.pyx``
-file under ``runtime/`` and ``generated/`` is compiled by the build.
+file under ``runtime/`` and ``generated/`` is compiled by the build, in parallel: Cython
+translates the files on ``os.cpu_count()`` processes and ``build_ext`` compiles the C
+files as many at a time (``DYNBOLTZ_BUILD_JOBS`` sets another number).
 """
+import os
 import re
 from pathlib import Path
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 _HERE = Path(__file__).parent
 _VERSION = re.search(r'__version__ = "([^"]+)"', (_HERE / "package_root" / "__init__.py").read_text()).group(1)
@@ -25,6 +29,22 @@ def _packages():
             folder = init.parent.relative_to(_HERE)
             packages["dynboltz." + ".".join(folder.parts)] = folder.as_posix()
     return packages
+
+
+def _jobs():
+    """Processes for the build: ``DYNBOLTZ_BUILD_JOBS`` or every core."""
+    given = os.environ.get("DYNBOLTZ_BUILD_JOBS", "")
+    return int(given) if given.isdigit() and int(given) > 0 else (os.cpu_count() or 1)
+
+
+class ParallelBuildExt(build_ext):
+    """``build_ext`` that compiles the extensions in parallel unless ``-j`` says
+    otherwise (setuptools compiles them one by one by default)."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        if not self.parallel:
+            self.parallel = _jobs()
 
 
 def _extensions():
@@ -42,6 +62,7 @@ def _extensions():
     ]
     return cythonize(
         extensions,
+        nthreads=_jobs(),
         language_level=3,
         compiler_directives={
             "boundscheck": False,
@@ -66,6 +87,7 @@ setup(
     package_dir=_packages(),
     package_data={name: ["*.pyx", "*.pxd", "*.pxi", "*.in", "*.toml"] for name in _packages()},
     ext_modules=_extensions(),
+    cmdclass={"build_ext": ParallelBuildExt},
     install_requires=[
         "numpy>=2.0",
         "scipy>=1.10",

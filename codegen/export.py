@@ -28,6 +28,7 @@ from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 from .build import _run_build, write_sources
 from .motif import emit_motif
+from .names import check_importable_name
 
 __all__ = ["export_motif"]
 
@@ -49,7 +50,8 @@ def export_motif(motif: LatticeMotif, out_dir: os.PathLike | str, name: str = "m
         Folder, created if missing.  Files of the same names are replaced
         atomically (each file either whole old or whole new).
     name : str
-        Module name: a letter followed by up to 63 letters, digits or ``_``.
+        Module name: a letter followed by up to 63 letters, digits or ``_``; not a
+        Python keyword nor the name of a standard or installed module.
     emit_only : bool
         Write ``<name>.pyx`` and ``motif_kernel.pxi`` only; do not compile.
     regenerate : str, optional
@@ -74,6 +76,7 @@ def export_motif(motif: LatticeMotif, out_dir: os.PathLike | str, name: str = "m
     """
     if not isinstance(motif, LatticeMotif):
         raise invalid("motif", "export_motif", "a LatticeMotif", type(motif), TypeError)
+    check_importable_name(name, "name", "export_motif", out_dir=out_dir)
     out_dir = check_writable_folder(out_dir, "out_dir", "export_motif")
     sources = emit_motif(motif, name=name,
                          regenerate=regenerate or f"dynboltz.codegen.export_motif(motif, "

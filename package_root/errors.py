@@ -16,7 +16,8 @@ the built-in it refines, so ``except ValueError`` and the like keep working::
             └── OutOfDomain                     a reduced state left the closure's domain
 
     DynboltzWarning (UserWarning)
-    └── IdentifiabilityWarning                  the data do not determine some rates
+    ├── IdentifiabilityWarning                  the data do not determine some rates
+    └── EffectiveRatesWarning                   the closure misses the data by far
 
 Plain Python: importing this module loads nothing else.
 """
@@ -30,7 +31,7 @@ from pathlib import Path
 __all__ = ["DynboltzError", "InvalidArgumentError", "InvalidTypeError",
            "UnsupportedExpressionError", "DamagedFileError", "CacheDirectoryError",
            "CompileError", "ConvergenceError", "IntegrationError", "OutOfDomain", "DynboltzWarning",
-           "IdentifiabilityWarning"]
+           "IdentifiabilityWarning", "EffectiveRatesWarning"]
 
 
 class DynboltzError(Exception):
@@ -94,7 +95,21 @@ class CompileError(DynboltzError, RuntimeError):
 
 
 class ConvergenceError(DynboltzError, RuntimeError):
-    """A computation did not converge; the message names the cause and the way out."""
+    """A computation did not converge; the message names the cause and the way out.
+
+    Attributes
+    ----------
+    cause : str
+        What went wrong, without the advice.
+    advice : tuple of dynboltz.advice.Advice
+        Ways out by argument (may be empty); the message ends with them.
+    """
+
+    def __init__(self, cause: str = "", advice: Sequence[object] = ()) -> None:
+        self.cause = cause
+        self.advice = tuple(advice)
+        words = " or ".join(str(a) for a in self.advice)
+        super().__init__(f"{cause}; {words}" if words else cause)
 
 
 class IntegrationError(ConvergenceError, FloatingPointError):
@@ -109,6 +124,12 @@ class OutOfDomain(IntegrationError):
 
 class DynboltzWarning(UserWarning):
     """Base class of every warning dynboltz issues."""
+
+
+class EffectiveRatesWarning(DynboltzWarning):
+    """The learned rates are effective: the closure misses the data by many times
+    their noise, so the rates differ from the simulated ones by more than their
+    standard errors say."""
 
 
 class IdentifiabilityWarning(DynboltzWarning):

@@ -16,7 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["n_params", "bond_pairs", "parameter_names", "moment_names", "statistic_types"]
+__all__ = ["MAX_SPECIES", "n_params", "bond_pairs", "parameter_names", "moment_names", "statistic_types"]
+
+MAX_SPECIES = 31
+"""Most species a lattice motif may have: site codes 0..S are states of the exact
+Boltzmann-chain sampler, which holds at most 32 (``_sampling.pyx``)."""
 
 
 def n_params(n_species: int) -> int:

@@ -90,16 +90,17 @@ def invalid(param: str, function: str, constraint: str, value: object,
     -------
     BaseException
         Worded "`<param>` of `<function>` must be `<constraint>`; got `<value>`", for
-        the caller to raise; an `InvalidArgumentError` also carries ``param``,
+        the caller to raise; every class but ``SystemExit`` (an
+        `InvalidArgumentError`, a `DamagedFileError`) also carries ``param``,
         ``function``, ``constraint`` and ``value`` as attributes.
     """
     if error is not SystemExit:
         function = public_name(function)
     message = f"`{param}` of `{function}` must be `{constraint}`; got `{value!r}`"
     kind = {ValueError: InvalidArgumentError, TypeError: InvalidTypeError}.get(error)
-    if kind is None:
+    if kind is None and error is SystemExit:
         return error(message)
-    raised = kind(message)
+    raised = (kind or error)(message)
     raised.param, raised.function, raised.constraint, raised.value = (
         param, function, constraint, value)
     return raised

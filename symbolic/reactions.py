@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dynboltz.messages import invalid, public
+from dynboltz.species_names import NAME_RULE, is_name
 
 __all__ = ["Reaction", "parse_reaction", "MAX_COEFFICIENT"]
 
@@ -152,7 +153,7 @@ def _parse_term(term, text):
     if not name:
         raise invalid("text", "parse_reaction",
                       f"a species after every coefficient (not in {term!r})", text)
-    if not name.isidentifier():
+    if not is_name(name):
         raise invalid("text", "parse_reaction",
-                      f"species names that are identifiers (not {name!r})", text)
+                      f"species {NAME_RULE} (not {name!r})", text)
     return name, 1 if coefficient is None else int(coefficient)

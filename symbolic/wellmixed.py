@@ -21,6 +21,7 @@ from dynboltz.symbolic import maxent
 from dynboltz.symbolic.doi_peliti import (DoiPelitiOperator, factorial_moment,
                                           moment_equations)
 from dynboltz.messages import invalid, public
+from dynboltz.species_names import NAME_RULE, is_name
 from dynboltz.symbolic.reactions import Reaction, parse_reaction
 
 __all__ = ["WellMixed"]
@@ -53,8 +54,8 @@ def _named_processes(processes):
         raise invalid("processes", "WellMixed", "at least one named reaction", processes)
     names = [name for name, _ in pairs]
     for name in names:
-        if not (isinstance(name, str) and name.isidentifier()):
-            raise invalid("processes", "WellMixed", "keyed by identifiers (process names)",
+        if not is_name(name):
+            raise invalid("processes", "WellMixed", f"keyed by process names ({NAME_RULE})",
                           name)
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
@@ -69,9 +70,9 @@ def _declared_species(species, pairs, reactions):
             not all(isinstance(name, str) for name in species):
         raise invalid("species", "WellMixed", "a list or tuple of str", species, TypeError)
     declared = tuple(species)
-    if not all(name.isidentifier() for name in declared):
-        raise invalid("species", "WellMixed", "a list or tuple of species names "
-                      "(identifiers)", declared)
+    if not all(is_name(name) for name in declared):
+        raise invalid("species", "WellMixed", f"a list or tuple of species names "
+                      f"({NAME_RULE})", declared)
     if len(set(declared)) != len(declared):
         raise invalid("species", "WellMixed", "distinct names", declared)
     for (name, text), reaction in zip(pairs, reactions):

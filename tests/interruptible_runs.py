@@ -117,3 +117,26 @@ def learn(checkpoint, iterations, resume, every=2, **extra):
 def learn_main():
     learn(**json.loads(sys.argv[1]))
     print("finished", flush=True)
+
+
+def long_run(kind):
+    """A run of minutes that only a signal ends: ``"pool"`` (lattice ensemble on two
+    workers), ``"kmc"`` (one lattice replicate in this process), ``"ssa"`` (the
+    well-mixed SSA in this process)."""
+    if kind == "ssa":
+        from dynboltz.runtime.wellmixed.ssa import simulate as simulate_ssa
+        from dynboltz.symbolic import WellMixed
+
+        net = WellMixed({"birth": "0 -> A", "death": "A -> 0"})
+        print("started", flush=True)
+        return simulate_ssa(net, {"birth": 1e6, "death": 1.0}, [0], [0.0, 1e4], 1, seed=1)
+    rates = {"branching": 1.0, "annihilation": 0.5, "diffusion": 100.0}
+    print("started", flush=True)
+    return simulate(library.barw, rates, N=100_000, times=[0.0, 1e4], initial=X0,
+                    replicates=4 if kind == "pool" else 1, seed=SEED,
+                    workers=2 if kind == "pool" else 1)
+
+
+def long_main():
+    long_run(**json.loads(sys.argv[1]))
+    print("finished", flush=True)

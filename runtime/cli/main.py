@@ -30,6 +30,7 @@ from dynboltz.runtime.common.validation import invalid
 from dynboltz.runtime.cli.options import (check_ensemble_memory,
                                                       check_out_folder, check_positive,
                                                       check_seed)
+from dynboltz.runtime.cli.cli_words import in_cli_words
 from dynboltz.runtime.cli.motif_commands import MOTIF_COMMANDS, add_motif_commands
 
 
@@ -272,39 +273,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise
     except KeyboardInterrupt:
         # before the next clause, whose imports a second Ctrl-C would interrupt
-        raise SystemExit(f"{_PREFIX}interrupted (checkpointed work, if any, is "
-                         "kept; run the same command again to resume)") from None
+        raise SystemExit(f"{_PREFIX}interrupted{_kept(args)}") from None
     except _one_line_errors() as error:
-        raise SystemExit(_PREFIX + _first_line(error, args.command)) from None
+        raise SystemExit(_PREFIX + in_cli_words(error, args.command)) from None
 
 
-_OPTION_NAMES = {"simulate": {"overwrite=True": "--overwrite"},
-                 "learn": {"optimizer='lbfgs'": "--optimizer lbfgs",
-                           "lower learning_rate": "lower --learning-rate"}}
-"""Per command: the library's advice in keyword form -> that command's option."""
-
-
-def _in_command_terms(text, command):
-    for keyword, option in _OPTION_NAMES.get(command, {}).items():
-        text = text.replace(keyword, option)
-    return text
-
-
-def _first_line(error, command):
-    # A CompileError carries the compiler's whole output after its first line.
-    from dynboltz.errors import CompileError
-
-    text = str(error)
-    if isinstance(error, CompileError):
-        return f"{text.splitlines()[0]} (the compiler output is in dynboltz.codegen." \
-               f"CompileError.output when called from Python)"
-    return _in_command_terms(" ".join(text.split()), command)
+def _kept(args):
+    """What an interrupted command keeps, in its own words."""
+    if args.command == "simulate":
+        return ("; the finished replicates are kept: run the same command again to "
+                "resume")
+    if args.command == "learn":
+        if args.checkpoint is None:
+            return " (nothing is kept: pass --checkpoint FILE.npz to resume learning)"
+        return (f"; the checkpoint {args.checkpoint} is kept: run the same command "
+                "again to resume")
+    return ""
 
 
 def _one_line_warning(command, message, category, filename, lineno, file=None, line=None):
     # The library's warnings are advice to the user, not a location in its source.
-    text = _in_command_terms(" ".join(str(message).split()), command)
-    print(f"dynboltz: warning: {text}", file=sys.stderr)
+    print(f"dynboltz: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
 def _one_line_errors():

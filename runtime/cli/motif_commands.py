@@ -23,8 +23,8 @@ import numpy as np
 
 from dynboltz.messages import invalid
 from dynboltz.runtime.cli.options import (
-    check_ensemble_memory, check_out_file, check_out_folder, check_positive, check_seed,
-    parse_assignments, parse_times)
+    check_ensemble_memory, check_not_replaced, check_out_file, check_out_folder,
+    check_positive, check_seed, parse_assignments, parse_times)
 from dynboltz.runtime.common.result_files import (ENSEMBLE_SUFFIXES, FIT_SUFFIXES,
                                                        write_ensemble, write_fit)
 
@@ -63,7 +63,8 @@ def add_motif_commands(commands: argparse._SubParsersAction) -> None:
                           help="also keep the lattices at the record times (.npz only)")
     simulate.add_argument("--workers", type=int, help="local processes (default: all cores)")
     simulate.add_argument("--overwrite", action="store_true",
-                          help="replace an --out written by other arguments")
+                          help="replace an existing --out (.npz: one written by other "
+                               "options; .csv, .json: any)")
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     simulate.add_argument("--out", type=Path, required=True,
                           help="ensemble file: .npz (resumable), .csv or .json")
@@ -76,6 +77,11 @@ def add_motif_commands(commands: argparse._SubParsersAction) -> None:
     learn.add_argument("--theta0", help="initial rates, e.g. fill=1,decay=0.5 (default 1)")
     learn.add_argument("--initial", help="Boltzmann parameters at the first time "
                                          "(default: those the data were simulated from)")
+    learn.add_argument("--checkpoint", type=Path,
+                       help="learning checkpoint .npz, written every few iterations; "
+                            "running the same command again resumes from it")
+    learn.add_argument("--overwrite", action="store_true",
+                       help="replace an existing --out")
     learn.add_argument("--iterations", type=int,
                        help="iteration limit; the run stops earlier on the tolerance "
                             "(default: 500 for lbfgs/trust-constr, 400 for gradient steps)")
@@ -116,16 +122,30 @@ def _motif(spec, command):
 
 
 def _module_name(spec):
-    stem = re.sub(r"\W", "_", Path(spec).stem)[:64]
+    stem = re.sub(r"\W", "_", Path(spec).stem, flags=re.ASCII)[:64]
     return stem if re.match(r"[A-Za-z]", stem) else f"motif_{stem}"[:64]
+
+
+def _checked_module_name(args):
+    from dynboltz.codegen.names import check_importable_name
+
+    if args.name is not None:
+        check_importable_name(args.name, "--name", "dynboltz compile", SystemExit,
+                              out_dir=args.out)
+        return args.name
+    name = _module_name(args.motif)
+    check_importable_name(name, "--name", "dynboltz compile", SystemExit,
+                          f" (the default, from the file name {args.motif!r}; pass "
+                          f"--name)", args.out)
+    return name
 
 
 def _compile(args):
     from dynboltz.codegen.export import export_motif
 
+    name = _checked_module_name(args)
     motif, _ = _motif(args.motif, "compile")
     out = check_out_folder(args.out, "compile")
-    name = args.name or _module_name(args.motif)
     path = export_motif(motif, out, name=name, emit_only=args.emit_only,
                         regenerate=f"dynboltz compile {args.motif} --out {out}"
                                    f"{' --emit-only' if args.emit_only else ''}")
@@ -146,12 +166,13 @@ def _checked_simulation(args):
     if args.snapshots and out.suffix != ".npz":
         raise invalid("--out", "dynboltz simulate", "an .npz file with --snapshots",
                       str(out), SystemExit)
+    check_not_replaced(out, args.overwrite, "simulate")
     check_seed(args.seed, "simulate")
     for option in ("replicates", "N", "workers"):
         check_positive(getattr(args, option), f"--{option}", "simulate")
     rates = parse_assignments(args.rates, motif.process_names, "--rates", "simulate",
                               complete=True)
-    times = parse_times(args.times, "--times", "simulate")
+    times = parse_times(args.times, "--times", "simulate", motif.n_params)
     x0 = _x0(args.initial, motif, "--initial", "simulate")
     check_ensemble_memory(args.replicates, times.size, motif.n_params, args.N,
                           args.snapshots, "simulate")
@@ -230,6 +251,9 @@ def _learn(args):
 
     motif, compiled = _motif(args.motif, "learn")
     out = check_out_file(args.out, FIT_SUFFIXES, "learn")
+    check_not_replaced(out, args.overwrite, "learn")
+    if args.checkpoint is not None:
+        check_out_file(args.checkpoint, (".npz",), "learn", "--checkpoint")
     if args.data.suffix != ".npz":
         raise invalid("--data", "dynboltz learn", "an ensemble .npz file (the .csv and "
                       ".json exports are for reading elsewhere; simulate with --out "
@@ -239,8 +263,7 @@ def _learn(args):
                       str(args.data), SystemExit)
     check_seed(args.seed, "learn")
     check_positive(args.substeps, "--substeps", "learn")
-    if args.iterations is not None and args.iterations < 0:
-        raise invalid("--iterations", "dynboltz learn", ">= 0", args.iterations, SystemExit)
+    check_positive(args.iterations, "--iterations", "learn")
     if args.learning_rate is not None and args.optimizer in ("lbfgs", "trust-constr"):
         raise invalid("--learning-rate", "dynboltz learn", "given only with --optimizer "
                       "paper, nesterov or adam (a line search chooses the step of "
@@ -255,7 +278,8 @@ def _learn(args):
     x0 = _learning_x0(args, motif, ensemble, lib)
     result = learn_rates(lib, ensemble, x0, theta0, iterations=args.iterations,
                          optimizer=args.optimizer, learning_rate=args.learning_rate,
-                         l2=args.l2, substeps=args.substeps, seed=args.seed)
+                         l2=args.l2, substeps=args.substeps, seed=args.seed,
+                         checkpoint=args.checkpoint, resume=args.checkpoint is not None)
     summary = _fit_summary(args, lib, ensemble, x0, theta0, result)
     _print_fit(summary)
     print(f"wrote {write_fit(summary, out)}")
@@ -278,6 +302,9 @@ def _fit_summary(args, lib, ensemble, x0, theta0, result):
         "simulated_rates": ensemble.metadata.get("rates"),
         "x0": dict(zip(lib.param_names, np.asarray(x0).tolist())),
         "moment_error_initial": float(initial), "moment_error_learned": float(learned),
+        # χ²/point against the data's noise; effective: the closure cannot follow them
+        "misfit": {"ratio": info.get("misfit_ratio"),
+                   "effective_rates": info.get("effective_rates", False)},
         "settings": {"iterations": info["settings"]["iterations"], "optimizer": args.optimizer,
                      "learning_rate": info["settings"]["learning_rate"],
                      "l2": args.l2, "substeps": args.substeps, "seed": args.seed},
@@ -309,6 +336,14 @@ def _print_fit(summary):
               f"{error} {reference}")
     print(f"moment error: {summary['moment_error_initial']:.3e} -> "
           f"{summary['moment_error_learned']:.3e}")
+    misfit = summary["misfit"]
+    if misfit["ratio"] is not None:
+        verdict = ("effective rates: the closure cannot follow the data, the rates differ "
+                   "from the simulated ones by more than their standard errors"
+                   if misfit["effective_rates"] else "the model follows the data to "
+                   "within their noise")
+        print(f"misfit at the optimum: {np.sqrt(misfit['ratio']):.3g}× the data's noise "
+              f"(χ²/point {misfit['ratio']:.3g}): {verdict}")
     convergence = summary["convergence"]
     print(f"{'converged' if convergence['converged'] else 'not converged'} after "
           f"{convergence['iterations']} iterations: {convergence['message']}")

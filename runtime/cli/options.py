@@ -16,7 +16,8 @@ from dynboltz.messages import invalid
 from dynboltz.runtime.common.memory import available_memory, format_bytes
 
 __all__ = ["parse_assignments", "parse_times", "check_seed", "check_positive",
-           "check_out_folder", "check_out_file", "check_ensemble_memory"]
+           "check_out_folder", "check_out_file", "check_not_replaced",
+           "check_ensemble_memory"]
 
 
 def _fail(option, command, constraint, value):
@@ -65,8 +66,12 @@ def parse_assignments(text: str | None, names: Sequence[str], option: str, comma
     return {name: pairs[name] for name in names if name in pairs}
 
 
-def parse_times(text: str, option: str, command: str) -> np.ndarray:
+def parse_times(text: str, option: str, command: str, n_moments: int = 1) -> np.ndarray:
     """``"0:1:101"`` (start:stop:count, like ``numpy.linspace``) or ``"0,0.5,1"``.
+
+    A count whose times and one replicate's moments (8 bytes each, ``n_moments`` per
+    time) would not fit in the memory available is refused before anything is
+    allocated, naming ``option``.
 
     Returns
     -------
@@ -77,6 +82,7 @@ def parse_times(text: str, option: str, command: str) -> np.ndarray:
     try:
         if ":" in text:
             start, stop, count = text.split(":")
+            _check_times_fit(int(count), n_moments, option, command, text)
             times = np.linspace(float(start), float(stop), int(count))
         else:
             times = np.array([float(t) for t in text.split(",")])
@@ -86,6 +92,16 @@ def parse_times(text: str, option: str, command: str) -> np.ndarray:
             or np.any(np.diff(times) <= 0):
         raise _fail(option, command, constraint + " (at least two)", text)
     return times
+
+
+def _check_times_fit(count, n_moments, option, command, text):
+    estimate = count * (1 + n_moments) * 8
+    available = available_memory()
+    if available is not None and estimate > available:
+        raise _fail(option, command, f"a count of times whose result fits in memory "
+                    f"({count} times × {1 + n_moments} values × 8 bytes = "
+                    f"{format_bytes(estimate)} for one replicate; "
+                    f"{format_bytes(available)} available)", text)
 
 
 def check_seed(seed: int, command: str) -> int:
@@ -118,6 +134,15 @@ def check_out_file(path: Path, suffixes: Sequence[str], command: str,
     return path
 
 
+def check_not_replaced(path: Path, overwrite: bool, command: str,
+                       option: str = "--out") -> None:
+    """Refuse an existing ``.csv``/``.json`` output unless ``--overwrite`` (an ``.npz``
+    ensemble is checked by the library: the same options load it, others are refused)."""
+    if path.suffix != ".npz" and path.exists() and not overwrite:
+        raise _fail(option, command, "a file that does not exist yet (add --overwrite to "
+                    "replace it)", str(path))
+
+
 def check_ensemble_memory(replicates: int, n_times: int, n_moments: int, n_sites: int,
                           snapshots: bool, command: str) -> int:
     """Refuse an ensemble whose result would not fit in the memory available now.
@@ -136,6 +161,12 @@ def check_ensemble_memory(replicates: int, n_times: int, n_moments: int, n_sites
         estimate += replicates * n_times * n_sites
         formula += f" + {replicates} × {n_times} × {n_sites} snapshot bytes"
     available = available_memory()
+    if available is not None and estimate > available and \
+            estimate // max(replicates, 1) > available:
+        # one replicate alone does not fit: the times (or sites) are the cause
+        raise _fail("--times", command, f"few enough times for one replicate's result "
+                    f"to fit in memory ({formula} = {format_bytes(estimate)}; "
+                    f"{format_bytes(available)} available)", n_times)
     if available is not None and estimate > available:
         raise _fail("--replicates", command, f"small enough for the result to fit in "
                     f"memory ({formula} = {format_bytes(estimate)}; "

@@ -39,8 +39,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from dynboltz.messages import public
-from dynboltz.atomic_files import (atomic_writer, damaged_file_error, read_npz,
-                                   remove_stale_temporaries)
+from dynboltz.atomic_files import (atomic_writer, check_writable_folder,
+                                   damaged_file_error, read_npz, remove_stale_temporaries)
 from dynboltz.errors import DamagedFileError
 from dynboltz.runtime.common.validation import check_integer, invalid
 from dynboltz.runtime.common.results import ShortRepr
@@ -201,15 +201,21 @@ def _worker_call(r, row):
 
 
 def _stop_pool(pool):
-    """Cancel what has not started and kill the workers now (no waiting for them)."""
-    pool.shutdown(wait=False, cancel_futures=True)
+    """Kill the workers now and cancel what has not started (no waiting for them).
+
+    The processes are taken before ``shutdown``: Python < 3.14 clears
+    ``pool._processes`` there, after which nothing would be left to kill. The workers
+    ignore SIGINT, so they are sent SIGKILL (what they compute is lost anyway).
+    """
     terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
     if terminate is not None:
         terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
         return
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
-        process.terminate()
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.join(timeout=5)
 
@@ -428,6 +434,8 @@ def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times:
     workers = _workers(workers, caller)
     shapes = dict(shapes or {})
     if save is not None:
+        # a missing folder is created; a file where a folder should be is refused
+        check_writable_folder(Path(save).parent, "save", caller)
         remove_stale_temporaries(Path(save).parent, Path(save).name)
     finished = _existing(save, key, shapes, replicates, overwrite, caller)
     if finished is not None:

@@ -95,7 +95,17 @@ def seed_entropy(seed: SeedLike) -> int | list[int]:
 
     Saved with results and checkpoints so that a run can be repeated or resumed
     with exactly the same random streams (``None`` draws fresh OS entropy).
+
+    Raises
+    ------
+    InvalidArgumentError
+        Naming ``seed`` of the public function called, for a negative or
+        non-integer seed.
     """
-    entropy = np.random.SeedSequence(seed).entropy
+    try:
+        entropy = np.random.SeedSequence(seed).entropy
+    except (TypeError, ValueError):
+        raise invalid("seed", "seed_entropy", "None, an integer >= 0 or a sequence of "
+                      "them (numpy.random.SeedSequence)", seed) from None
     return [int(e) for e in entropy] if isinstance(entropy, (list, tuple, np.ndarray)) \
         else int(entropy)

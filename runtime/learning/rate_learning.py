@@ -28,13 +28,16 @@ from dynboltz.messages import public
 from dynboltz.runtime.common.checkpoint import load_checkpoint, save_checkpoint
 from dynboltz.runtime.common.ensemble import fingerprint
 from dynboltz.runtime.common.results import convergence_info
+from dynboltz.advice import Advice
 from dynboltz.errors import ConvergenceError
 from dynboltz.runtime.common.validation import check_choice, invalid, seed_entropy
 from dynboltz.runtime.learning.action import (GRADIENTS, GradientProblem, check_asleep_options,
                                               check_learning_inputs)
 from dynboltz.runtime.learning.curvature import (identifiability, gauss_newton_hessian,
                                                  newton_step_size)
-from dynboltz.errors import IdentifiabilityWarning
+from dynboltz.errors import EffectiveRatesWarning, IdentifiabilityWarning
+from dynboltz.runtime.learning.misfit import (EFFECTIVE_RATIO, effective_rates_words,
+                                              misfit_ratio)
 from dynboltz.runtime.learning.optimizers import make_optimizer
 from dynboltz.runtime.learning.quasi_newton import minimize_objective
 from dynboltz.runtime.learning.reduced_ode import (PreparedIntegration, check_library,
@@ -313,9 +316,27 @@ def _diverged(error, run, settings):
     return IntegrationError(
         f"optimizer {settings.name!r} at learning_rate {settings.learning_rate:g} stepped "
         f"theta from {run.theta_history[-2].tolist()} to {run.theta.tolist()} (iteration "
-        f"{run.iteration}), where eq. 52 cannot be integrated: the step is too large for "
-        f"the curvature of the action; lower learning_rate or use optimizer='lbfgs' (the "
-        f"default), whose line search backs off from such points ({error})")
+        f"{run.iteration}), where eq. 52 cannot be integrated ({error}): the step is too "
+        f"large for the curvature of the action (the default optimizer 'lbfgs' backs off "
+        f"from such points with its line search)",
+        [Advice("lower", "learning_rate"), Advice("use", "optimizer", "'lbfgs'")])
+
+
+_MAX_CONDITION = 1e12
+"""Largest condition number of the Hessian H(x0) (eq. B2) learning starts from: F̃ =
+H⁻¹ ṁ (eq. 47) loses about log10 of it of float64's 16 digits."""
+
+
+def _check_invertible_at(lib, x0, function):
+    """Refuse an x0 where H is singular (a saturated or frozen lattice, e.g. h = 1e300):
+    eq. 52 could not take one step from it, whatever the rates or the step."""
+    with np.errstate(all="ignore"):
+        condition = np.linalg.cond(np.asarray(lib.hessian(x0[None, :]))[0])
+    if not condition <= _MAX_CONDITION:
+        raise invalid("x0", function, "Boltzmann parameters where the Hessian of ln λ₊ "
+                      f"(eq. B2) can be inverted (condition number at most "
+                      f"{_MAX_CONDITION:.0e}; here {condition:.3g}: |h|, |J| of a few tens "
+                      "at most)", x0.tolist())
 
 
 def _quasi_newton(objective, run, settings, scale):
@@ -429,6 +450,10 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
     -------
     RateLearningResult
         ``rates`` (dict), ``theta``, ``standard_errors``, ``info["converged"]``, ...
+        ``info["misfit_ratio"]``: χ²/point of the learned model against the data's
+        noise (``dynboltz.runtime.learning.misfit``; None without replicates), and
+        ``info["effective_rates"]``: True above 10, with an `EffectiveRatesWarning`
+        (the closure cannot follow the data: the rates are effective rates).
 
     Raises
     ------
@@ -445,6 +470,7 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
     opt, integ, saving = settings_from_keywords(optimizer, integration, checkpoint, keywords)
     times, moments, replicates, x0, theta0 = check_learning_inputs(lib, data, x0, theta0,
                                                                    function)
+    _check_invertible_at(lib, x0, function)
     check_choice(gradient, "gradient", GRADIENTS, function)
     asleep_settings = check_asleep_options(asleep, asleep_options, function)
     if not isinstance(require_convergence, bool):
@@ -519,13 +545,21 @@ def _result(lib, run, objective, problem, configuration, outcome, require_conver
         raise ConvergenceError(
             f"learn_rates did not converge: {message}; the Gauss–Newton step is "
             f"{info['step_size']:.3g} of the rates' scale (tolerance {opt.tolerance:g}) "
-            f"after {run.iteration} iterations at theta={run.theta.tolist()}: raise "
-            f"iterations" + ("" if opt.quasi_newton else " or use optimizer='lbfgs'"))
+            f"after {run.iteration} iterations at theta={run.theta.tolist()}",
+            [Advice("raise", "iterations")]
+            + ([] if opt.quasi_newton else [Advice("use", "optimizer", "'lbfgs'")]))
 
     def prediction(theta):
         return lib.moments(integrate(lib, theta, x0, times, sensitivities=False,
                                      **integ.as_dict()).x)
 
+    predicted = lib.moments(final.x)
+    info["misfit_ratio"] = misfit_ratio(predicted, replicates)
+    info["effective_rates"] = bool(info["misfit_ratio"] is not None
+                                   and info["misfit_ratio"] > EFFECTIVE_RATIO)
+    if info["effective_rates"]:
+        warnings.warn(effective_rates_words(info["misfit_ratio"]), EffectiveRatesWarning,
+                      stacklevel=3)
     names = lib.process_names
     return RateLearningResult(
         action_history=np.array(run.action_history, dtype=np.float64), info=info,
@@ -535,5 +569,5 @@ def _result(lib, run, objective, problem, configuration, outcome, require_conver
         gradient_history=np.array(run.gradient_history, dtype=np.float64).reshape(
             -1, lib.n_processes),
         times=times, data_moments=moments, initial_moments=prediction(theta0),
-        predicted_moments=lib.moments(final.x),
+        predicted_moments=predicted,
         process_names=names)

@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike
 from dynboltz.messages import public
 from dynboltz.runtime.learning import _reduced_ode
 from dynboltz.runtime.common.results import Trajectory
+from dynboltz.advice import Advice
 from dynboltz.errors import ConvergenceError, IntegrationError
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 from dynboltz.runtime.lattice.geometries import check_lattice_model
@@ -229,23 +230,28 @@ class PreparedIntegration:
         self.theta[:] = theta
         status = self._compiled.run()
         if status:
+            hint, advice = self._hint(status)
             raise IntegrationError(
                 f"integrating eq. 52 at theta={self.theta.tolist()} from "
-                f"x0={self.x0.tolist()} failed: {_reduced_ode.STATUS[status]}"
-                f"{self._hint(status)}")
+                f"x0={self.x0.tolist()} failed: {_reduced_ode.STATUS[status]}{hint}",
+                advice)
 
     def _hint(self, status):
+        """(what the failure says about its cause, Advice by argument)."""
         if status != _reduced_ode.NOT_FINITE:
-            return ""
+            return "", []
         largest = float(np.max(np.abs(self.theta)))
         step = float(np.max(np.diff(self.times))) / self.substeps
         if step * largest > _RATES_TOO_LARGE:
             return (f"; the rates (up to {largest:.3g} per unit time) are too large for "
                     f"any practical step of the integrator: they came from a diverging "
-                    f"optimiser step or a wrong theta")
+                    f"optimiser step or a wrong theta"), []
+        if self.method != "rk4":
+            return "", []
         # Fixed RK4 steps blow up when h·rate passes the stability limit.
-        return (f"; the step is too coarse for these rates: pass substeps=k (e.g. "
-                f"{4 * self.substeps}) or method='adaptive'" if self.method == "rk4" else "")
+        return "; the step is too coarse for these rates", [
+            Advice("pass", "substeps", str(4 * self.substeps)),
+            Advice("pass", "method", "'adaptive'")]
 
     @property
     def info(self) -> dict[str, int]:

@@ -451,6 +451,9 @@ def _trajectory_panel(ax, run, index, label, kind):
     ax.axvline(t_train, color="0.6", lw=1.0)
     ax.set_title(label, fontsize=9)
     ax.set_xlabel("t", fontsize=8)
+    symbol = label.split(" ", 1)[1]
+    ax.set_ylabel(f"{symbol} (Boltzmann parameter)" if kind == "parameter" else
+                  f"{symbol} (fraction of sites)", fontsize=8)
 
 
 def plot_fig11(run: SepRun, path: os.PathLike | str) -> Path:
@@ -472,13 +475,20 @@ def plot_fig11(run: SepRun, path: os.PathLike | str) -> Path:
     grid = fig.add_gridspec(2, 4)
     panels = [("h_P", "parameter"), ("h_S", "parameter"), ("h_P", "moment"),
               ("h_S", "moment")]
+    axes = []
     for k, (name, kind) in enumerate(panels):
         ax = fig.add_subplot(grid[k // 2, k % 2])
         label = f"(a) ${name[0]}_{name[2]}$" if kind == "parameter" else \
             rf"(a) $\mu_{name[2]}$"
         _trajectory_panel(ax, run, names.index(name), label, kind)
-        if k == 2:
-            ax.legend(frameon=False, fontsize=7)
+        axes.append(ax)
+    # one legend for the four panels: every curve of any of them (the filtered
+    # training curve is drawn on the parameter panels only)
+    legend = {}
+    for ax in axes:
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(text, handle)
+    axes[0].legend(legend.values(), legend.keys(), frameon=False, fontsize=7)
     _error_panel(fig.add_subplot(grid[0, 2:]), run)
     _slice_panel(fig, fig.add_subplot(grid[1, 2:]), run)
     rates = ", ".join(f"{k} = {v:g}" for k, v in s.rates.items() if not k.startswith("diff"))

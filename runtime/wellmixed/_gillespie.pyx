@@ -20,11 +20,19 @@ cdef ZigguratExponential _ZIGGURAT
 ziggurat_exponential_tables(&_ZIGGURAT)
 
 
+cdef extern from "Python.h":
+    # declared without an exception value: a pending KeyboardInterrupt stays set and
+    # is raised by _raise_pending once the loop has left the nogil section
+    int PyErr_CheckSignals()
+
+
 cdef enum:
     _SLOTS = 4  # trajectories stepped in turn (see _run_interleaved)
     _RUNNING = 0  # _advance: the trajectory goes on
     _FINISHED = 1  # every output time is recorded
     _OVERFLOW = 2  # the next event would push a count past INT64_MAX (not applied)
+    _INTERRUPTED = 3  # a signal handler raised (Ctrl-C): its exception is pending
+    _SIGNAL_EVENTS = 65536  # events between checks for Ctrl-C (a few ms)
 
 
 cdef struct _Overflow:
@@ -133,15 +141,17 @@ cdef void _start(const _Network* net, _Walker* walker, Py_ssize_t trajectory,
         propensity[j] = _propensity(net, j, counts)
 
 
-cdef bint _run_interleaved(const _Network* net, const uint32_t* base, Py_ssize_t n_base,
+cdef int _run_interleaved(const _Network* net, const uint32_t* base, Py_ssize_t n_base,
                            const int64_t* initial, Py_ssize_t n, const double* times,
                            Py_ssize_t n_times, int64_t* out, _Walker* walkers,
                            int64_t* counts, double* propensity,
                            Py_ssize_t n_slots, _Overflow* overflow) noexcept nogil:
     # Events of one trajectory form a serial chain of dependent loads; stepping
     # n_slots independent trajectories in turn lets the CPU overlap their chains.
-    # Returns False, with overflow filled in, at the first count that would overflow.
-    cdef Py_ssize_t slot, started = 0, running = 0
+    # Returns _FINISHED; _OVERFLOW, with overflow filled in, at the first count that
+    # would overflow; _INTERRUPTED when a signal handler raised (checked every
+    # _SIGNAL_EVENTS events, briefly holding the GIL).
+    cdef Py_ssize_t slot, started = 0, running = 0, steps = 0
     cdef int status
     cdef Py_ssize_t S = net.n_species, J = net.n_reactions
     for slot in range(n_slots):
@@ -152,6 +162,11 @@ cdef bint _run_interleaved(const _Network* net, const uint32_t* base, Py_ssize_t
             started += 1
             running += 1
     while running:
+        steps += 1
+        if steps % _SIGNAL_EVENTS == 0:
+            with gil:
+                if PyErr_CheckSignals() != 0:
+                    return _INTERRUPTED
         for slot in range(n_slots):
             if walkers[slot].trajectory < 0:
                 continue
@@ -159,7 +174,7 @@ cdef bint _run_interleaved(const _Network* net, const uint32_t* base, Py_ssize_t
                               &propensity[slot * J], times, n_times,
                               &out[walkers[slot].trajectory * n_times * S], overflow)
             if status == _OVERFLOW:
-                return False
+                return _OVERFLOW
             if status == _RUNNING:
                 continue
             walkers[slot].trajectory = -1
@@ -169,7 +184,7 @@ cdef bint _run_interleaved(const _Network* net, const uint32_t* base, Py_ssize_t
                        &initial[started * S], &counts[slot * S], &propensity[slot * J])
                 started += 1
                 running += 1
-    return True
+    return _FINISHED
 
 
 def xoshiro_stream(state, Py_ssize_t n):
@@ -234,6 +249,8 @@ def direct_method(const double[::1] rates,
     ------
     OverflowError
         An event would raise a count above 2**63 - 1 (named: species, trajectory, t).
+    KeyboardInterrupt
+        Ctrl-C during the run (signals are checked every few milliseconds).
     """
     cdef Py_ssize_t n = initial.shape[0], n_species = initial.shape[1]
     cdef Py_ssize_t n_times = times.shape[0], n_reactions = rates.shape[0]
@@ -246,7 +263,7 @@ def direct_method(const double[::1] rates,
     cdef _Walker[_SLOTS] walkers
     cdef _Network net
     cdef _Overflow overflow
-    cdef bint completed
+    cdef int status
     if n == 0 or n_times == 0 or n_species == 0 or n_reactions == 0:
         result[...] = numpy.asarray(initial)[:, None, :]
         return result
@@ -255,10 +272,12 @@ def direct_method(const double[::1] rates,
                    &change_ptr[0], _first(change_species), _first(change_delta),
                    &dependent_ptr[0], _first(dependent_reaction))
     with nogil:
-        completed = _run_interleaved(&net, &base[0], base.shape[0], &initial[0, 0], n,
+        status = _run_interleaved(&net, &base[0], base.shape[0], &initial[0, 0], n,
                                      &times[0], n_times, &out[0, 0, 0], walkers,
                                      &counts[0], &propensity[0], n_slots, &overflow)
-    if not completed:
+    if status == _INTERRUPTED:
+        _raise_pending()
+    if status == _OVERFLOW:
         name = overflow.species if species is None else species[overflow.species]
         raise OverflowError(f"the count of species {name!r} would exceed 2**63 - 1 (the "
                             f"largest int64) in trajectory {overflow.trajectory} at "
@@ -270,3 +289,8 @@ def direct_method(const double[::1] rates,
 cdef inline const int64_t* _first(const int64_t[::1] values) noexcept:
     # empty CSR rows (e.g. no reaction has reactants) must not index element 0
     return &values[0] if values.shape[0] else NULL
+
+
+cdef int _raise_pending() except -1:
+    # the exception a signal handler set while the loop ran (see PyErr_CheckSignals)
+    return -1

@@ -51,6 +51,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
+from dynboltz.errors import InvalidArgumentError
 from dynboltz.messages import public
 from dynboltz.errors import IntegrationError, OutOfDomain
 from dynboltz.runtime.common.results import LearningResult, Trajectory, convergence_info
@@ -425,7 +426,17 @@ def _build_setup(problem):
 
     times = np.linspace(0.0, problem.T, problem.settings.n_record)
     if problem.truth == "analytic":
-        truth_moments = AnalyticTruth(net, rate_values, K, maxent_moments, times, _compile)
+        try:
+            truth_moments = AnalyticTruth(net, rate_values, K, maxent_moments, times,
+                                          _compile)
+        except InvalidArgumentError as error:
+            if getattr(error, "param", None) != "order":
+                raise
+            # the exact moments have no closed equations: only simulation gives them
+            raise invalid("truth", "learn_basis", "'ssa' for this network: its moment "
+                          f"hierarchy does not close ({error.constraint}), so the "
+                          "analytic truth cannot apply; pass truth='ssa'",
+                          "analytic") from None
     else:
         truth_moments = SsaTruth(net, dict(zip(net.process_names, rate_values)), K,
                                  problem.n_trajectories, times)

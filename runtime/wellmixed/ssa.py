@@ -14,6 +14,7 @@ from numpy.typing import ArrayLike
 
 from dynboltz.messages import public
 from dynboltz.runtime.wellmixed import _gillespie
+from dynboltz.runtime.common.event_budget import check_wellmixed_events
 from dynboltz.runtime.common.memory import check_result_fits
 from dynboltz.runtime.common.validation import check_integer, invalid, rate_vector
 
@@ -119,7 +120,11 @@ def simulate(net: WellMixed, rates: Mapping[str, float], initial: ArrayLike, tim
     ------
     TypeError, ValueError
         If an argument breaks the constraints above (message names it), counts or
-        coefficients exceed int64, or the result would not fit in the memory available.
+        coefficients exceed int64, the result would not fit in the memory available,
+        or the run's expected event count passes 1e13 (names the rate;
+        ``dynboltz.runtime.common.event_budget``).
+    KeyboardInterrupt
+        Ctrl-C stops the compiled loop within milliseconds.
     OverflowError
         If a count would exceed 2**63 - 1 during the run (names species, trajectory
         and time).
@@ -134,5 +139,7 @@ def simulate(net: WellMixed, rates: Mapping[str, float], initial: ArrayLike, tim
                       "simulate fewer trajectories or times per call")
     counts = _initial_counts(initial, n, n_species)
     reactants, products = _stoichiometry(net)
+    check_wellmixed_events(reactants, products, rate_values, net.process_names, counts,
+                           time_vector[-1])
     return _gillespie.direct_method(rate_values, *_network_arrays(reactants, products),
                                     counts, time_vector, seed, tuple(net.species))

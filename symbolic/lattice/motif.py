@@ -202,8 +202,20 @@ class LatticeMotif:
         Returns
         -------
         LatticeMotif
+
+        Raises
+        ------
+        InvalidArgumentError
+            A file that is not UTF-8 text, not valid TOML (both naming the file), or
+            not a valid motif.
         """
-        species, processes = load_motif_toml(Path(path).read_text(encoding="utf-8"))
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise invalid("path", "LatticeMotif.from_toml", "a UTF-8 text file of TOML",
+                          f"{path} (byte {err.start} is not UTF-8: a binary file?)"
+                          ) from None
+        species, processes = load_motif_toml(text, str(path))
         return cls(species, processes)
 
     @classmethod

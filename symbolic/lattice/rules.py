@@ -20,10 +20,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from dynboltz.lattice_layout import MAX_SPECIES
 from dynboltz.messages import invalid
+from dynboltz.species_names import NAME_RULE, is_name
 
 EMPTY = "_"
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,9 @@ def validate_species(species: Sequence[str], function: str = "LatticeMotif") -> 
     Parameters
     ----------
     species : sequence of str
-        Names starting with a letter (letters, digits, ``_``), all distinct, and no
-        two pairs a ≤ b concatenating to the same name (``A``, ``AA``, ``AAA`` would:
+        At most ``MAX_SPECIES`` = 31 names (``dynboltz.lattice_layout``), each
+        following ``dynboltz.species_names.NAME_RULE``, all distinct, and no two pairs
+        a ≤ b concatenating to the same name (``A``, ``AA``, ``AAA`` would:
         J_A + AAA = J_AA + AA).
     function : str
         Name used in error messages.
@@ -161,11 +163,13 @@ def validate_species(species: Sequence[str], function: str = "LatticeMotif") -> 
     names = tuple(species)
     if not names:
         raise invalid("species", function, "a non-empty list of names", list(names))
+    if len(names) > MAX_SPECIES:
+        raise invalid("species", function, f"at most {MAX_SPECIES} names (site codes "
+                      f"0..S are states of the Boltzmann-chain sampler, which holds "
+                      f"{MAX_SPECIES + 1})", f"{len(names)} species")
     for name in names:
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise invalid("species", function,
-                          "names that start with a letter (letters, digits, '_')",
-                          name)
+        if not is_name(name):
+            raise invalid("species", function, NAME_RULE, name)
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise invalid("species", function, "distinct names",
@@ -229,10 +233,8 @@ def parse_processes(processes: Mapping[str, Sequence[str]] | Sequence[tuple[str,
     seen = set()
     parsed = []
     for name, rules in items:
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise invalid("process name", function,
-                          "an identifier (letters, digits, '_', starting with a letter)",
-                          name)
+        if not is_name(name):
+            raise invalid("process name", function, NAME_RULE, name)
         if name in seen:
             raise invalid("process names", function, "distinct",
                           f"duplicate process {name!r}")
@@ -264,7 +266,8 @@ def _duplicate_key_pairs(text):
     return sorted({n for n in names if names.count(n) > 1})
 
 
-def load_motif_toml(text: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
+def load_motif_toml(text: str, source: str | None = None
+                    ) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """Read ``species`` and ``processes`` from TOML text.
 
     Parameters
@@ -272,6 +275,8 @@ def load_motif_toml(text: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
     text : str
         TOML with ``species = [...]`` and a ``[processes]`` table whose values
         are lists of rule strings, e.g. ``hop = ["A _ -> _ A", "_ A -> A _"]``.
+    source : str, optional
+        The file the text came from, named in errors.
 
     Returns
     -------
@@ -290,7 +295,8 @@ def load_motif_toml(text: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise invalid("file", "LatticeMotif.from_toml", "valid TOML", str(err)) from None
+        raise invalid("file", "LatticeMotif.from_toml", "valid TOML",
+                      f"{source}: {err}" if source else str(err)) from None
     missing = [key for key in ("species", "processes") if key not in data]
     if missing:
         raise invalid("file", "LatticeMotif.from_toml",

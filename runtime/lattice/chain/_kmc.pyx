@@ -39,6 +39,12 @@ cdef extern from *:
     void __builtin_prefetch(const void*) nogil
 
 
+cdef extern from "Python.h":
+    # declared without an exception value: a pending KeyboardInterrupt stays set and
+    # is raised by _raise_pending once the loop has left the nogil section
+    int PyErr_CheckSignals()
+
+
 cdef ZigguratExponential _ZIGGURAT
 ziggurat_exponential_tables(&_ZIGGURAT)
 
@@ -47,6 +53,9 @@ cdef enum:
     _MAX_SLOTS = 8   # distinct window widths
     _SPAN = 3 * _MAX_WIDTH   # sites a rewrite reads: the window, max_width-1 each side
     _POSITION = 0xFFFFFF     # list positions (and so sites) below 2**24
+    _OUT_OF_MEMORY = -1      # a run's status: a pattern list could not grow
+    _INTERRUPTED = -2        # a signal handler raised (Ctrl-C): its exception is pending
+    _SIGNAL_EVENTS = 0xFFFF  # events between checks for Ctrl-C (mask; a few ms)
 
 #: Largest ring the engine holds (site indices share a 32-bit word with a site code).
 MAX_SITES = _POSITION
@@ -65,6 +74,26 @@ cdef inline Py_ssize_t _below(uint64_t* rng, Py_ssize_t n) noexcept nogil:
     # uniform integer in [0, n) from 53 random bits
     cdef Py_ssize_t k = <Py_ssize_t>(xoshiro_uniform(rng) * n)
     return k if k < n else n - 1
+
+
+cdef inline int _interrupted() noexcept nogil:
+    # 1 if a signal handler raised (Ctrl-C), its exception left pending; briefly
+    # holds the GIL, so call it every _SIGNAL_EVENTS events only
+    with gil:
+        return PyErr_CheckSignals() != 0
+
+
+cdef int _raise_pending() except -1:
+    # the exception a signal handler set while a loop ran (see _interrupted)
+    return -1
+
+
+def _check_status(int64_t events):
+    """Raise what a negative run status stands for."""
+    if events == _INTERRUPTED:
+        _raise_pending()
+    if events < 0:
+        raise MemoryError()
 
 
 def stream_words(seed):
@@ -556,8 +585,10 @@ cdef class LatticeEngine:
                 r += 1
             if self._apply(lists[g][position], self.slot_width[self.pattern_slot[g]],
                            &self.rule_rhs[r * self.max_width]) < 0:
-                return -1
+                return _OUT_OF_MEMORY
             events += 1
+            if (events & _SIGNAL_EVENTS) == 0 and _interrupted():
+                return _INTERRUPTED
             total = self._total_rate()
             u = u_next
             u_next = u_after
@@ -586,6 +617,11 @@ cdef class LatticeEngine:
         -------
         int
             Number of events.
+
+        Raises
+        ------
+        KeyboardInterrupt
+            Ctrl-C during the run (signals are checked every 65536 events).
         """
         cdef uint64_t rng[4]
         cdef int64_t events
@@ -593,8 +629,7 @@ cdef class LatticeEngine:
         with nogil:
             events = self._run_exact(&times[0], times.shape[0], rng, moments, snapshots)
             self._store_lattice(&self._lattice_view[0])
-        if events < 0:
-            raise MemoryError()
+        _check_status(events)
         return events
 
     cdef int64_t _gillespie_window(self, double duration, uint64_t* rng) noexcept nogil:
@@ -610,8 +645,10 @@ cdef class LatticeEngine:
             if t >= duration:
                 return events
             if self._fire(xoshiro_uniform(rng) * total) < 0:
-                return -1
+                return _OUT_OF_MEMORY
             events += 1
+            if (events & _SIGNAL_EVENTS) == 0 and _interrupted():
+                return _INTERRUPTED
 
     cdef Py_ssize_t _movers(self, int32_t* order, const double* hop) noexcept nogil:
         # sites of particles that may hop, in uniformly random order (Fisher-Yates)
@@ -710,7 +747,7 @@ cdef class LatticeEngine:
         cdef uint64_t rng[4]
         cdef int64_t events = 0, window
         cdef Py_ssize_t k = 0, step, n_times = record_steps.shape[0], i
-        cdef int failed = 0
+        cdef int64_t failed = 0
         cdef int32_t* order = <int32_t*>malloc(self.n_sites * sizeof(int32_t))
         cdef int32_t* stamp = <int32_t*>malloc(self.n_sites * sizeof(int32_t))
         if order == NULL or stamp == NULL:
@@ -728,16 +765,21 @@ cdef class LatticeEngine:
                 if step == n_steps:
                     break
                 window = self._gillespie_window(dt, rng)
-                if window < 0 or self._hop_sweep(
+                if window < 0:
+                    failed = window
+                    break
+                if self._hop_sweep(
                         order, stamp, <int32_t>step, &hop[0, 0], &collision_start[0],
                         &collision_cumulative[0] if collision_cumulative.shape[0] else NULL,
                         &collision_rhs[0, 0] if collision_rhs.shape[0] else NULL, rng) < 0:
-                    failed = 1
+                    failed = _OUT_OF_MEMORY
                     break
                 events += window
+                if _interrupted():  # once a sweep over the lattice
+                    failed = _INTERRUPTED
+                    break
             self._store_lattice(&self._lattice_view[0])
         free(order)
         free(stamp)
-        if failed:
-            raise MemoryError()
+        _check_status(failed)
         return events

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.runtime.common.event_budget import check_lattice_events
 from dynboltz.runtime.lattice.chain import _kmc as _lattice_kmc
 from dynboltz.runtime.lattice.chain.boltzmann_chain import n_params
 from dynboltz.runtime.lattice.chain.sampling import sample
@@ -135,6 +136,8 @@ class LatticeTask:
 
     def _tables(self):
         if self.scheme == "exact":
+            check_lattice_events(self.rule_table, self.values, self.process_names,
+                                 self.n_sites, float(self.times[-1]))
             return {"engine": rule_tables(flat_rules(self.rule_table, self.values),
                                           self.n_species)}
         paper = paper_tables(self.rule_table, self.values, self.process_names,

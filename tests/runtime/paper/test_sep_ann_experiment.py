@@ -94,3 +94,25 @@ def test_paper_size_run(tmp_path):
     assert 0.15 < rates["k1"] < 0.3 and 1.5 < rates["k_minus1"] < 2.6 \
         and 0.25 < rates["k2"] < 0.45
     assert summary["ann"]["diverged_at"] is None
+
+
+def test_fig11_panels_have_y_labels_and_one_legend_names_every_curve(small_run, tmp_path,
+                                                                     monkeypatch):
+    from dynboltz.runtime.paper import sep_ann
+
+    drawn = []
+    original = sep_ann.save_png
+
+    def keep(fig, path):
+        drawn.append(fig)
+        return original(fig, path)
+
+    monkeypatch.setattr(sep_ann, "save_png", keep)
+    plot_fig11(small_run, tmp_path / "fig11.png")
+    axes = drawn[0].axes
+    trajectory = [ax for ax in axes if ax.get_title().startswith("(a)")]
+    assert len(trajectory) == 4 and all(ax.get_ylabel() for ax in trajectory)
+    legends = [ax.get_legend() for ax in trajectory if ax.get_legend() is not None]
+    assert len(legends) == 1
+    assert {t.get_text() for t in legends[0].get_texts()} == {
+        "stochastic simulation", "filtered (training)", "ANN", "well-mixed"}

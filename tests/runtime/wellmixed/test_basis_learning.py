@@ -454,3 +454,17 @@ def test_paths_leaving_the_domain_are_left_out_and_counted(net):
     with pytest.raises(FloatingPointError, match="every reduced trajectory of the "
                        "iteration left the domain nu1 > 0"):
         learn_basis(net, RATES, 1, GRID, 1.0, 1, seed=0, initial_F=-5.0, settings=GRADIENT)
+
+
+def test_an_analytic_truth_that_cannot_apply_says_to_use_ssa():
+    import numpy as np
+
+    from dynboltz.errors import InvalidArgumentError
+    from dynboltz.runtime.wellmixed.basis_learning import learn_basis
+    from dynboltz.symbolic import WellMixed
+
+    net = WellMixed({"b": "A + A -> A", "d": "A -> 0"})  # bimolecular: no closed hierarchy
+    with pytest.raises(InvalidArgumentError, match=r"^`truth` of `learn_basis` must be "
+                                                   r"`'ssa' for this network.*pass "
+                                                   r"truth='ssa'`; got `'analytic'`$"):
+        learn_basis(net, {"b": 0.1, "d": 1.0}, 1, np.arange(1, 31) / 10, 1.0, 2, seed=0)
