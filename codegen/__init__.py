@@ -3,6 +3,7 @@ from .build import CacheDirectoryError, CompileError, cache_dir, clear_cache, lo
 from .emit import emit_expressions
 from .export import export_motif
 from .expressions import compile_expressions
+from .kinetics import compile_kinetics, emit_kinetics
 from .motif import compile_motif, emit_motif
 from .printer import CythonCodePrinter, UnsupportedExpressionError
 
@@ -14,8 +15,10 @@ __all__ = [
     "cache_dir",
     "clear_cache",
     "compile_expressions",
+    "compile_kinetics",
     "compile_motif",
     "emit_expressions",
+    "emit_kinetics",
     "emit_motif",
     "export_motif",
     "load_module",

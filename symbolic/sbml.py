@@ -78,6 +78,8 @@ class SbmlModel:
         Species given by assignment rules: their amount as a function of the counts.
     events : tuple of SbmlEvent
         The model's events, in document order.
+    constant_species : dict of str -> float
+        Boundary species that nothing changes, with their (constant) amounts.
     """
 
     reactions: WellMixed
@@ -88,6 +90,7 @@ class SbmlModel:
     laws: dict[str, sympy.Expr] = field(default_factory=dict)
     assigned: dict[str, sympy.Expr] = field(default_factory=dict)
     events: tuple[SbmlEvent, ...] = ()
+    constant_species: dict[str, float] = field(default_factory=dict)
 
     @property
     def network(self) -> WellMixed:
@@ -219,7 +222,8 @@ def _read_model(model, level, libsbml):
                        *(e.free_symbols for e in events))
     parameters = {k: v for k, v in symbols.parameters.items() if symbols.table[k] in used}
     return SbmlModel(network, rates, [_count(initial[s], s) for s in network.species],
-                     model.getId(), parameters, laws, assigned, tuple(events))
+                     model.getId(), parameters, laws, assigned, tuple(events),
+                     dict(symbols.fixed))
 
 
 def _values(symbols):
