@@ -11,7 +11,8 @@ Two models, written as SBML with libsbml and read with ``read_sbml``:
 
 GillesPy2's C++ SSA (``SSACSolver``) runs the same models: mass action by rate
 constant, and the laws as ``propensity_function`` strings (its custom propensities).
-Compilation (ours and GillesPy2's) is excluded; each entry is the best of a few
+The last column is the mean at T with its standard error, next to the exact mean
+from the master equation.  Compilation (ours and GillesPy2's) is excluded; each entry is the best of a few
 repeats, the same number of trajectories and output times for every solver.  Run:
 ``python benchmarks/bench_sbml_ssa.py`` after ``pip install gillespy2 python-libsbml``
 (benchmark-only packages, not dynboltz dependencies).
@@ -24,13 +25,15 @@ from pathlib import Path
 
 import libsbml
 import numpy as np
+import scipy.sparse
 import sympy
+from scipy.sparse.linalg import expm_multiply
 
 from dynboltz.codegen import compile_kinetics
 from dynboltz.runtime.wellmixed import simulate, simulate_kinetics
 from dynboltz.symbolic.sbml import SbmlModel, read_sbml
 
-N_TRAJECTORIES = 500
+N_TRAJECTORIES = 2000
 TIMES = np.linspace(0.0, 50.0, 11)
 REPEATS = 5
 DIMER = {"k1": 2e-4, "k2": 0.1, "P0": 1000}
@@ -141,9 +144,34 @@ def _gillespy2_runs():
     }
 
 
+def _exact_mean(up, down, size, start, value):
+    """Mean of ``value(state)`` at T from the master equation of a one-dimensional
+    chain 0..size with rates up(i) (i -> i+1) and down(i) (i -> i-1)."""
+    i = np.arange(size + 1)
+    gain, loss = up(i).astype(float), down(i).astype(float)
+    gain[-1] = loss[0] = 0.0
+    generator = scipy.sparse.diags([-(gain + loss), gain[:-1], loss[1:]], [0, -1, 1])
+    p = np.zeros(size + 1)
+    p[start] = 1.0
+    return expm_multiply(generator.tocsc() * TIMES[-1], p) @ value(i)
+
+
+def _exact_dimer():
+    # the state is P2 = i, P = P0 − 2i
+    p0, k1, k2 = DIMER["P0"], DIMER["k1"], DIMER["k2"]
+    return _exact_mean(lambda i: k1 * (p0 - 2 * i) * (p0 - 2 * i - 1) / 2,
+                       lambda i: k2 * i, p0 // 2, 0, lambda i: p0 - 2 * i)
+
+
+def _exact_mm():
+    # truncated at 1000 molecules of S (the mass beyond is below 1e-12)
+    return _exact_mean(lambda i: np.full(i.shape, MM["alpha"]),
+                       lambda i: MM["Vmax"] * i / (MM["Km"] + i), 1000, 0, lambda i: i)
+
+
 def _row(label, seconds, final, reference=None):
     ratio = f"{seconds / reference:8.2f}" if reference else f"{'1.00':>8s}"
-    print(f"{label:<52s} {seconds * 1e3:9.1f} {ratio} {final.mean():10.2f} "
+    print(f"{label:<60s} {seconds * 1e3:9.1f} {ratio} {final.mean():10.2f} "
           f"± {final.std(ddof=1) / np.sqrt(final.size):.2f}")
 
 
@@ -153,7 +181,7 @@ def main():
                 for m in (dimer, forced, mm)}
     print(f"{N_TRAJECTORIES} trajectories to t = {TIMES[-1]:g}, {TIMES.size} output "
           f"times, best of {REPEATS}; time relative to the first row of each model")
-    print(f"{'solver (model)':<52s} {'ms':>9s} {'ratio':>8s} {'mean at T':>10s}")
+    print(f"{'solver (model)':<60s} {'ms':>9s} {'ratio':>8s} {'mean at T':>10s}")
     fast, counts = _best_time(lambda s: simulate(dimer.network, dimer.rates, dimer.initial,
                                                  TIMES, N_TRAJECTORIES, seed=s))
     _row("dynboltz simulate, mass-action path (dimer)", fast, counts[:, -1, 0])
@@ -175,6 +203,7 @@ def main():
             final = np.array([trajectory[species][-1] for trajectory in results])
             _row(f"GillesPy2 SSACSolver C++, {key.split(' ', 1)[1]} (dimer)", seconds,
                  final, fast)
+    print(f"{'exact (master equation)':<60s} {'':>9s} {'':>8s} {_exact_dimer():10.2f}")
     mm_time, counts = _best_time(lambda s: simulate_kinetics(
         kinetics[mm.name], TIMES, N_TRAJECTORIES, seed=s))
     _row("dynboltz simulate_kinetics, compiled law (Michaelis-Menten)", mm_time,
@@ -184,6 +213,7 @@ def main():
         seconds, results = _best_time(run)
         final = np.array([trajectory[species][-1] for trajectory in results])
         _row("GillesPy2 SSACSolver C++, custom (Michaelis-Menten)", seconds, final, mm_time)
+    print(f"{'exact (master equation)':<60s} {'':>9s} {'':>8s} {_exact_mm():10.2f}")
 
 
 if __name__ == "__main__":
