@@ -3,7 +3,7 @@
 The four layer folders install under the one import package ``dynboltz``
 (``dynboltz.symbolic``, ``dynboltz.codegen``, ``dynboltz.generated``,
 ``dynboltz.runtime`` and their subpackages) through ``package_dir``: their bare names
-belong to other projects on PyPI.  ``core/`` is the package root itself (``import
+belong to other projects on PyPI.  ``package_root/`` is the package root itself (``import
 dynboltz``: version, and the plain-Python facts every layer shares).  Every ``.pyx``
 file under ``runtime/`` and ``generated/`` is compiled by the build.
 """
@@ -13,13 +13,13 @@ from pathlib import Path
 from setuptools import Extension, setup
 
 _HERE = Path(__file__).parent
-_VERSION = re.search(r'__version__ = "([^"]+)"', (_HERE / "core" / "__init__.py").read_text()).group(1)
+_VERSION = re.search(r'__version__ = "([^"]+)"', (_HERE / "package_root" / "__init__.py").read_text()).group(1)
 _LAYERS = ("symbolic", "codegen", "generated", "runtime")
 
 
 def _packages():
-    """``{import name: folder}``: the shared root (``core/``), the layers and their subfolders."""
-    packages = {"dynboltz": "core"}
+    """``{import name: folder}``: the shared root (``package_root/``), the layers and their subfolders."""
+    packages = {"dynboltz": "package_root"}
     for layer in _LAYERS:
         for init in sorted((_HERE / layer).rglob("__init__.py")):
             folder = init.parent.relative_to(_HERE)
@@ -82,6 +82,6 @@ setup(
         "sbml": ["python-libsbml>=5.19"],
         "test": ["pytest>=7", "dask[distributed]>=2023.1", "python-libsbml>=5.19"],
     },
-    entry_points={"console_scripts": ["dynboltz = dynboltz.runtime.experiments.cli:main"]},
+    entry_points={"console_scripts": ["dynboltz = dynboltz.runtime.cli.main:main"]},
     zip_safe=False,
 )

@@ -28,9 +28,9 @@ import time
 
 import numpy as np
 
-from dynboltz.runtime.lattice import _lattice_kmc
-from dynboltz.runtime.lattice.engine_tables import flat_rules, rule_tables
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.runtime.lattice.chain import _kmc as _lattice_kmc
+from dynboltz.runtime.lattice.chain.engine_tables import flat_rules, rule_tables
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 RATES = {"branching": 1.0, "annihilation": 0.5, "diffusion": 5.0}
 SIZES = (10 ** 5, 10 ** 6)

@@ -45,7 +45,8 @@ from scipy.integrate import solve_ivp
 
 from dynboltz.generated import library
 from dynboltz.runtime.lattice import simulate
-from dynboltz.runtime.learning import IntegrationError, integrate, learn_rates
+from dynboltz.runtime.learning import integrate, learn_rates
+from dynboltz.errors import IntegrationError
 from dynboltz.runtime.learning.action import trapezoid_weights
 
 ITERATIONS = 400
@@ -66,7 +67,7 @@ MAX_ITERATIONS = 2000
 
 def _creation_death():
     from dynboltz.codegen import compile_motif
-    from dynboltz.symbolic.lattice_motif import LatticeMotif
+    from dynboltz.symbolic.lattice.motif import LatticeMotif
 
     lib = compile_motif(LatticeMotif(["A"], {"creation": ["_ -> A"], "death": ["A -> _"]}))
     times, x0 = np.linspace(0.0, 2.0, 41), np.zeros(2)

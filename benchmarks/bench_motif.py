@@ -1,6 +1,6 @@
 """Compiled lattice-motif library vs the plain numpy route (the project's speed targets).
 
-Baseline: ``dynboltz.runtime.lattice.reference.LatticeReference`` (numpy
+Baseline: ``dynboltz.runtime.lattice.chain.reference.LatticeReference`` (numpy
 eigh per point, einsum, Richardson differences for the Jacobian), measured in
 the same run.  Reports per-point and 10^5-point evaluation of the ``sep``
 basis and Jacobian, cold generate+compile time of ``sep`` into an empty cache,
@@ -20,8 +20,8 @@ import numpy as np
 
 from dynboltz.codegen.motif import compile_motif
 from dynboltz.generated import library
-from dynboltz.runtime.lattice.reference import LatticeReference
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.runtime.lattice.chain.reference import LatticeReference
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 N_BATCH = 100_000
 
@@ -66,7 +66,7 @@ def _batch_rows(compiled, reference, xs):
 _WARM_SCRIPT = """
 import time
 from dynboltz.codegen.motif import compile_motif
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 motif = LatticeMotif.builtin("sep")
 start = time.perf_counter()
 compile_motif(motif)

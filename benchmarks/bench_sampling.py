@@ -1,6 +1,6 @@
 """Boltzmann-chain sampling speed: exact samplers vs Gibbs sweeps, same run.
 
-Sites per second of ``dynboltz.runtime.lattice.chain_sampling.sample`` on the ``sep`` motif
+Sites per second of ``dynboltz.runtime.lattice.chain.sampling.sample`` on the ``sep`` motif
 (S = 4) and on ``barw`` (S = 1) at a moderate point, N = 10**5 and 10**6, one row,
 one thread: exact ring sampling (bisection with matrix powers), exact
 thermodynamic-limit chain (Markov), and Gibbs (checkerboard heat bath; a "site" is one
@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from dynboltz.generated import library
-from dynboltz.runtime.lattice.chain_sampling import sample
+from dynboltz.runtime.lattice.chain.sampling import sample
 
 REPEATS = 3
 SWEEPS = 10

@@ -2,7 +2,7 @@
 
 Setup: one paper-scheme SEP ensemble (N = 100, 1000 replicates, T = 2, Δt = 0.01), the
 training third turned into filtered x(t), dx/dt, and the paper's network
-35 → 40 → 40 → 14 trained on it (``dynboltz.runtime.experiments.sep_ann``).
+35 → 40 → 40 → 14 trained on it (``dynboltz.runtime.paper.sep_ann``).
 
 1. One vector-field evaluation dx/dt = ANN(B(x)) at one point: the numpy forward pass
    of `VectorFieldNet` (+ the compiled basis functions) against the same network's
@@ -18,8 +18,8 @@ import time
 
 import numpy as np
 
-from dynboltz.runtime.experiments.sep_ann import run_sep_ann, sep_settings
-from dynboltz.runtime.learning.ann import integrate_rk4
+from dynboltz.runtime.paper.sep_ann import run_sep_ann, sep_settings
+from dynboltz.runtime.paper.ann import integrate_rk4
 from dynboltz.runtime.wellmixed.mass_action import SEP_REACTIONS, integrate_mass_action
 
 REPEATS = 5

@@ -2,7 +2,7 @@
 
 Workload: for every single-species built-in process (creation,
 death, diffusion, branching, annihilation, coagulation), the closed forms of
-symbolic/lattice_single_species.py in (h, J): moments (2), Hessian (4) and
+symbolic/lattice/single_species.py in (h, J): moments (2), Hessian (4) and
 basis functions F̃_h, F̃_J (2), eight outputs per process.  Reports the time of
 one single-point call and of one call on a 10^5-point grid in [−10, 10]², for
 the compiled module (dynboltz.codegen.compile_expressions) and for
@@ -19,8 +19,8 @@ import numpy as np
 import sympy
 
 from dynboltz.codegen import compile_expressions
-from dynboltz.symbolic.lattice_motif import LatticeMotif
-from dynboltz.symbolic.lattice_single_species import (SINGLE_SPECIES_PROCESSES, H, J,
+from dynboltz.symbolic.lattice.motif import LatticeMotif
+from dynboltz.symbolic.lattice.single_species import (SINGLE_SPECIES_PROCESSES, H, J,
                                                       single_species_closed_forms)
 
 GRID_POINTS = 10**5

@@ -19,7 +19,7 @@ import sympy
 from sympy.utilities.iterables import numbered_symbols
 
 from dynboltz.compiled_kinetics import CompiledKinetics
-from dynboltz.messages import invalid
+from dynboltz.messages import invalid, public
 
 from .build import load_module
 from .emit import dynboltz_version, local_names
@@ -43,6 +43,7 @@ def _symbols(model):
     return counts, params
 
 
+@public
 def emit_kinetics(model, name: str = "kinetics") -> dict[str, str]:
     """Cython source of the compiled laws, triggers and assignments of ``model``.
 
@@ -72,7 +73,7 @@ def emit_kinetics(model, name: str = "kinetics") -> dict[str, str]:
             try:
                 text, printer = _function(kind, function, expressions, counts, params, names)
             except UnsupportedExpressionError as error:
-                raise invalid(label, "compile_kinetics", "made of functions that compile "
+                raise invalid(label, "emit_kinetics", "made of functions that compile "
                               "to C", str(error)) from error
             functions.append(f"# {label}\n{text}")
             tables.append(f"{table}[{index}] = {function}")
@@ -144,6 +145,7 @@ def _header(model, name):
         f"# Symbolic input sha256(srepr): {_sha256(model)}"])
 
 
+@public
 def compile_kinetics(model, name: str = "kinetics") -> CompiledKinetics:
     """Compile an SBML model's general laws and events for the SSA (cached by content).
 

@@ -22,8 +22,8 @@ import pprint
 from typing import TYPE_CHECKING
 
 from dynboltz.lattice_layout import bond_pairs, inverse_ising_map, statistic_types
-from dynboltz.symbolic.lattice_motif import LatticeMotif
-from dynboltz.messages import invalid
+from dynboltz.symbolic.lattice.motif import LatticeMotif
+from dynboltz.messages import invalid, public
 
 from .build import load_module
 from .emit import dynboltz_version
@@ -185,6 +185,7 @@ def _header(motif, name, tables, regenerate):
     ])
 
 
+@public
 def emit_motif(motif: LatticeMotif, name: str = "motif", regenerate: str | None = None
                ) -> dict[str, str]:
     """Cython source of the compiled closure of a lattice motif (text only).
@@ -243,6 +244,7 @@ def _check_motif(motif, function):
         raise invalid("motif", function, "a LatticeMotif", type(motif), TypeError)
 
 
+@public
 def compile_motif(motif: LatticeMotif) -> MotifLibrary:
     """Compile (or load from the cache) the closure of a lattice motif.
 

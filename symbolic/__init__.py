@@ -6,4 +6,4 @@ from dynboltz.symbolic.reactions import Reaction
 from dynboltz.symbolic.reactions import parse_reaction
 from dynboltz.symbolic.doi_peliti import DoiPelitiOperator
 from dynboltz.symbolic.wellmixed import WellMixed
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.symbolic.lattice.motif import LatticeMotif

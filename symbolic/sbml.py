@@ -40,7 +40,7 @@ from pathlib import Path
 
 import sympy
 
-from dynboltz.messages import invalid
+from dynboltz.messages import invalid, public
 from dynboltz.symbolic.sbml_events import SbmlEvent, read_events
 from dynboltz.symbolic.sbml_laws import mass_action_form
 from dynboltz.symbolic.sbml_math import TIME, to_sympy
@@ -125,6 +125,7 @@ def _libsbml():
     return libsbml
 
 
+@public
 def read_sbml(path: os.PathLike | str) -> SbmlModel:
     """Read a well-mixed stochastic model from an SBML file.
 

@@ -13,7 +13,7 @@ import numpy as np
 from dynboltz.generated import library
 from dynboltz.runtime.common.ensemble import run_ensemble
 from dynboltz.runtime.lattice import simulate
-from dynboltz.runtime.lattice.engine_tables import LatticeTask
+from dynboltz.runtime.lattice.chain.engine_tables import LatticeTask
 
 RATES = {"branching": 1.0, "annihilation": 0.5, "diffusion": 2.0}
 X0 = np.array([-0.5, 0.2])

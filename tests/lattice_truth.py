@@ -15,7 +15,7 @@ import mpmath as mp
 import numpy as np
 
 from dynboltz.lattice_layout import bond_pairs
-from dynboltz.symbolic.lattice_motif import LatticeMotif
+from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 
 CUSTOM_MOTIFS = {

@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from repository import REPOSITORY
+
+EXAMPLES = REPOSITORY / "examples"
 
 
 def _run(command, cwd):

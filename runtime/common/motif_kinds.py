@@ -12,7 +12,7 @@ experiments work unchanged:
   Algorithm 2 needs nothing else;
 * `Geometry` — rules → engine tables, one simulated replicate, per-site statistics of
   configurations, a sampler of the closure's distribution and the inverse map from
-  moments to parameters.  `dynboltz.runtime.lattice.ring.RING` is the 1D ring's.
+  moments to parameters.  `dynboltz.runtime.lattice.chain.geometry.RING` is the 1D ring's.
 """
 from __future__ import annotations
 

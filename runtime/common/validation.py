@@ -17,8 +17,8 @@ from dynboltz.messages import invalid
 
 if TYPE_CHECKING:  # annotations only: runtime never imports the symbolic layer
     from dynboltz.motif_library import MotifLibrary
-    from dynboltz.runtime.lattice.reference import LatticeReference
-    from dynboltz.symbolic.lattice_motif import LatticeMotif
+    from dynboltz.runtime.lattice.chain.reference import LatticeReference
+    from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 __all__ = ["invalid", "check_real", "check_integer", "check_choice", "rate_vector",
            "seed_entropy", "SeedLike", "LatticeModel"]

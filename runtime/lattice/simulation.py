@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.runtime.lattice.boltzmann_chain import n_params, n_species_of
-from dynboltz.runtime.lattice.chain_sampling import check_parameters
+from dynboltz.messages import public
+from dynboltz.runtime.lattice.chain.boltzmann_chain import n_params, n_species_of
+from dynboltz.runtime.lattice.chain.sampling import check_parameters
 from dynboltz.runtime.common.ensemble import Ensemble, fingerprint, load_ensemble, run_ensemble
-from dynboltz.runtime.lattice.inverse_ising import fit_parameters
-from dynboltz.runtime.lattice._lattice_kmc import MAX_SITES
-from dynboltz.runtime.lattice.engine_tables import LatticeTask
-from dynboltz.runtime.lattice.paper_scheme import DEFAULT_DT, paper_tables, record_steps
+from dynboltz.runtime.lattice.chain.inverse_ising import fit_parameters
+from dynboltz.runtime.lattice.chain._kmc import MAX_SITES
+from dynboltz.runtime.lattice.chain.engine_tables import LatticeTask
+from dynboltz.runtime.lattice.chain.paper_scheme import DEFAULT_DT, paper_tables, record_steps
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 from dynboltz.runtime.common.validation import rate_vector, seed_entropy
 from dynboltz.runtime.common.memory import check_result_fits
@@ -39,7 +40,7 @@ SCHEMES = {
 """Simulation schemes and their options with defaults (``scheme_options``).
 
 ``exact``: continuous-time kinetic Monte Carlo of the rules (the CME that the basis functions describe).
-``paper``: the paper's discrete-time scheme, see ``dynboltz.runtime.lattice.paper_scheme``.
+``paper``: the paper's discrete-time scheme, see ``dynboltz.runtime.lattice.chain.paper_scheme``.
 ``boundary``: ``"periodic"`` ring or ``"open"`` chain (no window crosses the ends).
 """
 
@@ -114,6 +115,7 @@ def _check_scheme_tables(scheme, rule_table, values, model, n_species, times, op
         record_steps(times, options["dt"])
 
 
+@public
 def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: ArrayLike,
              initial: ArrayLike, replicates: int = 1, seed: SeedLike = None,
              scheme: str = "exact", scheme_options: Mapping[str, object] | None = None,
@@ -133,7 +135,7 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
         θ_process, each rule fires at θ × weight per matching window.
         ``"paper"``: rates for unimolecular processes, probabilities for diffusion
         (hop per step) and bimolecular (reaction per collision) processes, see
-        ``dynboltz.runtime.lattice.paper_scheme``.
+        ``dynboltz.runtime.lattice.chain.paper_scheme``.
     N : int
         Sites, at least twice the widest rule window and at most 16 777 215 (2**24 − 1).
     times : array_like, shape (T,)

@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
 from dynboltz.runtime.learning import _reduced_ode
-from dynboltz.runtime.lattice.chain_sampling import sample
-from dynboltz.runtime.lattice.statistics import lattice_moments
+from dynboltz.runtime.lattice.chain.sampling import sample
+from dynboltz.runtime.lattice.chain.statistics import lattice_moments
 from dynboltz.runtime.learning.reduced_ode import (PreparedIntegration, check_library, check_times,
                                           check_vector, integration_options)
 from dynboltz.runtime.common.validation import check_choice, check_integer, invalid
@@ -54,6 +55,7 @@ def trapezoid_weights(times: ArrayLike) -> np.ndarray:
     return weights
 
 
+@public
 def moment_error(predicted: ArrayLike, data: ArrayLike, times: ArrayLike) -> float:
     """Time-integrated squared moment error ∫ |µ̃(t) − µ(t)|² dt (trapezoid).
 
@@ -299,7 +301,7 @@ def _check_motif(lib, data, function):
 
 def _check_realisable_data(lib, times, moments, function):
     # The inverse Ising map's own test, so both refuse the same moments.
-    from dynboltz.runtime.lattice.inverse_ising import _check_realisable
+    from dynboltz.runtime.lattice.chain.inverse_ising import _check_realisable
 
     for k, point in enumerate(moments):
         try:

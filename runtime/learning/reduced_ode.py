@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
 from dynboltz.runtime.learning import _reduced_ode
-from dynboltz.runtime.common.results import ConvergenceError, Trajectory
+from dynboltz.runtime.common.results import Trajectory
+from dynboltz.errors import ConvergenceError, IntegrationError
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 
 if TYPE_CHECKING:  # annotations only
@@ -89,10 +91,6 @@ interval), and Dormand–Prince 5(4) with error control on (x, S) and its
 _RATES_TOO_LARGE = 1e3
 """h·max θ beyond which a non-finite state is blamed on the rates, not the step: RK4
 is stable to h·rate ≈ 2.8, so finer steps would need > 300 substeps per interval."""
-
-
-class IntegrationError(ConvergenceError):
-    """The reduced model could not be integrated (non-finite state, step limits)."""
 
 
 @dataclass(repr=False)
@@ -259,6 +257,7 @@ class PreparedIntegration:
         accepted = self._compiled.accepted
         return (*(array[:accepted] for array in self._steps), *self._outputs)
 
+    @public
     def adjoint_gradient(self, lib: MotifLibrary, forcing: np.ndarray) -> np.ndarray:
         """`adjoint_gradient` of the last `run` (``record_steps``), ``forcing`` (T, L).
 
@@ -267,6 +266,7 @@ class PreparedIntegration:
         return _adjoint_sweep(lib, self.theta, self.method, self.recorded_steps(), forcing)
 
 
+@public
 def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLike,
               method: str = "rk4", sensitivities: bool = True, substeps: int = 1,
               rtol: float = 1e-8, atol: float = 1e-10, first_step: float | None = None,
@@ -324,6 +324,7 @@ def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLi
                           _steps=run.recorded_steps() if record_steps else None)
 
 
+@public
 def adjoint_gradient(lib: MotifLibrary, trajectory: RateTrajectory, forcing: ArrayLike) -> np.ndarray:
     """Σ_k forcing[k] · ∂x(t_k)/∂θ_s by the adjoint (reverse-mode) sweep.
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
 from dynboltz.runtime.common.memory import check_result_fits
 from dynboltz.runtime.common.validation import check_integer, invalid
 from dynboltz.runtime.wellmixed import _gillespie_general
@@ -52,6 +53,7 @@ def _event_arrays(kinetics):
             np.ascontiguousarray(kinetics.target_species))
 
 
+@public
 def simulate_kinetics(kinetics: CompiledKinetics, times: ArrayLike, n: int,
                       seed: SeedLike = None, initial: ArrayLike | None = None
                       ) -> np.ndarray:

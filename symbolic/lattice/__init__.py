@@ -1,0 +1,1 @@
+"""Lattice motifs: rules, motifs, ladder operators, exact moment equations, closed forms."""
