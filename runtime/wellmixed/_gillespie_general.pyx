@@ -27,6 +27,12 @@ ctypedef void (*assign_t)(const int64_t* n, const double* p, double* out) noexce
 cdef ZigguratExponential _ZIGGURAT
 ziggurat_exponential_tables(&_ZIGGURAT)
 
+
+cdef extern from "Python.h":
+    # declared without an exception value: a pending KeyboardInterrupt stays set and
+    # is raised by _raise_pending once the loop has left the nogil section
+    int PyErr_CheckSignals()
+
 cdef enum:
     _MAX_CASCADE = 10000    # rounds of events firing one another between reactions
     _RUNNING = 0
@@ -36,6 +42,8 @@ cdef enum:
     _BAD_PROPENSITY = 4     # a law gave a negative or NaN value (index: reaction)
     _BAD_ASSIGNMENT = 5     # an event assigned a non-whole or negative count (index: event)
     _CASCADE = 6            # events kept firing each other (index: event)
+    _INTERRUPTED = 7        # a signal handler raised (Ctrl-C): its exception is pending
+    _SIGNAL_EVENTS = 65536  # reactions between checks for Ctrl-C (a few ms)
 
 
 cdef struct _Failure:
@@ -253,10 +261,15 @@ cdef inline Py_ssize_t _choose(const double* propensity, Py_ssize_t n,
 cdef int _run(const _Model* m, _Walker* w, int64_t* counts, char* previous,
               double* values, double* propensity, const double* times,
               Py_ssize_t n_times, int64_t* out, _Failure* f) noexcept nogil:
-    cdef Py_ssize_t j
+    cdef Py_ssize_t j, steps = 0
     cdef double total, t_next, t_event
     cdef int status = _start(m, w, counts, previous, values, propensity, f)
     while status == _RUNNING:
+        steps += 1
+        if steps % _SIGNAL_EVENTS == 0:
+            with gil:
+                if PyErr_CheckSignals() != 0:
+                    return _INTERRUPTED
         total = 0.0
         for j in range(m.n_reactions):
             total += propensity[j]
@@ -282,6 +295,11 @@ cdef int _run(const _Model* m, _Walker* w, int64_t* counts, char* previous,
 
 cdef const void* _table(object capsule, const char* name) except? NULL:
     return PyCapsule_GetPointer(capsule, name) if capsule is not None else NULL
+
+
+cdef int _raise_pending() except -1:
+    # the exception a signal handler set while the loop ran (see PyErr_CheckSignals)
+    return -1
 
 
 cdef inline const int64_t* _first(const int64_t[::1] values) noexcept:
@@ -322,6 +340,12 @@ def direct_method_general(const double[::1] rates, const int64_t[::1] law_index,
         t <= times[k]).
     failure : None or tuple
         ``(status, trajectory, index, reaction, t, value)`` of the first failure.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        Or whatever a signal handler raised: signals are checked every 65536
+        reactions, so Ctrl-C stops a long run within milliseconds.
     """
     cdef Py_ssize_t n = initial.shape[0], n_species = initial.shape[1]
     cdef Py_ssize_t n_times = times.shape[0], n_reactions = rates.shape[0]
@@ -359,6 +383,8 @@ def direct_method_general(const double[::1] rates, const int64_t[::1] law_index,
             if status != _FINISHED:
                 f.trajectory = i
                 break
+    if status == _INTERRUPTED:
+        _raise_pending()
     if status == _FINISHED:
         return result, None
     return result, (f.status, f.trajectory, f.index, f.reaction, f.t, f.value)

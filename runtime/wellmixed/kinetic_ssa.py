@@ -95,6 +95,8 @@ def simulate_kinetics(kinetics: CompiledKinetics, times: ArrayLike, n: int,
         reaction, species or event, the trajectory and the time).
     OverflowError
         If a count would exceed 2**63 - 1.
+    KeyboardInterrupt
+        On Ctrl-C, within milliseconds (signals are checked every 65536 reactions).
     """
     if not all(hasattr(kinetics, a) for a in _ATTRIBUTES):
         raise invalid("kinetics", _FUNCTION, "a dynboltz.compiled_kinetics.CompiledKinetics",

@@ -4,6 +4,9 @@ Models are written here with libsbml; each result is checked against an independ
 route: the chemical master equation solved exactly (matrix exponential), the exact
 mean ODE of a linear network, or the mass-action SSA path with the same random streams.
 """
+import _thread
+import threading
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -266,3 +269,18 @@ def test_a_model_of_eleven_species_matches_its_exact_mean_equations(tmp_path):
                                seed=17)
     assert np.all(counts[:, :, 0] == e0)
     assert _within(counts[:, :, 1:].astype(float), exact)
+
+
+def test_ctrl_c_stops_a_long_run(tmp_path):
+    # about 1e10 reactions per trajectory: only the signal check ends this call
+    path = _save(_document({"X": 0}, {"a": 1e6, "mu": 1.0},
+                           [("inflow", {}, {"X": 1}, "a"), ("outflow", {"X": 1}, {}, "mu * X")]),
+                 tmp_path / "long.xml")
+    kinetics = compile_kinetics(read_sbml(path))
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            simulate_kinetics(kinetics, [0.0, 1e4], n=100, seed=0)
+    finally:
+        timer.cancel()
