@@ -159,7 +159,7 @@ def read_sbml(path: os.PathLike | str) -> SbmlModel:
     if document.getModel().getNumInitialAssignments():
         document.expandInitialAssignments()
     _check_document(document, path, libsbml)
-    return _read_model(document.getModel(), document.getLevel(), libsbml)
+    return _read_model(document.getModel(), document.getLevel())
 
 
 def _check_document(document, path, libsbml):
@@ -170,7 +170,7 @@ def _check_document(document, path, libsbml):
         raise invalid("path", _FUNCTION, "a valid SBML file", f"{path} ({reason})")
 
 
-def _refuse_unsupported(model, libsbml):
+def _refuse_unsupported(model):
     found = [what for count, what in (
         (model.getNumConstraints(), "constraints"),
         (model.getNumInitialAssignments(), "initial assignments libsbml cannot expand"),
@@ -197,9 +197,9 @@ class _Symbols:
     table: dict[str, sympy.Symbol]
 
 
-def _read_model(model, level, libsbml):
-    _refuse_unsupported(model, libsbml)
-    symbols = _symbols(model, libsbml)
+def _read_model(model, level):
+    _refuse_unsupported(model)
+    symbols = _symbols(model)
     initial = {s.getId(): _initial_amount(s, symbols.sizes) for s in model.getListOfSpecies()}
     processes, rates, laws = {}, {}, {}
     for reaction in model.getListOfReactions():
@@ -243,7 +243,7 @@ def _event_targets(model):
             for a in e.getListOfEventAssignments()}
 
 
-def _symbols(model, libsbml):
+def _symbols(model):
     """Classify every id: state species, fixed values, parameters, rules."""
     sizes = {c.getId(): (c.getSize() if c.isSetSize() else 1.0)
              for c in model.getListOfCompartments()}
@@ -293,12 +293,7 @@ def _expression(math, symbols, model, where):
         raise invalid(where, _FUNCTION, "given by math", None)
     expression = to_sympy(math, symbols.table, where, _FUNCTION).xreplace(symbols.rules)
     concentration = {}
-    for s in symbols.state:
-        species = model.getSpecies(s)
-        if not species.getHasOnlySubstanceUnits():
-            concentration[symbols.table[s]] = \
-                symbols.table[s] / symbols.table[species.getCompartment()]
-    for s in symbols.fixed:
+    for s in (*symbols.state, *symbols.fixed):
         species = model.getSpecies(s)
         if not species.getHasOnlySubstanceUnits():
             concentration[symbols.table[s]] = \
@@ -386,12 +381,12 @@ def _side(references, symbols, reaction):
             raise invalid(f"reaction {reaction!r}", _FUNCTION,
                           "a reaction with positive integer stoichiometry", coefficient)
         name = reference.getSpecies()
-        if name in symbols.state and not _is_boundary(reference, symbols):
+        if name in symbols.state and not _is_boundary(reference):
             side[name] = side.get(name, 0) + int(coefficient)
     return side
 
 
-def _is_boundary(reference, symbols):
+def _is_boundary(reference):
     species = reference.getModel().getSpecies(reference.getSpecies())
     return species.getBoundaryCondition()
 
