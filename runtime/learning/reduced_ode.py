@@ -23,6 +23,7 @@ from dynboltz.runtime.learning import _reduced_ode
 from dynboltz.runtime.common.results import Trajectory
 from dynboltz.errors import ConvergenceError, IntegrationError
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
+from dynboltz.runtime.lattice.geometries import check_lattice_model
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.motif_library import MotifLibrary
@@ -110,10 +111,9 @@ class RateTrajectory(Trajectory):
 
 
 def check_library(lib: MotifLibrary, function: str) -> tuple[int, int]:
-    """(P, L) of a compiled MotifLibrary; TypeError for anything else."""
-    if not all(hasattr(lib, name) for name in ("point_kernel", "n_params", "n_processes")):
-        raise invalid("lib", function, "a compiled MotifLibrary (with point_kernel)", lib,
-                      TypeError)
+    """(P, L) of a compiled MotifLibrary; `InvalidTypeError` for anything else."""
+    check_lattice_model(lib, function, "lib", needs=("point_kernel", "n_params",
+                                                     "n_processes"))
     return lib.n_processes, lib.n_params
 
 

@@ -180,6 +180,8 @@ class LatticeMotif:
 
     species: tuple[str, ...]
     processes: tuple[Process, ...]
+    geometry: str = "chain"
+    """The kind of lattice (`dynboltz.lattices.LATTICES`); the periodic ring."""
 
     @public
     def __init__(self, species: Sequence[str],
