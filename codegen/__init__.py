@@ -4,6 +4,7 @@ from .emit import emit_expressions
 from .export import export_motif
 from .expressions import compile_expressions
 from .closures import EMITTERS, compile_motif
+from .kinetics import compile_kinetics, emit_kinetics
 from .motif import emit_motif
 from .printer import CythonCodePrinter, UnsupportedExpressionError
 
@@ -16,8 +17,10 @@ __all__ = [
     "cache_dir",
     "clear_cache",
     "compile_expressions",
+    "compile_kinetics",
     "compile_motif",
     "emit_expressions",
+    "emit_kinetics",
     "emit_motif",
     "export_motif",
     "load_module",

@@ -4,22 +4,33 @@
 >>> model.network, model.rates, model.initial
 (WellMixed({'Birth': 'X -> 2 X', 'Death': 'X -> 0'}), {'Birth': 0.1, 'Death': 0.11}, [100])
 
-What is read: species (their initial amounts, or initial concentration × compartment
-size), global parameters, reactions with integer stoichiometry and their kinetic laws
-with local parameters.  Each kinetic law must be mass action: a positive constant c
-times the reaction's falling factorials Π_s n_s (n_s − 1) … (n_s − r_s + 1), as
-stochastic SBML models (e.g. the DSMTS suite) write it, which is exactly the
-propensity of ``WellMixed`` at rate k = c.  The deterministic form c Π_s n_s^r_s is
-accepted too and read as the same reaction at rate c (the two agree for reactions of
-order ≤ 1 in every species).  Species symbols in a law stand for molecule counts.
-Species with ``boundaryCondition`` and ``constant`` set are reservoirs: their amount
-enters the rate constant and they are left out of the network.  A species given as a
-concentration in a compartment whose size is not 1 is refused (its symbol would not
-be a count).
+What is read, as the SBML specification (L2/L3) and the DSMTS stochastic
+interpretation define it: a kinetic law is the reaction's propensity in molecules per
+unit time.
 
-Anything else — a law that is not of that form (Michaelis–Menten, Hill, ...), a
-reversible reaction, non-integer stoichiometry, rules, events — raises a
-``ValueError`` naming the reaction or element, before anything is built.
+* Species: a symbol of a species with ``hasOnlySubstanceUnits`` false means its
+  concentration, count / compartment size; initial concentrations become counts
+  c × V.  Initial counts must be whole numbers.
+* Boundary species are never changed by reactions; if nothing else changes them
+  (``constant``, or no event assigns them) they are constants, otherwise they are
+  species of the state.
+* Kinetic laws in mass-action form, c Π_s (n_s)_{m_s} in any algebraic form
+  (`dynboltz.symbolic.sbml_laws`), go to ``rates``: the SSA's fast path, and what
+  moment closures and basis functions need.  Any other law (Michaelis–Menten, Hill,
+  a conservation expression, the power form k S²) goes to ``laws`` as an expression in
+  the counts and parameters, compiled into the SSA by
+  ``dynboltz.codegen.compile_kinetics``.  A law must not depend on time.
+* Assignment rules for parameters and species are substituted into every law, trigger
+  and event assignment; rule species are reported in ``assigned`` (as amounts).
+* Events without delay or priority, triggered by time alone (``time >= t0`` or
+  ``time > t0``) or by species and parameters alone, assigning species.
+* Function definitions and initial assignments are expanded by libsbml first.
+
+Refused, with a ``ValueError`` naming the element, before anything is built: rate and
+algebraic rules, constraints, event delays and priorities, event assignments to
+anything but species, triggers mixing time and species, reversible reactions,
+non-integer stoichiometry, laws depending on time, compartments whose size changes,
+math outside what `dynboltz.symbolic.sbml_math` translates.
 """
 from __future__ import annotations
 
@@ -28,18 +39,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy
-from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
 
 from dynboltz.messages import invalid, public
+from dynboltz.symbolic.sbml_events import SbmlEvent, read_events
+from dynboltz.symbolic.sbml_laws import mass_action_form
+from dynboltz.symbolic.sbml_math import TIME, to_sympy
 from dynboltz.symbolic.wellmixed import WellMixed
 
-__all__ = ["SbmlModel", "read_sbml"]
+__all__ = ["SbmlEvent", "SbmlModel", "read_sbml"]
 
 _FUNCTION = "read_sbml"
-_UNSUPPORTED = (("getNumRules", "rules"), ("getNumEvents", "events"),
-                ("getNumConstraints", "constraints"),
-                ("getNumInitialAssignments", "initial assignments"),
-                ("getNumFunctionDefinitions", "function definitions"))
 
 
 @dataclass
@@ -48,24 +57,63 @@ class SbmlModel:
 
     Attributes
     ----------
-    network : WellMixed
-        One process per SBML reaction, named by the reaction id, species in the
-        file's order (reservoir species left out).
+    reactions : WellMixed
+        One process per SBML reaction, named by the reaction id, over the state
+        species in the file's order; its stoichiometry is the SBML reaction's (for a
+        mass-action law with catalysts, see `dynboltz.symbolic.sbml_laws`).
     rates : dict of str -> float
-        Mass-action rate constant of each process (propensity k Π_s (n_s)_{r_s}).
+        Rate constant of each mass-action process (propensity k Π_s (n_s)_{r_s}).
     initial : list of int
-        Initial molecule count of each species of ``network.species``.
+        Initial molecule count of each species of ``reactions.species``.
     name : str
         The SBML model id.
     parameters : dict of str -> float
-        The model's global parameters.
+        Value of every parameter symbol in ``laws``, ``assigned`` and ``events``
+        (global and local parameters, the latter as ``"<reaction>.<id>"``,
+        compartment sizes, constant boundary species).
+    laws : dict of str -> sympy.Expr
+        Propensity of each process that is not mass action, in molecules per unit
+        time, in the count symbols (named by species id) and parameter symbols.
+    assigned : dict of str -> sympy.Expr
+        Species given by assignment rules: their amount as a function of the counts.
+    events : tuple of SbmlEvent
+        The model's events, in document order.
+    constant_species : dict of str -> float
+        Boundary species that nothing changes, with their (constant) amounts.
     """
 
-    network: WellMixed
+    reactions: WellMixed
     rates: dict[str, float]
     initial: list[int]
     name: str = ""
     parameters: dict[str, float] = field(default_factory=dict)
+    laws: dict[str, sympy.Expr] = field(default_factory=dict)
+    assigned: dict[str, sympy.Expr] = field(default_factory=dict)
+    events: tuple[SbmlEvent, ...] = ()
+    constant_species: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def network(self) -> WellMixed:
+        """The mass-action network, for ``simulate``, moment closures and basis functions.
+
+        Raises
+        ------
+        ValueError
+            If a process has a general kinetic law or the model has events or rule
+            species: moment closures and basis functions need mass action (simulate
+            such a model with ``dynboltz.runtime.wellmixed.simulate_kinetics``).
+        """
+        extra = ([f"general kinetic laws in {sorted(self.laws)}"] if self.laws else []) \
+            + (["events"] if self.events else []) \
+            + ([f"assignment rules for {sorted(self.assigned)}"] if self.assigned else [])
+        if extra:
+            raise invalid("model", "SbmlModel.network", "a model whose kinetic laws are "
+                          "all mass action, without events or rule species (moment "
+                          "closures and basis functions need mass action; simulate it "
+                          "with dynboltz.runtime.wellmixed.simulate_kinetics("
+                          "dynboltz.codegen.compile_kinetics(model), ...))",
+                          f"{self.name}: {'; '.join(extra)}")
+        return self.reactions
 
 
 def _libsbml():
@@ -79,7 +127,7 @@ def _libsbml():
 
 @public
 def read_sbml(path: os.PathLike | str) -> SbmlModel:
-    """Read a well-mixed mass-action network from an SBML file.
+    """Read a well-mixed stochastic model from an SBML file.
 
     Parameters
     ----------
@@ -89,9 +137,9 @@ def read_sbml(path: os.PathLike | str) -> SbmlModel:
     Returns
     -------
     SbmlModel
-        ``network`` (WellMixed), ``rates``, ``initial`` counts, ``name`` and the
-        global ``parameters``; ready for ``dynboltz.runtime.wellmixed.simulate(
-        model.network, model.rates, model.initial, times, n)``.
+        Mass-action models run with ``dynboltz.runtime.wellmixed.simulate(
+        model.network, model.rates, model.initial, times, n)``; any model with
+        ``simulate_kinetics(compile_kinetics(model), times, n)``.
 
     Raises
     ------
@@ -105,55 +153,204 @@ def read_sbml(path: os.PathLike | str) -> SbmlModel:
     if not Path(path).is_file():
         raise invalid("path", _FUNCTION, "an existing SBML file", str(path))
     document = libsbml.readSBMLFromFile(str(path))
+    _check_document(document, path, libsbml)
+    if document.getModel().getNumFunctionDefinitions():
+        document.expandFunctionDefinitions()
+    if document.getModel().getNumInitialAssignments():
+        document.expandInitialAssignments()
+    _check_document(document, path, libsbml)
+    return _read_model(document.getModel(), document.getLevel())
+
+
+def _check_document(document, path, libsbml):
     errors = [document.getError(i) for i in range(document.getNumErrors())]
     fatal = [e for e in errors if e.getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
     if fatal or document.getModel() is None:
         reason = fatal[0].getMessage().strip().splitlines()[0] if fatal else "no model"
         raise invalid("path", _FUNCTION, "a valid SBML file", f"{path} ({reason})")
-    return _read_model(document.getModel())
 
 
-def _read_model(model):
-    for getter, what in _UNSUPPORTED:
-        if getattr(model, getter)():
-            raise invalid("path", _FUNCTION, f"an SBML model without {what}",
-                          f"{what} in model {model.getId()!r}")
-    sizes = {c.getId(): (c.getSize() if c.isSetSize() else 1.0)
-             for c in model.getListOfCompartments()}
-    parameters = {p.getId(): p.getValue() for p in model.getListOfParameters()}
-    amounts = {s.getId(): _initial_amount(s, sizes) for s in model.getListOfSpecies()}
-    reservoirs = {s.getId() for s in model.getListOfSpecies()
-                  if s.getBoundaryCondition() and s.getConstant()}
-    species = [s for s in amounts if s not in reservoirs]
-    _check_counts_in_laws(model, sizes)
-    values = {**sizes, **parameters, **{s: amounts[s] for s in reservoirs}}
-    processes, rates = {}, {}
+def _refuse_unsupported(model):
+    found = [what for count, what in (
+        (model.getNumConstraints(), "constraints"),
+        (model.getNumInitialAssignments(), "initial assignments libsbml cannot expand"),
+        (sum(r.isRate() for r in model.getListOfRules()), "rate rules"),
+        (sum(r.isAlgebraic() for r in model.getListOfRules()), "algebraic rules"),
+        (sum(model.getCompartment(r.getVariable()) is not None
+             for r in model.getListOfRules()), "assignment rules for compartment sizes"))
+        if count]
+    if found:
+        raise invalid("path", _FUNCTION, "an SBML model without rate rules, algebraic "
+                      "rules, constraints or compartment rules",
+                      f"{', '.join(found)} in model {model.getId()!r}")
+
+
+@dataclass
+class _Symbols:
+    """Ids, their symbols and what each stands for while a model is read."""
+
+    sizes: dict[str, float]
+    state: list[str]
+    fixed: dict[str, float]
+    parameters: dict[str, float]
+    rules: dict[sympy.Symbol, sympy.Expr]
+    table: dict[str, sympy.Symbol]
+
+
+def _read_model(model, level):
+    _refuse_unsupported(model)
+    symbols = _symbols(model)
+    initial = {s.getId(): _initial_amount(s, symbols.sizes) for s in model.getListOfSpecies()}
+    processes, rates, laws = {}, {}, {}
     for reaction in model.getListOfReactions():
         name = reaction.getId()
-        reactants = _side(reaction.getListOfReactants(), reservoirs, name)
-        products = _side(reaction.getListOfProducts(), reservoirs, name)
-        if reaction.getReversible():
-            raise invalid(f"reaction {name!r}", _FUNCTION, "irreversible (write the "
-                          "two directions as two reactions)", "reversible")
-        processes[name] = f"{_text(reactants)} -> {_text(products)}"
-        rates[name] = _mass_action_rate(reaction, reactants, values, amounts, name)
+        text, rate, law = _reaction(reaction, symbols, model, name)
+        processes[name] = text
+        if law is None:
+            rates[name] = rate
+        else:
+            laws[name] = law
     if not processes:
         raise invalid("path", _FUNCTION, "an SBML model with at least one reaction",
                       model.getId())
-    network = WellMixed(processes, species=species)
-    initial = [_count(amounts[s], s) for s in network.species]
-    return SbmlModel(network, rates, initial, model.getId(), parameters)
+    network = WellMixed(processes, species=symbols.state)
+    values = _values(symbols)
+    events = read_events(model, level, lambda math, where: _expression(
+        math, symbols, model, where), symbols.state, _FUNCTION, values)
+    assigned = {s: _amount_of(model.getSpecies(s), symbols.rules[symbols.table[s]],
+                              symbols) for s in _rule_species(model)}
+    used = set().union(*(e.free_symbols for e in (*laws.values(), *assigned.values())),
+                       *(e.free_symbols for e in events))
+    parameters = {k: v for k, v in symbols.parameters.items() if symbols.table[k] in used}
+    return SbmlModel(network, rates, [_count(initial[s], s) for s in network.species],
+                     model.getId(), parameters, laws, assigned, tuple(events),
+                     dict(symbols.fixed))
 
 
-def _check_counts_in_laws(model, sizes):
-    """A species symbol must mean a count: amounts, or a concentration in a volume of 1."""
+def _values(symbols):
+    """``{parameter symbol: value}``, values as sympy numbers (whole ones as Integers)."""
+    return {symbols.table[k]: sympy.Integer(int(v)) if float(v).is_integer()
+            else sympy.Float(v) for k, v in symbols.parameters.items()}
+
+
+def _rule_species(model):
+    return [r.getVariable() for r in model.getListOfRules()
+            if r.isAssignment() and model.getSpecies(r.getVariable()) is not None]
+
+
+def _event_targets(model):
+    return {a.getVariable() for e in model.getListOfEvents()
+            for a in e.getListOfEventAssignments()}
+
+
+def _symbols(model):
+    """Classify every id: state species, fixed values, parameters, rules."""
+    sizes = {c.getId(): (c.getSize() if c.isSetSize() else 1.0)
+             for c in model.getListOfCompartments()}
+    ruled = set(_rule_species(model))
+    targets = _event_targets(model)
+    state, fixed = [], {}
     for s in model.getListOfSpecies():
-        if not s.getHasOnlySubstanceUnits() and sizes.get(s.getCompartment(), 1.0) != 1.0:
-            raise invalid(f"species {s.getId()!r}", _FUNCTION, "in amounts "
-                          "(hasOnlySubstanceUnits) or in a compartment of size 1, so that "
-                          "kinetic laws use molecule counts",
-                          f"concentration in {s.getCompartment()!r} of size "
-                          f"{sizes[s.getCompartment()]}")
+        if s.getId() in ruled:
+            continue
+        if s.getBoundaryCondition() and (s.getConstant() or s.getId() not in targets):
+            fixed[s.getId()] = _initial_amount(s, sizes)
+        else:
+            state.append(s.getId())
+    parameters = {p.getId(): p.getValue() for p in model.getListOfParameters()}
+    parameters.update(sizes)
+    parameters.update(fixed)
+    ids = [*parameters, *state, *ruled]
+    table = {key: sympy.Symbol(key) for key in ids}
+    symbols = _Symbols(sizes, state, fixed, parameters, {}, table)
+    raw = {table[r.getVariable()]: to_sympy(r.getMath(), table,
+                                            f"assignment rule for {r.getVariable()!r}",
+                                            _FUNCTION)
+           for r in model.getListOfRules() if r.isAssignment()}
+    for variable in raw:
+        if variable.name in parameters:
+            parameters.pop(variable.name)
+    symbols.rules = _resolved(raw)
+    return symbols
+
+
+def _resolved(rules):
+    """Rules with every rule variable in their right-hand sides substituted away."""
+    resolved = dict(rules)
+    for _ in range(len(rules) + 1):
+        updated = {k: v.xreplace(resolved) for k, v in resolved.items()}
+        if updated == resolved:
+            return resolved
+        resolved = updated
+    raise invalid("path", _FUNCTION, "assignment rules without cycles",
+                  sorted(str(k) for k in rules))
+
+
+def _expression(math, symbols, model, where):
+    """Math of the model as an expression in counts and parameters (rules substituted,
+    concentrations written as count / size)."""
+    if math is None:
+        raise invalid(where, _FUNCTION, "given by math", None)
+    expression = to_sympy(math, symbols.table, where, _FUNCTION).xreplace(symbols.rules)
+    concentration = {}
+    for s in (*symbols.state, *symbols.fixed):
+        species = model.getSpecies(s)
+        if not species.getHasOnlySubstanceUnits():
+            concentration[symbols.table[s]] = \
+                symbols.table[s] / symbols.table[species.getCompartment()]
+    return expression.xreplace(concentration)
+
+
+def _amount_of(species, value, symbols):
+    """A rule species' value as an amount (its rule gives a concentration unless
+    hasOnlySubstanceUnits)."""
+    if species.getHasOnlySubstanceUnits():
+        return value
+    return value * symbols.sizes.get(species.getCompartment(), 1.0)
+
+
+def _reaction(reaction, symbols, model, name):
+    """``(text, rate, None)`` for a mass-action law, ``(text, None, law)`` otherwise."""
+    if reaction.getReversible():
+        raise invalid(f"reaction {name!r}", _FUNCTION, "irreversible (write the "
+                      "two directions as two reactions)", "reversible")
+    if reaction.isSetFast() and reaction.getFast():
+        raise invalid(f"reaction {name!r}", _FUNCTION, "not fast (fast reactions are "
+                      "not supported)", "fast")
+    reactants = _side(reaction.getListOfReactants(), symbols, name)
+    products = _side(reaction.getListOfProducts(), symbols, name)
+    law = _law(reaction, symbols, model, name)
+    values = _values(symbols)
+    counts = {s: symbols.table[s] for s in symbols.state}
+    form = mass_action_form(law.xreplace(values), counts, reactants)
+    if form is None:
+        return f"{_text(reactants)} -> {_text(products)}", None, law
+    rate, orders = form
+    catalysts = {s: m - reactants.get(s, 0) for s, m in orders.items()}
+    products = {s: products.get(s, 0) + catalysts.get(s, 0) for s in symbols.state}
+    return f"{_text(orders)} -> {_text(products)}", rate, None
+
+
+def _law(reaction, symbols, model, name):
+    where = f"kinetic law of reaction {name!r}"
+    law = reaction.getKineticLaw()
+    if law is None or law.getMath() is None:
+        raise invalid(f"reaction {name!r}", _FUNCTION, "a reaction with a kinetic law",
+                      None)
+    local = {p.getId(): p.getValue() for p in law.getListOfLocalParameters()}
+    local.update({p.getId(): p.getValue() for p in law.getListOfParameters()})
+    renamed = {key: sympy.Symbol(f"{name}.{key}") for key in local}
+    for key, value in local.items():
+        symbols.parameters[f"{name}.{key}"] = value
+        symbols.table[f"{name}.{key}"] = renamed[key]
+    scoped = _Symbols(symbols.sizes, symbols.state, symbols.fixed, symbols.parameters,
+                      symbols.rules, {**symbols.table, **renamed})
+    expression = _expression(law.getMath(), scoped, model, where)
+    if TIME in expression.free_symbols:
+        raise invalid(where, _FUNCTION, "a law that does not depend on time (the SSA "
+                      "needs propensities constant between reactions)",
+                      _libsbml().formulaToL3String(law.getMath()))
+    return expression
 
 
 def _initial_amount(species, sizes):
@@ -166,64 +363,33 @@ def _initial_amount(species, sizes):
 
 
 def _count(amount, name):
-    if not (amount >= 0 and float(amount).is_integer()):
+    # concentrations times sizes may miss a whole number by a rounding error
+    nearest = round(amount) if abs(amount) < 2 ** 62 else amount
+    if not (amount >= 0 and abs(amount - nearest) <= 1e-9 * max(1.0, abs(amount))):
         raise invalid(f"species {name!r}", _FUNCTION,
                       "a whole, non-negative initial number of molecules", amount)
-    return int(amount)
+    return int(nearest)
 
 
-def _side(references, reservoirs, reaction):
-    """``{species: coefficient}`` of one side, reservoir species dropped."""
+def _side(references, symbols, reaction):
+    """``{species: coefficient}`` of one side, boundary (fixed) species dropped."""
     side = {}
     for reference in references:
         coefficient = reference.getStoichiometry()
-        if not (coefficient > 0 and float(coefficient).is_integer()):
+        if reference.isSetStoichiometryMath() or not (
+                coefficient > 0 and float(coefficient).is_integer()):
             raise invalid(f"reaction {reaction!r}", _FUNCTION,
                           "a reaction with positive integer stoichiometry", coefficient)
-        if reference.getSpecies() not in reservoirs:
-            name = reference.getSpecies()
+        name = reference.getSpecies()
+        if name in symbols.state and not _is_boundary(reference):
             side[name] = side.get(name, 0) + int(coefficient)
     return side
 
 
+def _is_boundary(reference):
+    species = reference.getModel().getSpecies(reference.getSpecies())
+    return species.getBoundaryCondition()
+
+
 def _text(side):
-    return " + ".join(f"{c} {s}" if c > 1 else s for s, c in side.items()) or "0"
-
-
-def _mass_action_rate(reaction, reactants, values, amounts, name):
-    """The constant c of a law c Π (n_s)_{r_s} (or c Π n_s^{r_s}); ValueError otherwise."""
-    law = reaction.getKineticLaw()
-    if law is None or law.getMath() is None:
-        raise invalid(f"reaction {name!r}", _FUNCTION, "a reaction with a kinetic law",
-                      None)
-    local = {p.getId(): p.getValue() for p in law.getListOfLocalParameters()}
-    local.update({p.getId(): p.getValue() for p in law.getListOfParameters()})
-    formula = _formula(law)
-    symbols = {key: sympy.Symbol(key) for key in {*values, *local, *amounts}}
-    try:
-        expression = parse_expr(formula, local_dict=symbols, evaluate=True,
-                                transformations=standard_transformations + (convert_xor,))
-    except (SyntaxError, TypeError, ValueError) as error:
-        raise invalid(f"kinetic law of reaction {name!r}", _FUNCTION,
-                      "a formula of numbers, parameters and species", formula) from error
-    expression = expression.subs({symbols[k]: v for k, v in {**values, **local}.items()})
-    counts = {s: symbols[s] for s in amounts}
-    for form in (_falling, _power):
-        constant = sympy.simplify(expression / form(reactants, counts))
-        if constant.is_number and constant.is_positive:
-            return float(constant)
-    raise invalid(f"kinetic law of reaction {name!r}", _FUNCTION,
-                  "mass action, a positive constant times "
-                  f"{sympy.sstr(_falling(reactants, counts))}", formula)
-
-
-def _formula(law):
-    return _libsbml().formulaToL3String(law.getMath())
-
-
-def _falling(reactants, counts):
-    return sympy.Mul(*(counts[s] - j for s, r in reactants.items() for j in range(r)))
-
-
-def _power(reactants, counts):
-    return sympy.Mul(*(counts[s] ** r for s, r in reactants.items()))
+    return " + ".join(f"{c} {s}" if c > 1 else s for s, c in side.items() if c) or "0"

@@ -1,6 +1,7 @@
 """SBML import (dynboltz.symbolic.sbml) on files written here with libsbml itself."""
 import numpy as np
 import pytest
+import sympy
 
 libsbml = pytest.importorskip("libsbml")
 
@@ -94,29 +95,88 @@ def test_bimolecular_dimerisation_reservoir_and_local_parameters(tmp_path):
         {"k1": 0.01, "k3": 0.5},
         [("bind", {"A": 1, "B": 1}, {"C": 1}, "k1 * A * B", {}, False),
          ("dimer", {"A": 2}, {"D": 1}, "k2 * A * (A - 1) / 2", {"k2": 0.004}, False),
-         ("dimer_ode", {"B": 2}, {"D": 1}, "kd * B^2", {"kd": 0.25}, False),
          ("feed", {"S": 1}, {"A": 1}, "k3 * S * cell", {}, False)],
         reservoirs=("S",))
     model = read_sbml(path)
     assert model.network.species == ("A", "B", "C", "D")   # reservoir S left out
     assert dict(zip(model.network.process_names,
                     (r.text for r in model.network.reactions))) == {
-        "bind": "A + B -> C", "dimer": "2 A -> D", "dimer_ode": "2 B -> D", "feed": "0 -> A"}
-    assert model.rates == pytest.approx({"bind": 0.01, "dimer": 0.002, "dimer_ode": 0.25,
-                                         "feed": 5.0}, rel=1e-12)
+        "bind": "A + B -> C", "dimer": "2 A -> D", "feed": "0 -> A"}
+    assert model.rates == pytest.approx({"bind": 0.01, "dimer": 0.002, "feed": 5.0},
+                                        rel=1e-12)
     assert model.initial == [20, 10, 0, 0]
+
+
+def _dimerisation(tmp_path, law, local=None):
+    return read_sbml(_write(tmp_path / "dimer.xml", {"P": 100, "P2": 0}, {"k": 0.002},
+                            [("dimer", {"P": 2}, {"P2": 1}, law, local or {}, False)]))
+
+
+@pytest.mark.parametrize("law", ["k * P * (P - 1) / 2", "k / 2 * (P^2 - P)",
+                                 "0.5 * k * (P * P - P)", "(P - 1) * k * P * 0.5",
+                                 "k * (P - 1) * P / 2 + 0 * P^3"])
+def test_mass_action_is_recognised_in_any_algebraic_form(tmp_path, law):
+    model = _dimerisation(tmp_path, law)
+    assert model.laws == {}
+    assert model.rates["dimer"] == pytest.approx(0.001, rel=1e-12)
+    assert model.network.reactions[0].text == "2 P -> P2"
+
+
+def test_the_power_form_is_a_general_law_simulated_as_written(tmp_path):
+    # k P^2 is not k P (P - 1): the file's propensity is kept, not rewritten
+    model = _dimerisation(tmp_path, "k * P^2 / 2")
+    P, k = sympy.symbols("P k")
+    assert model.rates == {} and sympy.simplify(model.laws["dimer"] - k * P ** 2 / 2) == 0
+    assert model.parameters == {"k": 0.002}
+
+
+def test_a_bare_constant_is_zero_order_mass_action_with_a_boundary_source(tmp_path):
+    # DSMTS "Immigration": Source -> X at a constant Alpha, Source a boundary species
+    for constant in (True, False):
+        path = _write(tmp_path / f"imm{constant}.xml", {"Source": 0, "X": 0},
+                      {"Alpha": 10.0, "Mu": 0.1},
+                      [("Immigration", {"Source": 1}, {"X": 1}, "Alpha", {}, False),
+                       ("Death", {"X": 1}, {}, "Mu * X", {}, False)])
+        document = libsbml.readSBMLFromFile(str(path))
+        document.getModel().getSpecies("Source").setBoundaryCondition(True)
+        document.getModel().getSpecies("Source").setConstant(constant)
+        libsbml.writeSBMLToFile(document, str(path))
+        model = read_sbml(path)
+        assert [r.text for r in model.network.reactions] == ["0 -> X", "X -> 0"]
+        assert model.rates == {"Immigration": 10.0, "Death": 0.1}
+        assert model.network.species == ("X",)
+
+
+def test_a_modifier_in_a_mass_action_law_becomes_a_catalyst(tmp_path):
+    model = read_sbml(_write(tmp_path / "cat.xml", {"E": 3, "S": 50, "P": 0}, {"k": 0.2},
+                             [("convert", {"S": 1}, {"P": 1}, "k * E * S", {}, False)]))
+    assert model.network.reactions[0].text == "E + S -> E + P"
+    reactants, products = model.network.stoichiometry()
+    assert (products - reactants).tolist() == [[0, -1, 1]]
+    assert model.rates == {"convert": 0.2}
 
 
 @pytest.mark.parametrize("law, local", [("Vmax * S / (Km + S)", {"Vmax": 1.0, "Km": 5.0}),
                                         ("k * S^2", {"k": 1.0}),
-                                        ("k * P", {"k": 1.0}),
-                                        ("-k * S", {"k": 1.0})])
-def test_a_law_that_is_not_mass_action_is_a_clear_error(tmp_path, law, local):
+                                        ("k * P", {"k": 1.0})])
+def test_a_law_that_is_not_mass_action_is_general_and_closures_refuse_it(tmp_path, law,
+                                                                         local):
     path = _write(tmp_path / "mm.xml", {"S": 10, "P": 0}, {},
                   [("conversion", {"S": 1}, {"P": 1}, law, local, False)])
-    with pytest.raises(ValueError, match="`kinetic law of reaction 'conversion'` of "
-                                         "`read_sbml` must be `mass action, a positive "
-                                         "constant times S`"):
+    model = read_sbml(path)
+    assert list(model.laws) == ["conversion"] and model.rates == {}
+    assert model.parameters == {f"conversion.{k}": v for k, v in local.items()}
+    assert model.reactions.reactions[0].text == "S -> P"
+    with pytest.raises(ValueError, match="`model` of `SbmlModel.network` must be `a model "
+                                         "whose kinetic laws are all mass action"):
+        model.network
+
+
+def test_a_law_that_depends_on_time_is_refused(tmp_path):
+    path = _write(tmp_path / "t.xml", {"S": 10}, {"k": 1.0},
+                  [("decay", {"S": 1}, {}, "k * S * time", {}, False)])
+    with pytest.raises(ValueError, match="`kinetic law of reaction 'decay'` of `read_sbml` "
+                                         "must be `a law that does not depend on time"):
         read_sbml(path)
 
 
@@ -141,9 +201,25 @@ def test_missing_and_malformed_files_are_errors(tmp_path):
         read_sbml(broken)
 
 
-def test_concentrations_in_a_volume_other_than_one_are_refused(tmp_path):
-    reactions = [("decay", {"A": 1}, {}, "k * A", {"k": 1.0}, False)]
-    read_sbml(_write(tmp_path / "unit.xml", {"A": 5}, {}, reactions, amounts=False))
-    with pytest.raises(ValueError, match="`species 'A'` of `read_sbml` must be `in amounts"):
-        read_sbml(_write(tmp_path / "big.xml", {"A": 5}, {}, reactions, volume=2.0,
-                         amounts=False))
+def test_concentrations_are_converted_to_counts_with_the_compartment_size(tmp_path):
+    # A species symbol in a law is a concentration n / V: k A is k n_A / V, k A B is
+    # k n_A n_B / V; initial concentrations are c V molecules.
+    reactions = [("decay", {"A": 1}, {}, "k * A", {"k": 1.0}, False),
+                 ("bind", {"A": 1, "B": 1}, {"C": 1}, "kb * A * B * cell", {"kb": 3.0},
+                  False)]
+    unit = read_sbml(_write(tmp_path / "unit.xml", {"A": 5, "B": 2, "C": 0}, {}, reactions,
+                            amounts=False))
+    assert unit.rates == {"decay": 1.0, "bind": 3.0}
+    big = _write(tmp_path / "big.xml", {"A": 5, "B": 2, "C": 0}, {}, reactions, volume=2.0,
+                 amounts=False)
+    assert read_sbml(big).rates == pytest.approx({"decay": 0.5, "bind": 1.5}, rel=1e-12)
+    document = libsbml.readSBMLFromFile(str(big))
+    species = document.getModel().getSpecies("A")
+    species.unsetInitialAmount()
+    species.setInitialConcentration(2.5)
+    libsbml.writeSBMLToFile(document, str(big))
+    assert read_sbml(big).initial == [5, 2, 0]
+    species.setInitialConcentration(2.25)
+    libsbml.writeSBMLToFile(document, str(big))
+    with pytest.raises(ValueError, match="`species 'A'` of `read_sbml` must be `a whole"):
+        read_sbml(big)

@@ -1,0 +1,139 @@
+"""Exact stochastic simulation of a model with compiled kinetic laws and events.
+
+``simulate_kinetics`` runs Gillespie's direct method (``_gillespie_general.pyx``) for
+a `dynboltz.compiled_kinetics.CompiledKinetics`: mass-action reactions on the
+falling-factorial path, every other reaction through its compiled propensity, events
+at their exact times.  Reads only the object's arrays and capsules (no sympy).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from dynboltz.messages import public
+from dynboltz.runtime.common.memory import check_result_fits
+from dynboltz.runtime.common.validation import check_integer, invalid
+from dynboltz.runtime.wellmixed import _gillespie_general
+from dynboltz.runtime.wellmixed.ssa import _csr, _initial_counts, _time_vector
+
+if TYPE_CHECKING:  # annotations only
+    from dynboltz.compiled_kinetics import CompiledKinetics
+    from dynboltz.runtime.common.validation import SeedLike
+
+__all__ = ["simulate_kinetics"]
+
+_FUNCTION = "simulate_kinetics"
+_ATTRIBUTES = ("reactants", "products", "rates", "law_index", "law_species", "laws",
+               "parameters", "event_time", "target_ptr", "initial")
+
+
+def _dependents(kinetics):
+    """CSR of, for each reaction j, the reactions whose propensity reads a species j
+    changes (mass action: its reactants; a compiled law: the species it names)."""
+    change = kinetics.products - kinetics.reactants
+    reads = (kinetics.reactants > 0).astype(np.int64)
+    for j, index in enumerate(kinetics.law_index):
+        if index >= 0:
+            reads[j] = 0
+            reads[j, kinetics.law_species[index]] = 1
+    ptr, columns, _ = _csr((change != 0).astype(np.int64) @ reads.T)
+    return ptr, columns
+
+
+def _event_arrays(kinetics):
+    times = kinetics.event_time
+    is_time = ~np.isnan(times)
+    order = np.flatnonzero(is_time)
+    order = order[np.argsort(times[order], kind="stable")].astype(np.int64)
+    return (np.ascontiguousarray(times), order,
+            kinetics.event_strict.astype(np.int8), kinetics.event_initial_value.astype(np.int8),
+            np.ascontiguousarray(kinetics.target_ptr),
+            np.ascontiguousarray(kinetics.target_species))
+
+
+@public
+def simulate_kinetics(kinetics: CompiledKinetics, times: ArrayLike, n: int,
+                      seed: SeedLike = None, initial: ArrayLike | None = None
+                      ) -> np.ndarray:
+    """Exact stochastic trajectories of a model with compiled laws and events.
+
+    The chemical master equation of the model's propensities, sampled by the direct
+    method (paper eq. 7 for the mass-action reactions).  Time events stop the clock
+    at their t0; events on species fire after the reaction that makes their trigger
+    true.  Rule species: ``kinetics.assigned_values(counts)``.
+
+    Parameters
+    ----------
+    kinetics : dynboltz.compiled_kinetics.CompiledKinetics
+        From ``dynboltz.codegen.compile_kinetics(read_sbml(path))``.
+    times : array_like of float, shape (T,)
+        Output times, sorted ascending, >= 0.
+    n : int
+        Number of independent trajectories, >= 1.
+    seed : None, int, sequence of int or numpy.random.SeedSequence
+        Trajectory i draws from xoshiro256** seeded by child i of
+        ``numpy.random.SeedSequence(seed)`` (as ``simulate``).
+    initial : array_like of int, shape (S,) or (n, S), optional
+        Initial counts; default ``kinetics.initial``.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n, T, S)
+        Counts at each output time: the state after every reaction and event at
+        t <= times[k].
+
+    Raises
+    ------
+    TypeError, ValueError
+        If an argument breaks the constraints above (message names it).
+    ArithmeticError
+        If, during the run, a compiled law gives a negative or NaN propensity, a
+        reaction would make a count negative, an event assigns a count that is not
+        a whole non-negative number, or events keep firing each other (names the
+        reaction, species or event, the trajectory and the time).
+    OverflowError
+        If a count would exceed 2**63 - 1.
+    KeyboardInterrupt
+        On Ctrl-C, within milliseconds (signals are checked every 65536 reactions).
+    """
+    if not all(hasattr(kinetics, a) for a in _ATTRIBUTES):
+        raise invalid("kinetics", _FUNCTION, "a dynboltz.compiled_kinetics.CompiledKinetics",
+                      kinetics, TypeError)
+    n = check_integer(n, "n", _FUNCTION, 1)
+    time_vector = _time_vector(times)
+    n_species = len(kinetics.species)
+    check_result_fits(8 * n * n_species * (time_vector.size + 1), "n", _FUNCTION, n,
+                      "simulate fewer trajectories or times per call")
+    counts = _initial_counts(kinetics.initial if initial is None else initial, n, n_species)
+    reactants, change = _csr(kinetics.reactants), _csr(kinetics.products - kinetics.reactants)
+    result, failure = _gillespie_general.direct_method_general(
+        np.ascontiguousarray(kinetics.rates), np.ascontiguousarray(kinetics.law_index),
+        np.ascontiguousarray(kinetics.parameters), kinetics.laws, kinetics.triggers,
+        kinetics.assignments, *reactants, *change, *_dependents(kinetics),
+        *_event_arrays(kinetics), counts, time_vector, seed)
+    if failure is not None:
+        raise _failure_error(kinetics, *failure)
+    return result
+
+
+def _failure_error(kinetics, status, trajectory, index, reaction, t, value):
+    where = f"in trajectory {trajectory} at t = {t!r}"
+    if status == 2:
+        return OverflowError(f"the count of species {kinetics.species[index]!r} would "
+                             f"exceed 2**63 - 1 (the largest int64) {where}")
+    if status == 3:
+        return ArithmeticError(
+            f"reaction {kinetics.process_names[reaction]!r} fired with species "
+            f"{kinetics.species[index]!r} too low, its count would become negative {where}; "
+            "its kinetic law must vanish when a reactant is missing")
+    if status == 4:
+        return ArithmeticError(
+            f"the kinetic law of reaction {kinetics.process_names[index]!r} gave the "
+            f"propensity {value!r} {where}; a propensity must be finite and >= 0")
+    if status == 5:
+        return ArithmeticError(
+            f"event {kinetics.event_names[index]!r} assigned {value!r} {where}; a count "
+            "must be a whole number >= 0")
+    return ArithmeticError(f"events kept firing each other without a reaction {where}")
