@@ -1,13 +1,15 @@
 """Well-mixed networks at run time: exact Gillespie simulation, the master equation, Algorithm 1.
 
 ``simulate`` (SSA, paper Sec. II D), ``solve_cme`` (the master equation by finite state
-projection) and ``learn_basis`` (Algorithm 1: basis functions F on a grid).
+projection), ``integrate_moments`` (closed moment equations, MaxEnt or classical closures)
+and ``learn_basis`` (Algorithm 1: basis functions F on a grid).
 """
 from dynboltz.runtime.wellmixed.basis_learning import (BasisLearningResult,
                                                       BasisLearningSettings, learn_basis)
 from dynboltz.runtime.wellmixed.cme import solve_cme
+from dynboltz.runtime.wellmixed.moment_integration import integrate_moments
 from dynboltz.runtime.wellmixed.moment_results import MasterEquationSolution, MomentTrajectory
 from dynboltz.runtime.wellmixed.ssa import simulate
 
-__all__ = ["simulate", "solve_cme", "learn_basis", "BasisLearningSettings", "BasisLearningResult",
+__all__ = ["simulate", "solve_cme", "integrate_moments", "learn_basis", "BasisLearningSettings", "BasisLearningResult",
            "MomentTrajectory", "MasterEquationSolution"]
