@@ -207,7 +207,7 @@ def solve_cme(net: WellMixed, rates: Mapping[str, float], initial: ArrayLike,
         lost = 1.0 - p.sum(axis=1)
         if fixed is not None or lost[-1] <= tolerance or not crossed.any():
             break
-        box = np.where(crossed, 2 * box, box)
+        box = np.where(crossed, (3 * box) // 2, box)
     mean, covariance = _moments(states, p)
     info = {"states": int(states.shape[0]), "attempts": attempts, "lost_mass": float(lost[-1])}
     return MasterEquationSolution(times=time_points, x=p, sensitivities=None, method="fsp",

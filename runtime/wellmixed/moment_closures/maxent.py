@@ -50,6 +50,7 @@ class _Box:
             -1, len(ranges))
         points = points[lattice.inside(points)]
         self.points = points.astype(np.float64)
+        self.two_valued = [np.unique(column).size <= 2 for column in points.T]
         counts = lattice.counts(points).astype(np.float64)
         self.monomials = np.prod(counts[:, None, :] ** raw_indices[None, :, :], axis=2)
 
@@ -107,7 +108,8 @@ class MaxEntClosure:
                 ranges.append((0, int(self.lattice.upper[j])))
             else:
                 top = int(np.ceil(mu[j] + self.widths[j] * np.sqrt(variance[j]))) + 2
-                ranges.append((0, max(top, 2)))
+                # rounded up to a multiple of 4, so the box is not rebuilt every call
+                ranges.append((0, 4 * (max(top, 2) // 4 + 1)))
         return tuple(ranges)
 
     def _box(self, ranges):
@@ -124,15 +126,10 @@ class MaxEntClosure:
 
     # -- features in standardised coordinates ----------------------------------------
     @staticmethod
-    def _pairs(active, points):
+    def _pairs(active, box):
         """(j, k) of the quadratic features: j ≤ k, no square of a two-valued j."""
-        pairs = []
-        for a, j in enumerate(active):
-            for k in active[a:]:
-                if j == k and np.unique(points[:, j]).size <= 2:
-                    continue
-                pairs.append((j, k))
-        return pairs
+        return [(j, k) for a, j in enumerate(active) for k in active[a:]
+                if j != k or not box.two_valued[j]]
 
     def _solve(self, mu, covariance, box, active, start):
         # any scale gives the same family; a floor keeps near-deterministic
@@ -140,7 +137,7 @@ class MaxEntClosure:
         sd = np.maximum(np.sqrt(np.diag(covariance)[active]), _SCALE_FLOOR)
         u = (box.points[:, active] - mu[active]) / sd
         position = {j: a for a, j in enumerate(active)}
-        pairs = self._pairs(active, box.points)
+        pairs = self._pairs(active, box)
         quadratic = np.stack([u[:, position[j]] * u[:, position[k]] for j, k in pairs],
                              axis=1) if pairs else np.zeros((u.shape[0], 0))
         features = np.hstack([u, quadratic])
