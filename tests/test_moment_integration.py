@@ -49,6 +49,40 @@ def test_maxent_on_the_gene_with_feedback_is_close_to_the_master_equation():
     assert maxent.info["moment_mismatch"] < 1e-6
 
 
+def _factorial_moments(solution, indices):
+    """⟨Π_s (n_s)_{m_s}⟩ of the CME distribution, (T, len(indices))."""
+    p = solution.x / solution.x.sum(axis=1, keepdims=True)
+    columns = []
+    for m in indices:
+        value = np.ones(solution.states.shape[0])
+        for s, order in enumerate(m):
+            for i in range(order):
+                value = value * (solution.states[:, s] - i)
+        columns.append(p @ value)
+    return np.stack(columns, axis=1)
+
+
+@pytest.mark.parametrize("closure", ["maxent", "normal"])
+def test_a_linear_network_at_order_three_gives_the_exact_third_moments(closure):
+    times = np.linspace(0.0, 2.0, 5)
+    result = integrate_moments(LINEAR_CHAIN, CHAIN_RATES, [3, 0], times, closure=closure,
+                               order=3)
+    truth = solve_cme(LINEAR_CHAIN, CHAIN_RATES, [3, 0], times, tolerance=1e-11)
+    assert result.indices.shape == (9, 2) and result.x.shape == (5, 9)
+    assert np.allclose(result.x, _factorial_moments(truth, result.indices), rtol=1e-5,
+                       atol=1e-7)
+
+
+def test_maxent_of_order_three_on_the_dimer_beats_order_two():
+    case = CLOSURE_CASES["dimerisation"]()
+    truth = solve_cme(case.net, case.rates, case.initial, case.times)
+    second = _errors(integrate_moments(case.net, case.rates, case.initial, case.times), truth)
+    third = integrate_moments(case.net, case.rates, case.initial, case.times, order=3)
+    assert _errors(third, truth)[0] < second[0] / 3 and _errors(third, truth)[1] < second[1] / 3
+    assert np.allclose(third.x[:, -4:], _factorial_moments(truth, third.indices[-4:]),
+                       rtol=0.02)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CLOSURE_CASES))
 def test_maxent_against_the_master_equation_and_the_normal_closure(name):
@@ -67,7 +101,9 @@ def test_maxent_against_the_master_equation_and_the_normal_closure(name):
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"closure": "gamma"}, r"`closure` of `integrate_moments` must be `one of \['derivative"),
-    ({"order": 3}, "`order` of `integrate_moments`"),
+    ({"order": 5}, "`order` of `integrate_moments`"),
+    ({"order": 3, "closure": "lognormal"}, "`order` of `integrate_moments` must be `one of "
+                                           r"\(2,\) for closure 'lognormal'`"),
     ({"times": [0.0, -1.0]}, "`times` of `integrate_moments`"),
     ({"initial": [1]}, "`initial` of `integrate_moments`"),
     ({"rtol": 0.0}, "`rtol` of `integrate_moments`"),

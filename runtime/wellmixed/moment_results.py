@@ -37,11 +37,14 @@ class MomentTrajectory(Trajectory):
         ⟨n_s⟩ (counts).
     covariance : ndarray, shape (T, S, S)
         ⟨n_s n_t⟩ − ⟨n_s⟩⟨n_t⟩ (counts²).
+    indices : ndarray of int64, shape (L, S), or None
+        For a closure, the multi-index m of each column of ``x``; None otherwise.
     """
 
     species: tuple[str, ...]
     mean: np.ndarray
     covariance: np.ndarray
+    indices: np.ndarray | None = None
 
     @property
     def variance(self) -> np.ndarray:
