@@ -144,6 +144,9 @@ def integrate_moments(net: WellMixed, rates: Mapping[str, float], initial: Array
 
     def rhs(t, x):
         counter["evaluations"] += 1
+        if not np.all(np.isfinite(x)):
+            raise ConvergenceError(f"integrate_moments: the moments with closure {closure!r} "
+                                   f"became non-finite at t = {t:.6g}")
         raw = raw_map(x)
         if projection is not None:
             raw = projection(raw)
