@@ -98,3 +98,46 @@ def boltzmann_probabilities(states, shape, n_species, x):
     log_weight = n * moments @ np.asarray(x, dtype=float)
     weight = np.exp(log_weight - log_weight.max())
     return weight / weight.sum(), moments
+
+
+def drift(state, shape, n_species, rules):
+    """d E[moments]/dt from one state: Σ over events of rate × change of the moments."""
+    state = np.asarray(state, dtype=np.int64).ravel()
+    slots = neighbour_slots(shape)
+    before = state_moments(state[None], shape, n_species)[0]
+    total = np.zeros_like(before)
+    for lhs, rhs, rate in rules:
+        places = [(i,) for i in range(state.size)] if len(lhs) == 1 else \
+            [(i, j) for i in range(state.size) for j in slots[i]]
+        for place in places:
+            if all(state[p] == c for p, c in zip(place, lhs)):
+                new = state.copy()
+                for p, c in zip(place, rhs):
+                    new[p] = c
+                total += rate * (state_moments(new[None], shape, n_species)[0] - before)
+    return total
+
+
+def cluster_frequencies(state, shape, n_species):
+    """Site, ordered-pair, line and corner frequencies of one state, averaged over
+    every site and lattice direction: {"site": {(a,): p}, "bond": .., "line": ..,
+    "corner": ..}."""
+    state = np.asarray(state, dtype=np.int64).ravel()
+    slots = neighbour_slots(shape)
+    z = slots.shape[1]
+    kinds = {"site": {}, "bond": {}, "line": {}, "corner": {}}
+
+    def add(kind, key, weight):
+        kinds[kind][key] = kinds[kind].get(key, 0.0) + weight
+
+    n = state.size
+    for i in range(n):
+        add("site", (state[i],), 1 / n)
+        for u in range(z):
+            add("bond", (state[i], state[slots[i, u]]), 1 / (n * z))
+            add("line", (state[slots[i, u ^ 1]], state[i], state[slots[i, u]]), 1 / (n * z))
+            for v in range(z):
+                if v // 2 != u // 2:
+                    add("corner", (state[slots[i, u]], state[i], state[slots[i, v]]),
+                        1 / (n * z * (z - 2)))
+    return kinds
