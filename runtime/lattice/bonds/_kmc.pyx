@@ -33,6 +33,11 @@ from runtime.common.xoshiro cimport (ZigguratExponential, seed_sequence_words,
                               ziggurat_exponential_tables)
 
 
+cdef extern from *:
+    # a compiler builtin (a cache hint; no header, no effect on results)
+    void __builtin_prefetch(const void*) nogil
+
+
 cdef extern from "Python.h":
     # declared without an exception value: the caller reads its result itself
     int PyErr_CheckSignals()
@@ -365,27 +370,35 @@ cdef class BondEngine:
             total += self.pattern_rate[g] * self.pattern_count[g]
         return total
 
-    cdef int _fire(self, double target) noexcept nogil:
-        # the event at cumulative rate target in [0, total): pattern, then list position,
-        # then rule, all from the one uniform; its right side is written site by site
-        cdef Py_ssize_t g = 0, last = self.n_patterns - 1, position, r, i, d
-        cdef Py_ssize_t z = self.n_directions
+    cdef inline Py_ssize_t _candidate(self, double target, Py_ssize_t* position,
+                                      double* rest) noexcept nogil:
+        # the event at cumulative rate target in [0, total): its pattern (returned), its
+        # position in the pattern's list, and the rest of target below its rate
+        cdef Py_ssize_t g = 0, last = self.n_patterns - 1
         cdef double below = 0.0, block = self.pattern_rate[0] * self.pattern_count[0]
-        cdef int32_t event
-        cdef const int8_t* rhs
-        cdef Py_ssize_t neighbour[_MAX_DIRECTIONS]
         while target >= below + block and g < last:
             below += block
             g += 1
             block = self.pattern_rate[g] * self.pattern_count[g]
-        while self.pattern_count[g] == 0:  # rounding at the very top of the range
+        while self.pattern_count[g] == 0 and g > 0:  # rounding at the top of the range
             g -= 1
             below -= self.pattern_rate[g] * self.pattern_count[g]
         target -= below
-        position = <Py_ssize_t>(target / self.pattern_rate[g])
-        if position >= self.pattern_count[g]:
-            position = self.pattern_count[g] - 1
-        target -= position * self.pattern_rate[g]
+        position[0] = <Py_ssize_t>(target / self.pattern_rate[g])
+        if position[0] >= self.pattern_count[g]:
+            position[0] = self.pattern_count[g] - 1
+        if position[0] < 0:
+            position[0] = 0
+        rest[0] = target - position[0] * self.pattern_rate[g]
+        return g
+
+    cdef int _fire(self, double target) noexcept nogil:
+        # the event at cumulative rate target in [0, total): pattern, then list position,
+        # then rule, all from the one uniform; its right side is written site by site
+        cdef Py_ssize_t position, r, i, d
+        cdef Py_ssize_t g = self._candidate(target, &position, &target)
+        cdef int32_t event
+        cdef const int8_t* rhs
         r = self.pattern_rule_start[g]
         while r < self.pattern_rule_start[g + 1] - 1 and target >= self.rule_cumulative[r]:
             r += 1
@@ -398,6 +411,32 @@ cdef class BondEngine:
         if self._set_site(i, rhs[0]) < 0:
             return -1
         return self._set_site(self._neighbour(i, d), rhs[1])
+
+    cdef void _prefetch_site(self, double target) noexcept nogil:
+        # start loading what the event at target (guessed from the current counts)
+        # will touch: its site's code and its pair positions, and those of the sites
+        # along the last axis (a cache hint: no effect on results)
+        cdef Py_ssize_t position, i
+        cdef double rest
+        cdef Py_ssize_t g = self._candidate(target, &position, &rest)
+        if self.pattern_count[g] == 0:
+            return
+        i = self.pattern_events[g][position]
+        if self.pattern_width[g] == 2:
+            i >>= self.shift
+        __builtin_prefetch(&self.codes[i])
+        if self.pair_position != NULL:
+            __builtin_prefetch(&self.pair_position[i << self.shift])
+            if i >= 1 and i + 1 < self.n_sites:
+                __builtin_prefetch(&self.pair_position[(i - 1) << self.shift])
+                __builtin_prefetch(&self.pair_position[(i + 1) << self.shift])
+
+    cdef void _prefetch_list(self, double target) noexcept nogil:
+        cdef Py_ssize_t position
+        cdef double rest
+        cdef Py_ssize_t g = self._candidate(target, &position, &rest)
+        if self.pattern_count[g] > 0:
+            __builtin_prefetch(&self.pattern_events[g][position])
 
     cdef void _store_lattice(self, int8_t* out) noexcept nogil:
         cdef Py_ssize_t i
@@ -420,20 +459,30 @@ cdef class BondEngine:
     cdef int64_t _run_exact(self, const double* times, Py_ssize_t n_times, uint64_t* rng,
                             double[:, ::1] moments, int8_t[:, ::1] snapshots,
                             int64_t* events) noexcept nogil:
-        # 0 when every time is recorded, -1 out of memory, _INTERRUPTED on a signal
+        # 0 when every time is recorded, -1 out of memory, _INTERRUPTED on a signal.
+        # The uniforms are drawn two events ahead (one uniform then one exponential per
+        # event, used in that order: the numbers and the law are those of drawing them
+        # when needed), so that while an event is applied the list entry of the event
+        # after next and the site of the next one are already being loaded.
         cdef double t = 0.0, t_next, total = self._total_rate()
+        cdef double u = xoshiro_uniform(rng)
+        cdef double exponential = xoshiro_exponential(rng, &_ZIGGURAT)
+        cdef double u_next = xoshiro_uniform(rng)
+        cdef double exponential_next = xoshiro_exponential(rng, &_ZIGGURAT)
+        cdef double u_after = xoshiro_uniform(rng)
         cdef Py_ssize_t k = 0
         cdef int signalled
         while True:
-            t_next = t + xoshiro_exponential(rng, &_ZIGGURAT) / total if total > 0.0 \
-                else INFINITY
+            t_next = t + exponential / total if total > 0.0 else INFINITY
             while k < n_times and times[k] < t_next:
                 self._record(k, moments, snapshots)
                 k += 1
             if k == n_times:
                 return 0
             t = t_next
-            if self._fire(xoshiro_uniform(rng) * total) < 0:
+            self._prefetch_list(u_after * total)
+            self._prefetch_site(u_next * total)
+            if self._fire(u * total) < 0:
                 return -1
             events[0] += 1
             if events[0] % _SIGNAL_EVENTS == 0:
@@ -442,6 +491,11 @@ cdef class BondEngine:
                 if signalled != 0:
                     return _INTERRUPTED
             total = self._total_rate()
+            u = u_next
+            u_next = u_after
+            exponential = exponential_next
+            exponential_next = xoshiro_exponential(rng, &_ZIGGURAT)
+            u_after = xoshiro_uniform(rng)
 
     def run_exact(self, const double[::1] times, const uint32_t[::1] words, uint64_t stream,
                   double[:, ::1] moments, int8_t[:, ::1] snapshots):
