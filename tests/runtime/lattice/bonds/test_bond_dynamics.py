@@ -46,7 +46,7 @@ def test_contact_process_threshold(lam, size, t_end, survives):
 @pytest.mark.slow
 def test_pair_annihilation_decays_like_log_t_over_t():
     times = np.array([0.0, 30.0, 100.0, 300.0, 1000.0])
-    runs = _density(ANNIHILATION, [10.0, 1.0], (256, 256), times, 2)
+    runs = _density(ANNIHILATION, [10.0, 1.0], (512, 512), times, 4)
     density = np.mean([run["moments"][:, 0] for run in runs], axis=0)[1:]
     t = times[1:]
     # ρ t / ln t tends to a constant (1/(8π D) asymptotically); a pure power law
