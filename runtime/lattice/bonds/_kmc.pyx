@@ -395,7 +395,7 @@ cdef class BondEngine:
     cdef int _fire(self, double target) noexcept nogil:
         # the event at cumulative rate target in [0, total): pattern, then list position,
         # then rule, all from the one uniform; its right side is written site by site
-        cdef Py_ssize_t position, r, i, d
+        cdef Py_ssize_t position, r, i, d, j
         cdef Py_ssize_t g = self._candidate(target, &position, &target)
         cdef int32_t event
         cdef const int8_t* rhs
@@ -405,17 +405,31 @@ cdef class BondEngine:
         rhs = &self.rule_rhs[r * self.width]
         event = self.pattern_events[g][position]
         if self.pattern_width[g] == 1:
+            self._prefetch_neighbours(event)
             return self._set_site(event, rhs[0])
         i = event >> self.shift
         d = event & ((1 << self.shift) - 1)
+        j = self._neighbour(i, d)
+        self._prefetch_neighbours(i)
+        self._prefetch_neighbours(j)
         if self._set_site(i, rhs[0]) < 0:
             return -1
-        return self._set_site(self._neighbour(i, d), rhs[1])
+        return self._set_site(j, rhs[1])
+
+    cdef inline void _prefetch_neighbours(self, Py_ssize_t i) noexcept nogil:
+        # start loading the pair positions of the z neighbours of site i: a change of
+        # site i reads them all (a cache hint: no effect on results)
+        cdef Py_ssize_t d
+        cdef Py_ssize_t neighbour[_MAX_DIRECTIONS]
+        if self.pair_position == NULL:
+            return
+        self._neighbours(i, neighbour)
+        for d in range(self.n_directions):
+            __builtin_prefetch(&self.pair_position[neighbour[d] << self.shift])
 
     cdef void _prefetch_site(self, double target) noexcept nogil:
-        # start loading what the event at target (guessed from the current counts)
-        # will touch: its site's code and its pair positions, and those of the sites
-        # along the last axis (a cache hint: no effect on results)
+        # start loading the code, edge flags and pair positions of the site of the event
+        # at target, guessed from the current counts (a cache hint)
         cdef Py_ssize_t position, i
         cdef double rest
         cdef Py_ssize_t g = self._candidate(target, &position, &rest)
@@ -424,12 +438,10 @@ cdef class BondEngine:
         i = self.pattern_events[g][position]
         if self.pattern_width[g] == 2:
             i >>= self.shift
+        __builtin_prefetch(&self.edges[i])
         __builtin_prefetch(&self.codes[i])
         if self.pair_position != NULL:
             __builtin_prefetch(&self.pair_position[i << self.shift])
-            if i >= 1 and i + 1 < self.n_sites:
-                __builtin_prefetch(&self.pair_position[(i - 1) << self.shift])
-                __builtin_prefetch(&self.pair_position[(i + 1) << self.shift])
 
     cdef void _prefetch_list(self, double target) noexcept nogil:
         cdef Py_ssize_t position
@@ -463,7 +475,11 @@ cdef class BondEngine:
         # The uniforms are drawn two events ahead (one uniform then one exponential per
         # event, used in that order: the numbers and the law are those of drawing them
         # when needed), so that while an event is applied the list entry of the event
-        # after next and the site of the next one are already being loaded.
+        # after next and the site of the next one are already being loaded. These are
+        # guesses from the counts before the event (a change of the total shifts the
+        # list position by a few slots: the list's cache line is mostly right, the site
+        # often not); the pair positions of the sites an event changes are prefetched
+        # exactly in _fire.
         cdef double t = 0.0, t_next, total = self._total_rate()
         cdef double u = xoshiro_uniform(rng)
         cdef double exponential = xoshiro_exponential(rng, &_ZIGGURAT)
