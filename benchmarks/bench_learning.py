@@ -45,7 +45,8 @@ from scipy.integrate import solve_ivp
 
 from dynboltz.generated import library
 from dynboltz.runtime.lattice import simulate
-from dynboltz.runtime.learning import IntegrationError, integrate, learn_rates
+from dynboltz.runtime.learning import integrate, learn_rates
+from dynboltz.errors import IntegrationError
 from dynboltz.runtime.learning.action import trapezoid_weights
 
 ITERATIONS = 400

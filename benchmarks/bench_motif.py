@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from dynboltz.codegen.motif import compile_motif
+from dynboltz.codegen import compile_motif
 from dynboltz.generated import library
 from dynboltz.runtime.lattice.chain.reference import LatticeReference
 from dynboltz.symbolic.lattice.motif import LatticeMotif
@@ -65,7 +65,7 @@ def _batch_rows(compiled, reference, xs):
 
 _WARM_SCRIPT = """
 import time
-from dynboltz.codegen.motif import compile_motif
+from dynboltz.codegen import compile_motif
 from dynboltz.symbolic.lattice.motif import LatticeMotif
 motif = LatticeMotif.builtin("sep")
 start = time.perf_counter()

@@ -3,13 +3,15 @@ from .build import CacheDirectoryError, CompileError, cache_dir, clear_cache, lo
 from .emit import emit_expressions
 from .export import export_motif
 from .expressions import compile_expressions
-from .motif import compile_motif, emit_motif
+from .closures import EMITTERS, compile_motif
+from .motif import emit_motif
 from .printer import CythonCodePrinter, UnsupportedExpressionError
 
 __all__ = [
     "CacheDirectoryError",
     "CompileError",
     "CythonCodePrinter",
+    "EMITTERS",
     "UnsupportedExpressionError",
     "cache_dir",
     "clear_cache",

@@ -38,6 +38,7 @@ from pathlib import Path
 from types import ModuleType
 
 from dynboltz.atomic_files import STALE_SECONDS, atomic_writer, plain_mode
+from dynboltz.errors import CacheDirectoryError, CompileError
 from dynboltz.messages import invalid
 
 from .names import check_module_name
@@ -76,42 +77,6 @@ distribution.run_command("build_ext")
 """
 
 _LOADED: dict[str, ModuleType] = {}
-
-
-class CompileError(RuntimeError):
-    """Cythonizing or compiling a generated module failed.
-
-    Attributes
-    ----------
-    command : list of str
-        The command that was run.
-    output : str
-        Everything Cython and the C compiler printed (stdout and stderr).
-    """
-
-    def __init__(self, message: str, command: Sequence[str], output: str) -> None:
-        super().__init__(f"{message}\ncommand: {shlex.join(command)}\n"
-                         f"--- output ---\n{output}")
-        self.command = command
-        self.output = output
-
-
-class CacheDirectoryError(OSError):
-    """The cache directory cannot hold a new module (a file, unwritable, ...).
-
-    Attributes
-    ----------
-    path : pathlib.Path
-        The directory that could not be created or written.
-    """
-
-    def __init__(self, path: Path, error: OSError) -> None:
-        source = ("DYNBOLTZ_CACHE" if os.environ.get("DYNBOLTZ_CACHE")
-                  else "the default, as DYNBOLTZ_CACHE is not set")
-        super().__init__(
-            f"the dynboltz cache directory {str(path)!r} ({source}) cannot be used: "
-            f"{error.strerror or error}; set DYNBOLTZ_CACHE to a writable directory")
-        self.path = path
 
 
 def cache_dir() -> Path:

@@ -19,7 +19,7 @@ from typing import TypeAlias
 import sympy
 from sympy.utilities.iterables import numbered_symbols
 
-from dynboltz.messages import invalid
+from dynboltz.messages import invalid, public
 
 from .names import check_module_name
 from .printer import LIBM_FUNCTIONS, CythonCodePrinter
@@ -51,6 +51,7 @@ def dynboltz_version() -> str:
     return importlib.metadata.version("dynboltz")
 
 
+@public
 def emit_expressions(exprs: ExpressionsLike, inputs: Sequence[sympy.Symbol],
                      params: Sequence[sympy.Symbol], name: str = "expressions",
                      regenerate: str | None = None) -> dict[str, str]:

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from dynboltz.atomic_files import check_writable_folder
-from dynboltz.messages import invalid
+from dynboltz.messages import invalid, public
 from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 from .build import _run_build, write_sources
@@ -32,6 +32,7 @@ from .motif import emit_motif
 __all__ = ["export_motif"]
 
 
+@public
 def export_motif(motif: LatticeMotif, out_dir: os.PathLike | str, name: str = "motif",
                  emit_only: bool = False, regenerate: str | None = None) -> Path:
     """Write (and build) the compiled closure of ``motif`` as module ``name`` in ``out_dir``.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from dynboltz.messages import public
 import numpy as np
 import sympy
 
@@ -18,6 +19,7 @@ from .names import check_module_name
 _COMPILED: dict[tuple[str, str], Callable[..., np.ndarray]] = {}
 
 
+@public
 def compile_expressions(exprs: ExpressionsLike, inputs: Sequence[sympy.Symbol],
                         params: Sequence[sympy.Symbol], name: str | None = None
                         ) -> Callable[..., np.ndarray]:

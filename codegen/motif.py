@@ -1,4 +1,4 @@
-"""Emit and compile one Cython module per lattice motif.
+"""The ``"chain"`` closure emitter: one Cython module per lattice motif on the ring.
 
 ``emit_motif(motif)`` turns a ``LatticeMotif`` into plain tables (the exact
 moment equations of every site and bond type, empty sites included; the
@@ -6,9 +6,9 @@ closed-form inverse Ising map M; the bond statistics g) and fills
 the template ``codegen/kernels/motif_module.pyx.in`` with them; that module
 includes ``motif_kernel.pxi`` (from ``codegen/kernels/motif_kernel.pxi.in``),
 the fixed nogil kernel shared by every motif, which reads those tables.
-``compile_motif`` builds both through the content-hash cache of
-:func:`~dynboltz.codegen.build.load_module` and returns the module's
-``MotifLibrary``.
+``dynboltz.codegen.compile_motif`` (``codegen/closures.py``) builds both through the
+content-hash cache of :func:`~dynboltz.codegen.build.load_module` and returns the
+module's ``MotifLibrary``.
 
 The committed built-in library in ``generated/`` is regenerated with::
 
@@ -19,19 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import pprint
-from typing import TYPE_CHECKING
 
-from dynboltz.lattice_layout import bond_pairs, inverse_ising_map, statistic_types
+from dynboltz.chain_inverse_map import inverse_ising_map
+from dynboltz.lattice_layout import bond_pairs, statistic_types
 from dynboltz.symbolic.lattice.motif import LatticeMotif
-from dynboltz.messages import invalid
+from dynboltz.messages import invalid, public
 
-from .build import load_module
 from .emit import dynboltz_version
 from .kernels import template
 from .names import check_module_name
-
-if TYPE_CHECKING:  # for annotations only: codegen never imports the generated layer
-    from dynboltz.motif_library import MotifLibrary
 
 GENERATOR_VERSION = "5"
 """Bumped whenever the template or the tables change meaning."""
@@ -185,6 +181,7 @@ def _header(motif, name, tables, regenerate):
     ])
 
 
+@public
 def emit_motif(motif: LatticeMotif, name: str = "motif", regenerate: str | None = None
                ) -> dict[str, str]:
     """Cython source of the compiled closure of a lattice motif (text only).
@@ -210,9 +207,15 @@ def emit_motif(motif: LatticeMotif, name: str = "motif", regenerate: str | None 
     TypeError
         If ``motif`` is not a ``LatticeMotif``.
     ValueError
-        For a bad ``name`` or ``regenerate``.
+        For a bad ``name`` or ``regenerate``, or a motif not on the ring (the chain
+        closure's transfer matrix is one-dimensional).
     """
-    _check_motif(motif, "emit_motif")
+    if not isinstance(motif, LatticeMotif):
+        raise invalid("motif", "emit_motif", "a LatticeMotif", type(motif), TypeError)
+    if motif.geometry != "chain":
+        raise invalid("motif", "emit_motif", "a motif on the 'chain' lattice (the chain "
+                      "closure); compile other lattices with compile_motif(motif, closure=...)",
+                      motif.geometry)
     check_module_name(name, "name", "emit_motif")
     if regenerate is not None and (not isinstance(regenerate, str) or "\n" in regenerate):
         raise invalid("regenerate", "emit_motif", "a one-line string", regenerate)
@@ -236,35 +239,6 @@ def emit_motif(motif: LatticeMotif, name: str = "motif", regenerate: str | None 
     )
     kernel = template("motif_kernel.pxi.in").substitute(header="\n".join(_generated_by(regenerate)))
     return {f"{name}.pyx": source, KERNEL_FILE: kernel}
-
-
-def _check_motif(motif, function):
-    if not isinstance(motif, LatticeMotif):
-        raise invalid("motif", function, "a LatticeMotif", type(motif), TypeError)
-
-
-def compile_motif(motif: LatticeMotif) -> MotifLibrary:
-    """Compile (or load from the cache) the closure of a lattice motif.
-
-    Parameters
-    ----------
-    motif : LatticeMotif
-
-    Returns
-    -------
-    dynboltz.motif_library.MotifLibrary
-        ``moments``, ``hessian``, ``basis``, ``basis_jacobian`` (eq. 47–49,
-        54, B2) of the motif, plus its names and ``rule_table()``.
-
-    Raises
-    ------
-    TypeError
-        If ``motif`` is not a ``LatticeMotif``.
-    dynboltz.codegen.CompileError
-        If the build fails.
-    """
-    _check_motif(motif, "compile_motif")
-    return load_module(emit_motif(motif, name="motif"), "motif").library()
 
 
 def emit_builtin_library() -> dict[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from fractions import Fraction
 
+from dynboltz.errors import UnsupportedExpressionError
 from sympy import Basic, Integer, Rational, S, Symbol
 from sympy.core.mul import _keep_coeff
 from sympy.printing.c import C99CodePrinter
@@ -55,10 +56,6 @@ LIBM_FUNCTIONS = {
 # product (x*x*x); larger ones or compound bases go through the ``_ipow``
 # helper (repeated squaring, unrolled by the C compiler for a constant n).
 _MAX_UNROLLED_POWER = 4
-
-
-class UnsupportedExpressionError(ValueError):
-    """An expression contains a function or object the printer cannot print."""
 
 
 class CythonCodePrinter(C99CodePrinter):

@@ -25,6 +25,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from dynboltz.errors import DamagedFileError
 from dynboltz.messages import invalid
 
 __all__ = ["atomic_writer", "read_npz", "damaged_file_error", "DamagedFileError",
@@ -38,10 +39,6 @@ this old is nobody's work in progress."""
 
 # the names tempfile.mkstemp(prefix=".<name>.") gives: 8 characters of its alphabet
 _TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}$")
-
-
-class DamagedFileError(ValueError):
-    """A ``.npz`` file dynboltz wrote cannot be read back (empty, truncated, foreign)."""
 
 
 def read_npz(path: os.PathLike | str, names: Sequence[str], param: str, function: str,

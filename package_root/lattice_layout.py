@@ -1,23 +1,22 @@
-"""Layout of the 1D lattice model's parameters and moments, shared by every layer.
+"""Layout of a lattice model's parameters and moments, shared by every layer and geometry.
 
 A site holds code 0 (empty) or 1..S (the motif's species, in the order listed).  The
-Boltzmann weight is exp(Σ_i h_{s_i} + Σ_i J_{s_i s_{i+1}}) with h_0 = J_0· = 0 and J
-symmetric (paper eq. 46, 50).  Parameters, and the per-site moments that are their
+Boltzmann weight is exp(Σ_i h_{s_i} + Σ_⟨ij⟩ J_{s_i s_j}) over nearest-neighbour bonds
+⟨ij⟩ (on the ring, i and i + 1) with h_0 = J_0· = 0 and J symmetric (paper eq. 46, 50).  Parameters, and the per-site moments that are their
 conjugates (∂ ln λ₊ / ∂x), are ordered
 
     [h_1 .. h_S, J_11, J_12, .., J_1S, J_22, .., J_SS]      (L = S + S(S+1)/2 entries)
     [µ_1 .. µ_S, ∆_11, ∆_12, .., ∆_1S, ∆_22, .., ∆_SS]
 
 with µ_a the fraction of sites holding a and ∆_ab the number of {a, b} bonds per site
-(both orders counted for a ≠ b).  Everything here is plain Python: the symbolic layer,
+(both orders counted for a ≠ b; at most z/2 per site on a lattice of coordination z).  Everything here is plain Python: the symbolic layer,
 the code generator and the runtime all read the same definitions.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["n_params", "bond_pairs", "parameter_names", "moment_names", "statistic_types",
-           "inverse_ising_map"]
+__all__ = ["n_params", "bond_pairs", "parameter_names", "moment_names", "statistic_types"]
 
 
 def n_params(n_species: int) -> int:
@@ -93,39 +92,3 @@ def statistic_types(n_species: int, with_empty: bool = False) -> list[tuple[int,
     first = 0 if with_empty else 1
     codes = range(first, n_species + 1)
     return [(c,) for c in codes] + [(c, d) for c in codes for d in codes if c <= d]
-
-
-def inverse_ising_map(n_species: int) -> tuple[tuple[int, ...], ...]:
-    """Integer matrix M of the closed-form 1D inverse Ising map, x = M ln p.
-
-    The chain's site law π and pair law p determine its parameters exactly:
-    J_ab = ln(p_ab p_00 / (p_0a p_0b)) and h_a = ln(p_0a² π_0 / (p_00² π_a)).
-    Columns follow ``statistic_types(n_species, with_empty=True)``.  Applied to
-    logarithms of site and ordered-pair probabilities M gives x; applied to the
-    logarithmic rates ρ = d ln p/dt of site and bond types it gives
-    dx/dt = H⁻¹ ṁ (eq. 49), the factor 2 of unordered bond counts cancelling in
-    every row.
-
-    Parameters
-    ----------
-    n_species : int
-
-    Returns
-    -------
-    tuple of tuple of int
-        Shape (L, S + 1 + (S+1)(S+2)/2), rows in parameter order.
-    """
-    types = statistic_types(n_species, with_empty=True)
-    column = {t: k for k, t in enumerate(types)}
-    rows = []
-    for a in range(1, n_species + 1):
-        row = [0] * len(types)
-        for t, sign in (((0, a), 2), ((0,), 1), ((0, 0), -2), ((a,), -1)):
-            row[column[t]] += sign
-        rows.append(tuple(row))
-    for a, b in bond_pairs(n_species):
-        row = [0] * len(types)
-        for t, sign in (((a, b), 1), ((0, 0), 1), ((0, a), -1), ((0, b), -1)):
-            row[column[t]] += sign
-        rows.append(tuple(row))
-    return tuple(rows)

@@ -30,6 +30,10 @@ class MotifLibrary:
         S, L = S + S(S+1)/2 and P.
     motif_hash : str
         sha256 of the canonical motif text (species, rules, weights).
+    geometry, closure : str
+        The lattice the motif lives on and the closure the module was generated with
+        (names in `dynboltz.lattices.LATTICES` and the runtime's geometry and closure
+        registries, which the runtime looks them up in); ``"chain"`` for the ring.
     log_eigenvalue, moments, hessian, basis, basis_jacobian : callable
         The compiled functions: x of shape (L,) or (n, L) -> a float or arrays
         of shape (L,), (L, L), (P, L), (P, L, L), with a leading n axis for
@@ -53,7 +57,8 @@ class MotifLibrary:
                  motif_hash: str, log_eigenvalue: Callable[..., Any],
                  moments: Callable[..., np.ndarray], hessian: Callable[..., np.ndarray],
                  basis: Callable[..., np.ndarray], basis_jacobian: Callable[..., np.ndarray],
-                 point_kernel: object, moments_kernel: object) -> None:
+                 point_kernel: object, moments_kernel: object, geometry: str = "chain",
+                 closure: str = "chain") -> None:
         self.name = name
         self.species = tuple(species)
         self.param_names = tuple(param_names)
@@ -63,6 +68,8 @@ class MotifLibrary:
         self.n_params = len(self.param_names)
         self.n_processes = len(self.process_names)
         self.motif_hash = motif_hash
+        self.geometry = geometry
+        self.closure = closure
         self._rules = rules
         # The compiled functions themselves, so calls cost no Python frame.
         self.log_eigenvalue = log_eigenvalue
@@ -89,4 +96,5 @@ class MotifLibrary:
 
     def __repr__(self):
         return (f"MotifLibrary(name={self.name!r}, species={self.species!r}, "
-                f"process_names={self.process_names!r})")
+                f"process_names={self.process_names!r}, geometry={self.geometry!r}, "
+                f"closure={self.closure!r})")

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dynboltz.messages import invalid
+from dynboltz.messages import invalid, public
 
 __all__ = ["Reaction", "parse_reaction", "MAX_COEFFICIENT"]
 
@@ -73,6 +73,7 @@ class Reaction:
                 tuple(products.get(name, 0) for name in species))
 
 
+@public
 def parse_reaction(text: str) -> Reaction:
     """Parse one reaction such as ``"A + B -> C"``, ``"2 A -> 0"`` or ``"∅ -> A"``.
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import sympy
 from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
 
-from dynboltz.messages import invalid
+from dynboltz.messages import invalid, public
 from dynboltz.symbolic.wellmixed import WellMixed
 
 __all__ = ["SbmlModel", "read_sbml"]
@@ -77,6 +77,7 @@ def _libsbml():
     return libsbml
 
 
+@public
 def read_sbml(path: os.PathLike | str) -> SbmlModel:
     """Read a well-mixed mass-action network from an SBML file.
 

@@ -20,7 +20,7 @@ import sympy
 from dynboltz.symbolic import maxent
 from dynboltz.symbolic.doi_peliti import (DoiPelitiOperator, factorial_moment,
                                           moment_equations)
-from dynboltz.messages import invalid
+from dynboltz.messages import invalid, public
 from dynboltz.symbolic.reactions import Reaction, parse_reaction
 
 __all__ = ["WellMixed"]
@@ -114,6 +114,7 @@ class WellMixed:
     reactions: tuple[Reaction, ...]
     rate_symbols: tuple[sympy.Symbol, ...]
 
+    @public
     def __init__(self, processes: Mapping[str, str] | Sequence[tuple[str, str]],
                  species: Sequence[str] | None = None) -> None:
         pairs = _named_processes(processes)

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dynboltz.atomic_files import (STALE_SECONDS, DamagedFileError, atomic_writer,
-                                   plain_mode, read_npz, remove_stale_temporaries)
+from dynboltz.atomic_files import (STALE_SECONDS, atomic_writer, plain_mode, read_npz,
+                                   remove_stale_temporaries)
+from dynboltz.errors import DamagedFileError
 
 
 def test_writes_whole_file_with_umask_permissions(tmp_path):

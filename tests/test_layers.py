@@ -129,10 +129,12 @@ def test_codegen_loads_no_runtime():
 
 def test_package_root_loads_nothing_else():
     loaded = _loaded_after("import dynboltz, dynboltz.lattice_layout, dynboltz.messages, "
-                           "dynboltz.atomic_files, dynboltz.motif_library")
+                           "dynboltz.atomic_files, dynboltz.motif_library, dynboltz.errors, "
+                           "dynboltz.chain_inverse_map, dynboltz.lattices, dynboltz.registry")
     assert sorted(m for m in loaded if m.startswith("dynboltz.")) == [
-        "dynboltz.atomic_files", "dynboltz.lattice_layout", "dynboltz.messages",
-        "dynboltz.motif_library"]
+        "dynboltz.atomic_files", "dynboltz.chain_inverse_map", "dynboltz.errors",
+        "dynboltz.lattice_layout", "dynboltz.lattices",
+        "dynboltz.messages", "dynboltz.motif_library", "dynboltz.registry"]
     assert _forbidden(loaded, _COMPILE_TIME) == []
 
 

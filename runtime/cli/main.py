@@ -292,7 +292,7 @@ def _in_command_terms(text, command):
 
 def _first_line(error, command):
     # A CompileError carries the compiler's whole output after its first line.
-    from dynboltz.codegen.build import CompileError
+    from dynboltz.errors import CompileError
 
     text = str(error)
     if isinstance(error, CompileError):
@@ -309,8 +309,8 @@ def _one_line_warning(command, message, category, filename, lineno, file=None, l
 
 def _one_line_errors():
     # Errors of bad input, files and builds; anything else is a bug and keeps its traceback.
-    from dynboltz.codegen.build import CompileError
-    from dynboltz.runtime.common.results import ConvergenceError
-    from dynboltz.runtime.learning import IntegrationError
+    from dynboltz.errors import CompileError
+    from dynboltz.errors import ConvergenceError
+    from dynboltz.errors import IntegrationError
 
     return OSError, ValueError, TypeError, CompileError, ConvergenceError, IntegrationError

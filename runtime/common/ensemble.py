@@ -38,8 +38,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.atomic_files import (DamagedFileError, atomic_writer,
-                                   damaged_file_error, read_npz, remove_stale_temporaries)
+from dynboltz.messages import public
+from dynboltz.atomic_files import (atomic_writer, damaged_file_error, read_npz,
+                                   remove_stale_temporaries)
+from dynboltz.errors import DamagedFileError
 from dynboltz.runtime.common.validation import check_integer, invalid
 from dynboltz.runtime.common.results import ShortRepr
 
@@ -77,6 +79,7 @@ class Ensemble(ShortRepr):
             np.savez(stream, **arrays)
 
 
+@public
 def load_ensemble(path: os.PathLike | str) -> Ensemble:
     """Read an `Ensemble` written by `Ensemble.save`.
 

@@ -1,18 +1,21 @@
 """What a kind of motif must provide, written as protocols: the runtime's extension points.
 
-The runtime never asks what geometry a model lives in.  A 1D lattice, a 2D lattice or
-continuous space each supply one module per role below, and the ensembles
-(`dynboltz.runtime.common.ensemble`), Algorithm 2 (`dynboltz.runtime.learning`) and the
-experiments work unchanged:
+The registries that the public functions dispatch through hold objects of these shapes:
 
 * `MotifModel` — the rules as plain data (what `simulate` reads from a compiled library,
-  a symbolic motif or the numpy reference);
+  a symbolic motif or the numpy reference), with the name of its ``geometry``;
 * `ClosureLibrary` — the compiled closure: moments, basis functions (eq. 49) and their
-  Jacobian (eq. 54), and the two C point kernels that the compiled integrators call.
-  Algorithm 2 needs nothing else;
-* `Geometry` — rules → engine tables, one simulated replicate, per-site statistics of
-  configurations, a sampler of the closure's distribution and the inverse map from
-  moments to parameters.  `dynboltz.runtime.lattice.chain.geometry.RING` is the 1D ring's.
+  Jacobian (eq. 54), the two C point kernels that the compiled integrators call, and the
+  names of its ``geometry`` and ``closure``.  Algorithm 2 needs nothing else;
+* `Geometry` — entries of `dynboltz.runtime.lattice.geometries.GEOMETRIES`: lattice
+  shape, simulation schemes and one replicate's task, per-site statistics of
+  configurations, samplers of the Boltzmann distribution.  The ring's is
+  `dynboltz.runtime.lattice.chain.geometry.GEOMETRY`;
+* `Closure` — entries of `dynboltz.runtime.lattice.closures.CLOSURES`: the inverse map
+  moments → parameters and its realisability test.  The ring's is
+  `dynboltz.runtime.lattice.chain.closure.CLOSURE`.
+
+The code generator's closures are `dynboltz.codegen.EMITTERS`.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["MotifModel", "ClosureLibrary", "Geometry", "RuleTable"]
+__all__ = ["MotifModel", "ClosureLibrary", "Geometry", "Closure", "RuleTable"]
 
 RuleTable = Sequence[Sequence[tuple[np.ndarray, np.ndarray, float]]]
 """Per process, its rules as ``(lhs codes, rhs codes, weight)`` at θ = 1."""
@@ -37,6 +40,7 @@ class MotifModel(Protocol):
     param_names: tuple[str, ...]
     n_species: int
     motif_hash: str
+    geometry: str
 
     def rule_table(self) -> RuleTable:
         """Rules per process, in ``process_names`` order."""
@@ -50,6 +54,8 @@ class ClosureLibrary(Protocol):
     n_params: int
     n_processes: int
     motif_hash: str
+    geometry: str
+    closure: str
     point_kernel: object
     moments_kernel: object
 
@@ -68,22 +74,48 @@ class ClosureLibrary(Protocol):
 
 @runtime_checkable
 class Geometry(Protocol):
-    """One kind of space: simulation, statistics, sampling and inverse map."""
+    """One kind of lattice: shapes, simulation, statistics and sampling."""
 
     name: str
+    dimension: int
+    schemes: Mapping[str, Mapping[str, object]]
+    samplers: Sequence[str]
 
-    def engine_tables(self, rules: Sequence[tuple[Sequence[int], Sequence[int], float]],
-                      n_species: int) -> Mapping[str, np.ndarray]:
-        """Plain arrays of the compiled simulator for rules ``(lhs, rhs, rate)``."""
+    def shape(self, N: Any, function: str, widest: int = 1) -> tuple[int, ...]:
+        """The lattice shape for size ``N``, checked (and against the widest rule)."""
 
-    def replicate_task(self, *args: Any, **kwargs: Any) -> Callable[..., Mapping[str, Any]]:
-        """A picklable ``task(replicate, initial) -> {"moments", "events", ...}``."""
+    def check_parameters(self, x: np.ndarray, n_species: int, param: str,
+                         function: str) -> np.ndarray:
+        """Boltzmann parameters x, checked usable by the geometry's sampler."""
+
+    def scheme_options(self, scheme: str, given: Mapping[str, object] | None,
+                       function: str) -> dict[str, object]:
+        """The options of ``scheme`` with defaults filled in, checked."""
+
+    def replicate_task(self, scheme: str, options: Mapping[str, object], n_species: int,
+                       shape: tuple[int, ...], rule_table: RuleTable, values: np.ndarray,
+                       process_names: Sequence[str], times: np.ndarray, entropy: Any,
+                       x0: np.ndarray | None, lattice: np.ndarray | None,
+                       snapshots: bool) -> Callable[..., Mapping[str, Any]]:
+        """A picklable ``task(replicate, lattice=None) -> {"moments", "events", ...}``."""
 
     def statistics(self, configurations: ArrayLike, n_species: int) -> np.ndarray:
-        """Per-site moments of configurations, shape (..., L)."""
+        """Per-site moments of configurations (..., *shape) -> (..., L)."""
 
-    def sample(self, model: Any, x: ArrayLike, N: int, n: int, seed: Any) -> np.ndarray:
-        """``n`` configurations of size ``N`` drawn from the closure distribution at x."""
+    def sample(self, model: Any, x: ArrayLike, shape: tuple[int, ...], n: int, seed: Any,
+               method: str, options: Mapping[str, object]) -> np.ndarray:
+        """``n`` configurations, int8 (n, *shape), from the Boltzmann distribution at x."""
 
-    def inverse_map(self, model: Any, moments: ArrayLike) -> np.ndarray:
+
+@runtime_checkable
+class Closure(Protocol):
+    """What the runtime needs of a closure beyond its compiled library."""
+
+    name: str
+    geometries: tuple[str, ...]
+
+    def fit_parameters(self, model: Any, moments: ArrayLike, **options: Any) -> np.ndarray:
         """Parameters x whose closure distribution has the given moments."""
+
+    def check_realisable(self, moments: ArrayLike, n_species: int, function: str) -> None:
+        """Raise `InvalidArgumentError` unless finite parameters give these moments."""

@@ -15,15 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from dynboltz.errors import ConvergenceError
+
 __all__ = ["ConvergenceError", "Trajectory", "LearningResult", "convergence_info",
            "INFO_KEYS"]
 
 INFO_KEYS = ("iterations", "evaluations", "converged", "message")
 """Keys every learning result's ``info`` has (more may follow)."""
-
-
-class ConvergenceError(RuntimeError):
-    """A computation did not converge; the message names the cause and the way out."""
 
 
 def convergence_info(iterations: int, evaluations: int, converged: bool, message: str,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
 from dynboltz.runtime.common.ensemble import fingerprint, run_ensemble
 from dynboltz.runtime.common.validation import (SeedLike, check_integer, check_real, invalid,
                                                 seed_entropy)
@@ -104,6 +105,7 @@ def _times(times, t0):
     return np.ascontiguousarray(array)
 
 
+@public
 def simulate_particles(initial: ArrayLike, times: ArrayLike, D: float, kb: float = 0.0,
                        kd: float = 0.0, domain: tuple[float, float] = (0.0, 1.0),
                        boundary: str = "reflecting", nodes: int = 101, t0: float = 0.0,

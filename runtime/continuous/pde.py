@@ -18,7 +18,7 @@ imaginary one. The default step is
 evaluated on the initial profile η (for diffusion-like F, |ν_y| and ν_yy shrink in
 time). The discretisation error is O(Δy²) from space plus O(Δt⁴) from RK4; with
 Δt ∝ Δy² the total falls as Δy². A step that stops being finite raises
-``FloatingPointError`` naming it.
+``IntegrationError`` (a ``FloatingPointError``) naming it.
 """
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
+from dynboltz.errors import IntegrationError
 from dynboltz.runtime.common.validation import check_real, invalid
 from dynboltz.runtime.continuous import _pde_stencil
 from dynboltz.runtime.continuous.domain import Domain
@@ -163,6 +165,7 @@ def _check_inputs(F1, F2, grid, eta, domain, t0, times, function):
     return checked[0], checked[1], grid, eta, t0, times
 
 
+@public
 def integrate_pde(F1: ArrayLike, F2: ArrayLike, grid: ArrayLike, eta: ArrayLike,
                   domain: Domain, t0: float, times: ArrayLike, dt: float | None = None,
                   sensitivities: bool = True) -> PDETrajectory:
@@ -195,7 +198,7 @@ def integrate_pde(F1: ArrayLike, F2: ArrayLike, grid: ArrayLike, eta: ArrayLike,
     ------
     ValueError, TypeError
         Invalid arguments, before any work.
-    FloatingPointError
+    IntegrationError
         If ν stops being finite (step too long or F unstable); names the step.
     """
     function = "integrate_pde"
@@ -210,7 +213,7 @@ def integrate_pde(F1: ArrayLike, F2: ArrayLike, grid: ArrayLike, eta: ArrayLike,
         F1, F2, grid[0], grid[1] - grid[0], eta, domain.spacing, domain.periodic, t0,
         times, step, sensitivities, nu, sensitivity)
     if failed >= 0:
-        raise FloatingPointError(f"integrate_pde: nu stopped being finite at RK4 step "
+        raise IntegrationError(f"integrate_pde: nu stopped being finite at RK4 step "
                                  f"{failed} (dt = {step:.3g}); pass a smaller dt")
     return PDETrajectory(times, domain.nodes, nu, sensitivity if sensitivities else None,
                          step, steps)

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 from dynboltz.runtime.continuous.density import DensityEstimate
 from dynboltz.runtime.continuous.pde import check_nu_grid, integrate_pde, stable_time_step
@@ -223,6 +224,7 @@ def _levenberg_marquardt_step(evaluation, damping):
     return -np.linalg.solve(matrix, gradient)
 
 
+@public
 def learn_spatial_basis(data: DensityEstimate, eta: ArrayLike, grid: ArrayLike,
                         iterations: int = 30, *, initial_F1: ArrayLike = 0.0,
                         initial_F2: ArrayLike = 1.0, step_rule: str = "gauss_newton",
@@ -270,7 +272,7 @@ def learn_spatial_basis(data: DensityEstimate, eta: ArrayLike, grid: ArrayLike,
     ------
     TypeError, ValueError
         Invalid arguments, before any work.
-    FloatingPointError
+    IntegrationError
         If an integration stops being finite (names the step).
     """
     smoothness = check_real(smoothness, "smoothness", _FUNCTION, 0.0)

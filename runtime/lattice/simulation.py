@@ -1,4 +1,8 @@
-"""Lattice runtime, public facade: simulate, sample, fit_parameters.
+"""Lattice runtime, public facade: `simulate`, `sample`, `fit_parameters` for any geometry.
+
+Each function reads the model's geometry (and closure) name, looks it up in
+`dynboltz.runtime.lattice.geometries` (`dynboltz.runtime.lattice.closures`) and calls
+it; nothing here knows what a ring or a square lattice is.
 
 >>> from dynboltz.runtime.lattice.simulation import simulate
 >>> ens = simulate(motif, rates={"branching": 1.0, "annihilation": 1.0, "diffusion": 1.0},
@@ -11,70 +15,36 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.runtime.lattice.chain.boltzmann_chain import n_params, n_species_of
-from dynboltz.runtime.lattice.chain.sampling import check_parameters
-from dynboltz.runtime.common.ensemble import Ensemble, fingerprint, load_ensemble, run_ensemble
-from dynboltz.runtime.lattice.chain.inverse_ising import fit_parameters
-from dynboltz.runtime.lattice.chain._kmc import MAX_SITES
-from dynboltz.runtime.lattice.chain.engine_tables import LatticeTask
-from dynboltz.runtime.lattice.chain.paper_scheme import DEFAULT_DT, paper_tables, record_steps
-from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
-from dynboltz.runtime.common.validation import rate_vector, seed_entropy
+from dynboltz.lattice_layout import n_params
+from dynboltz.messages import public
+from dynboltz.runtime.common.ensemble import Ensemble, fingerprint, run_ensemble
 from dynboltz.runtime.common.memory import check_result_fits
+from dynboltz.runtime.common.validation import (check_choice, check_integer, invalid,
+                                                rate_vector, seed_entropy)
+from dynboltz.runtime.lattice.closures import closure_of
+from dynboltz.runtime.lattice.geometries import check_lattice_model, geometry_of
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.common.validation import LatticeModel, SeedLike
 
-__all__ = ["simulate", "SCHEMES"]
-
-SCHEMES = {
-    "exact": {"boundary": "periodic"},
-    "paper": {"boundary": "periodic", "dt": DEFAULT_DT},
-}
-"""Simulation schemes and their options with defaults (``scheme_options``).
-
-``exact``: continuous-time kinetic Monte Carlo of the rules (the CME that the basis functions describe).
-``paper``: the paper's discrete-time scheme, see ``dynboltz.runtime.lattice.chain.paper_scheme``.
-``boundary``: ``"periodic"`` ring or ``"open"`` chain (no window crosses the ends).
-"""
+__all__ = ["simulate", "sample", "fit_parameters"]
 
 
 def _motif_data(model):
     """(rule table, S, motif hash) of a compiled library, LatticeMotif, LatticeReference."""
-    n_species = n_species_of(model, "simulate")
-    needed = ("rule_table", "process_names", "param_names")
-    if not all(hasattr(model, name) for name in needed) or not callable(model.rule_table):
-        raise invalid("model", "simulate", "a compiled motif library, LatticeMotif or "
-                      "LatticeReference (rule_table(), process_names, param_names)",
-                      model, TypeError)
+    n_species = check_lattice_model(model, "simulate", needs=("rule_table", "process_names",
+                                                              "param_names"))
     motif_hash = getattr(model, "motif_hash", None)
     if not isinstance(motif_hash, str) or not motif_hash:
         raise invalid("model", "simulate", "a model carrying its motif_hash (build a "
                       "LatticeReference with LatticeReference.from_motif)", model,
                       TypeError)
     return model.rule_table(), n_species, motif_hash
-
-
-def _options(scheme, scheme_options):
-    options = dict(SCHEMES[scheme])
-    given = dict(scheme_options or {})
-    unknown = sorted(set(given) - set(options))
-    if unknown:
-        raise invalid("scheme_options", "simulate",
-                      f"a dict with keys among {sorted(options)} for scheme {scheme!r}",
-                      given)
-    options.update(given)
-    check_choice(options["boundary"], "scheme_options['boundary']", ("periodic", "open"),
-                 "simulate")
-    if scheme == "paper":
-        options["dt"] = check_real(options["dt"], "scheme_options['dt']", "simulate",
-                                   0.0, low_open=True)
-    return options
 
 
 def _times(times):
@@ -88,32 +58,28 @@ def _times(times):
     return array
 
 
-def _initial(initial, n_sites, n_species, replicates):
-    """(x0, one shared lattice (N,), or rows (R, N)); the two absent ones are None."""
+def _initial(initial, shape, n_species, replicates, geometry):
+    """(x0, one shared lattice ``shape``, or rows (R, *shape)); the two absent ones are None."""
     array = np.asarray(initial)
     size = n_params(n_species)
+    rows_shape = (replicates, *shape)
     if np.issubdtype(array.dtype, np.integer):
-        if array.shape not in ((n_sites,), (replicates, n_sites)):
-            raise invalid("initial", "simulate", f"a lattice of shape ({n_sites},) or "
-                          f"({replicates}, {n_sites})", f"shape {array.shape}")
+        if array.shape not in (shape, rows_shape):
+            raise invalid("initial", "simulate", f"a lattice of shape {shape} or "
+                          f"{rows_shape}", f"shape {array.shape}")
         if array.min() < 0 or array.max() > n_species:
             raise invalid("initial", "simulate", f"site codes 0..{n_species}",
                           f"values in [{array.min()}, {array.max()}]")
         lattices = np.ascontiguousarray(array, dtype=np.int8)
-        return (None, lattices, None) if array.ndim == 1 else (None, None, lattices)
+        return (None, lattices, None) if array.shape == shape else (None, None, lattices)
     if np.issubdtype(array.dtype, np.floating) and array.shape == (size,):
-        return check_parameters(array, n_species, "initial", "simulate"), None, None
+        return geometry.check_parameters(array, n_species, "initial", "simulate"), None, None
     raise invalid("initial", "simulate", f"Boltzmann parameters x0 of shape ({size},) "
-                  f"(float) or an integer lattice of shape ({n_sites},) or "
-                  f"({replicates}, {n_sites})", initial)
+                  f"(float) or an integer lattice of shape {shape} or {rows_shape} "
+                  f"({geometry.name} geometry)", initial)
 
 
-def _check_scheme_tables(scheme, rule_table, values, model, n_species, times, options):
-    if scheme == "paper":
-        paper_tables(rule_table, values, model.process_names, n_species)
-        record_steps(times, options["dt"])
-
-
+@public
 def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: ArrayLike,
              initial: ArrayLike, replicates: int = 1, seed: SeedLike = None,
              scheme: str = "exact", scheme_options: Mapping[str, object] | None = None,
@@ -134,25 +100,29 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
         ``"paper"``: rates for unimolecular processes, probabilities for diffusion
         (hop per step) and bimolecular (reaction per collision) processes, see
         ``dynboltz.runtime.lattice.chain.paper_scheme``.
-    N : int
-        Sites, at least twice the widest rule window and at most 16 777 215 (2**24 − 1).
+    N : int or tuple of int
+        Lattice size in the model's geometry. The ring: sites, at least twice the widest
+        rule window and at most 16 777 215 (2**24 − 1).
     times : array_like, shape (T,)
         Ascending times >= 0 at which to record (the run starts at t = 0; the paper
         scheme needs multiples of ``dt``).
     initial : array_like
         Float (L,): parameters x0 in parameter order, each replicate starting from its own
-        exact sample of the Boltzmann ring (eq. 50). Integer (N,) or (R, N): explicit
-        lattices (site codes 0..S), shared or one per replicate.
+        sample of the geometry's Boltzmann distribution (eq. 50; exact on the ring).
+        Integer of the lattice's shape, or (R, *shape): explicit lattices (site codes
+        0..S), shared or one per replicate.
     replicates : int
         R.
     seed : None, int or sequence of int
         Replicate r uses stream r of ``SeedSequence(seed)``: same seed, same numbers,
         whatever the pool, cluster or chunking.
-    scheme : {"exact", "paper"}
+    scheme : str
+        A scheme of the geometry (``geometry.schemes``); the ring has ``"exact"`` and
+        ``"paper"`` (`dynboltz.runtime.lattice.chain.geometry.SCHEMES`).
     scheme_options : dict, optional
-        Keys of ``SCHEMES[scheme]`` (``boundary``; ``dt`` for ``"paper"``).
+        The scheme's options (ring: ``boundary``; ``dt`` for ``"paper"``).
     snapshots : bool
-        Also keep the lattices at ``times`` (memory R × T × N bytes).
+        Also keep the lattices at ``times`` (memory R × T × sites bytes).
     client : dask.distributed.Client or str, optional
         Run on a dask cluster (or at this scheduler address).
     workers : int, optional
@@ -177,38 +147,38 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
         replicate file under ``<save>.parts`` without ``overwrite``
         (``DamagedFileError``, naming the file).
     """
+    geometry = geometry_of(model, "simulate")
     rule_table, n_species, motif_hash = _motif_data(model)
     values = rate_vector(rates, model.process_names, "simulate")
-    check_choice(scheme, "scheme", SCHEMES, "simulate")
-    options = _options(scheme, scheme_options)
+    check_choice(scheme, "scheme", geometry.schemes, "simulate")
+    options = geometry.scheme_options(scheme, scheme_options, "simulate")
     widest = max(len(lhs) for rules in rule_table for lhs, _, _ in rules)
-    n_sites = check_integer(N, "N", "simulate", max(2, 2 * widest))
-    if n_sites > MAX_SITES:
-        raise invalid("N", "simulate", f"at most {MAX_SITES}", N)
+    shape = geometry.shape(N, "simulate", widest)
     times = _times(times)
     replicates = check_integer(replicates, "replicates", "simulate", 1)
-    x0, shared, rows = _initial(initial, n_sites, n_species, replicates)
-    _check_scheme_tables(scheme, rule_table, values, model, n_species, times, options)
+    x0, shared, rows = _initial(initial, shape, n_species, replicates, geometry)
+    entropy = seed_entropy(seed)
+    task = geometry.replicate_task(scheme, options, n_species, shape, rule_table, values,
+                                   model.process_names, times, entropy, x0, shared,
+                                   snapshots)
     shapes = {"moments": (times.size, n_params(n_species))}
     if snapshots:
-        shapes["snapshots"] = (times.size, n_sites)
+        shapes["snapshots"] = (times.size, *shape)
     _check_memory(replicates, shapes)
-    entropy = seed_entropy(seed)
     metadata = {
         "motif_hash": motif_hash,
         "species": list(getattr(model, "species", ())),
         "process_names": list(model.process_names),
         "param_names": list(model.param_names),
         "rates": {name: float(v) for name, v in zip(model.process_names, values)},
-        "N": n_sites, "seed": entropy, "scheme": scheme, "scheme_options": options,
+        "geometry": geometry.name,
+        "N": shape[0] if len(shape) == 1 else list(shape),
+        "seed": entropy, "scheme": scheme, "scheme_options": options,
         "replicates": replicates, "times": times.tolist(), "snapshots": bool(snapshots),
         "initial": {"x0": x0.tolist()} if x0 is not None else
         {"lattices_sha256": hashlib.sha256((shared if rows is None else rows).tobytes())
          .hexdigest()},
     }
-    task = LatticeTask(scheme, n_species, n_sites, rule_table, values, model.process_names,
-                       times, entropy, x0=x0, lattice=shared, periodic=options["boundary"] == "periodic",
-                       snapshots=snapshots, dt=options.get("dt"))
     return run_ensemble(task, replicates, times, metadata, initial_rows=rows,
                         client=client, workers=workers, save=save, overwrite=overwrite,
                         key=fingerprint(metadata), shapes=shapes, caller="simulate")
@@ -220,3 +190,61 @@ def _check_memory(replicates, shapes):
     check_result_fits(2 * replicates * int(per_replicate), "replicates", "simulate",
                       replicates, "run fewer replicates or times, or without snapshots, "
                       "per call")
+
+
+@public
+def sample(model: LatticeModel, x: ArrayLike, N: int | tuple[int, ...] = 1000, n: int = 1,
+           seed: SeedLike = None, method: str | None = None, **options: Any) -> np.ndarray:
+    """Lattice configurations drawn from the closure distribution p̃_x of the model's geometry.
+
+    Parameters
+    ----------
+    model : compiled motif library, LatticeMotif or LatticeReference
+        Supplies S and its geometry (``model.geometry``; the ring when absent).
+    x : array_like, shape (L,)
+        Parameters ``[h_1..h_S, J_11, .., J_SS]`` (eq. 46, 50).
+    N : int or tuple of int
+        Lattice size: sites of the ring; (L1, L2) or (L1, L2, L3) on 2D/3D lattices.
+    n : int
+        Number of configurations.
+    seed : None, int, sequence of int or numpy.random.SeedSequence
+        Row i uses stream i of ``SeedSequence(seed)``.
+    method : str, optional
+        A sampler of the geometry (``geometry.samplers``; the first is the default).
+        The ring: ``"exact"`` (independent exact draws) or ``"gibbs"``.
+    **options
+        The sampler's options (ring: ``ring``, ``sweeps``, ``threads``).
+
+    Returns
+    -------
+    ndarray of int8, shape (n, *shape)
+        Site codes 0 (empty) .. S.
+    """
+    geometry = geometry_of(model, "sample")
+    check_lattice_model(model, "sample")
+    method = geometry.samplers[0] if method is None else method
+    check_choice(method, "method", geometry.samplers, "sample")
+    shape = geometry.shape(N, "sample")
+    return geometry.sample(model, x, shape, n, seed, method, options)
+
+
+@public
+def fit_parameters(model: LatticeModel, moments: ArrayLike, **options: Any) -> np.ndarray:
+    """Inverse map: parameters x whose closure distribution has ``moments`` (eq. 47).
+
+    Parameters
+    ----------
+    model : compiled motif library or LatticeReference
+        Its ``closure`` (the ring's transfer-matrix closure when absent) does the work.
+    moments : array_like, shape (L,)
+        Target per-site moments ``[µ_1..µ_S, ∆_11, .., ∆_SS]``.
+    **options
+        The closure's options (chain: ``method``, ``x0``, ``tol``, ``max_iter``,
+        ``learning_rate``, ``estimator``, ``gibbs``; see
+        `dynboltz.runtime.lattice.chain.inverse_ising.fit_parameters`).
+
+    Returns
+    -------
+    ndarray, shape (L,)
+    """
+    return closure_of(model, "fit_parameters").fit_parameters(model, moments, **options)

@@ -4,11 +4,12 @@
 """
 from dynboltz.runtime.common.results import Trajectory
 from dynboltz.runtime.learning.action import ASLEEP, moment_error
-from dynboltz.runtime.learning.curvature import IdentifiabilityWarning
+from dynboltz.errors import IdentifiabilityWarning
 from dynboltz.runtime.learning.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
 from dynboltz.runtime.learning.rate_learning import learn_rates
-from dynboltz.runtime.learning.reduced_ode import (METHODS, IntegrationError, RateTrajectory,
-                                                   adjoint_gradient, integrate)
+from dynboltz.runtime.learning.reduced_ode import (METHODS, RateTrajectory, adjoint_gradient,
+                                                   integrate)
+from dynboltz.errors import IntegrationError
 from dynboltz.runtime.learning.result import RateLearningResult
 from dynboltz.runtime.learning.settings import (CheckpointSettings, IntegrationSettings,
                                                 OptimizerSettings)

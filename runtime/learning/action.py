@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.errors import InvalidArgumentError
+from dynboltz.messages import public
 from dynboltz.runtime.learning import _reduced_ode
-from dynboltz.runtime.lattice.chain.sampling import sample
-from dynboltz.runtime.lattice.chain.statistics import lattice_moments
+from dynboltz.runtime.lattice.closures import closure_of
+from dynboltz.runtime.lattice.geometries import geometry_of
 from dynboltz.runtime.learning.reduced_ode import (PreparedIntegration, check_library, check_times,
                                           check_vector, integration_options)
 from dynboltz.runtime.common.validation import check_choice, check_integer, invalid
@@ -54,6 +56,7 @@ def trapezoid_weights(times: ArrayLike) -> np.ndarray:
     return weights
 
 
+@public
 def moment_error(predicted: ArrayLike, data: ArrayLike, times: ArrayLike) -> float:
     """Time-integrated squared moment error ∫ |µ̃(t) − µ(t)|² dt (trapezoid).
 
@@ -119,20 +122,23 @@ def _exact_asleep(lib, x, seed_sequence, iteration, options):
 
 
 def _gibbs_asleep(lib, x, seed_sequence, iteration, options):
-    # The paper's asleep phase: Gibbs samples of the ring at each x(t_k).
+    # The paper's asleep phase: Gibbs samples of the library's geometry at each x(t_k).
+    geometry = geometry_of(lib, "learn_rates", "lib")
+    shape = geometry.shape(options["N"], "learn_rates")
     seeds = _time_seeds(seed_sequence, iteration, len(x))
-    return np.stack([lattice_moments(sample(lib, point, N=options["N"], n=options["samples"],
-                                            seed=seed, method="gibbs",
-                                            sweeps=options["sweeps"], threads=1),
-                                     lib.n_species).mean(axis=0)
+    gibbs = {"sweeps": options["sweeps"], "threads": 1}
+    return np.stack([geometry.statistics(geometry.sample(lib, point, shape, options["samples"],
+                                                         seed, "gibbs", gibbs),
+                                         lib.n_species).mean(axis=0)
                      for point, seed in zip(x, seeds)])
 
 
 ASLEEP = {"exact": (_exact_asleep, {}),
           "gibbs": (_gibbs_asleep, {"N": 100, "samples": 10, "sweeps": 100})}
 """Asleep-phase moment estimators and their options with defaults:
-``exact`` from the transfer matrix; ``gibbs`` means of ``samples`` rings of
-``N`` sites after ``sweeps`` heat-bath sweeps."""
+``exact`` from the library's closure; ``gibbs`` means of ``samples`` lattices of size
+``N`` (sites of the ring; a tuple on 2D/3D lattices) of the library's geometry after
+``sweeps`` heat-bath sweeps."""
 
 
 def check_asleep_options(asleep: str, options: Mapping[str, int] | None, function: str
@@ -147,8 +153,14 @@ def check_asleep_options(asleep: str, options: Mapping[str, int] | None, functio
                       f"a dict with keys among {sorted(defaults)} for {asleep!r}", given)
     merged = {**defaults, **given}
     low = {"N": 2, "samples": 1, "sweeps": 0}
-    return {key: check_integer(value, f"asleep_options[{key!r}]", function, low[key])
-            for key, value in merged.items()}
+    checked = {}
+    for key, value in merged.items():
+        # N is the lattice size: sites of the ring, or a tuple on 2D/3D lattices
+        sizes = value if key == "N" and isinstance(value, tuple) else (value,)
+        sizes = tuple(check_integer(size, f"asleep_options[{key!r}]", function, low[key])
+                      for size in sizes)
+        checked[key] = sizes if isinstance(value, tuple) else sizes[0]
+    return checked
 
 
 def _time_seeds(seed_sequence, iteration, n_times):
@@ -298,15 +310,14 @@ def _check_motif(lib, data, function):
 
 
 def _check_realisable_data(lib, times, moments, function):
-    # The inverse Ising map's own test, so both refuse the same moments.
-    from dynboltz.runtime.lattice.chain.inverse_ising import _check_realisable
-
+    # The closure's inverse map's own test, so both refuse the same moments.
+    closure = closure_of(lib, function)
     for k, point in enumerate(moments):
         try:
-            _check_realisable(point, lib.n_species, function)
-        except ValueError as error:
-            raise ValueError(f"{error} (data moments at times[{k}] = {times[k]:g})") \
-                from None
+            closure.check_realisable(point, lib.n_species, function)
+        except InvalidArgumentError as error:
+            raise InvalidArgumentError(
+                f"{error} (data moments at times[{k}] = {times[k]:g})") from None
 
 
 def rate_array(theta: ArrayLike | Mapping[str, float], lib: MotifLibrary, param: str,

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dynboltz.errors import IdentifiabilityWarning
+
 if TYPE_CHECKING:  # annotations only
     from dynboltz.motif_library import MotifLibrary
 
@@ -142,7 +144,3 @@ def identifiability(hessian: np.ndarray, theta: np.ndarray, names: tuple[str, ..
                        f", standard errors {[f'{errors[n]:.3g}' for n in named]}"))
     return {"covariance": covariance, "standard_errors": errors,
             "condition_number": condition, "undetermined": named, "warning": warning}
-
-
-class IdentifiabilityWarning(UserWarning):
-    """The data do not determine some rates (a flat direction of the action)."""

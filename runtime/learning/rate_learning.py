@@ -24,19 +24,22 @@ import numpy as np
 from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
+from dynboltz.messages import public
 from dynboltz.runtime.common.checkpoint import load_checkpoint, save_checkpoint
 from dynboltz.runtime.common.ensemble import fingerprint
-from dynboltz.runtime.common.results import ConvergenceError, convergence_info
+from dynboltz.runtime.common.results import convergence_info
+from dynboltz.errors import ConvergenceError
 from dynboltz.runtime.common.validation import check_choice, invalid, seed_entropy
 from dynboltz.runtime.learning.action import (GRADIENTS, GradientProblem, check_asleep_options,
                                               check_learning_inputs)
-from dynboltz.runtime.learning.curvature import (IdentifiabilityWarning, identifiability,
-                                                 gauss_newton_hessian, newton_step_size)
+from dynboltz.runtime.learning.curvature import (identifiability, gauss_newton_hessian,
+                                                 newton_step_size)
+from dynboltz.errors import IdentifiabilityWarning
 from dynboltz.runtime.learning.optimizers import make_optimizer
 from dynboltz.runtime.learning.quasi_newton import minimize_objective
-from dynboltz.runtime.learning.reduced_ode import (IntegrationError, PreparedIntegration,
-                                                   check_library, integrate,
-                                                   integration_options)
+from dynboltz.runtime.learning.reduced_ode import (PreparedIntegration, check_library,
+                                                   integrate, integration_options)
+from dynboltz.errors import IntegrationError
 from dynboltz.runtime.learning.result import RateLearningResult
 from dynboltz.runtime.learning.settings import (CheckpointSettings, IntegrationSettings,
                                                 OptimizerSettings, settings_from_keywords)
@@ -352,6 +355,7 @@ def _fingerprint(lib, settings, seed, arrays):
     return fingerprint(metadata, arrays)
 
 
+@public
 def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike], x0: ArrayLike,
                 theta0: ArrayLike | Mapping[str, float],
                 optimizer: str | OptimizerSettings = "lbfgs",

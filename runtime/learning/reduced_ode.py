@@ -18,9 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
 from dynboltz.runtime.learning import _reduced_ode
-from dynboltz.runtime.common.results import ConvergenceError, Trajectory
+from dynboltz.runtime.common.results import Trajectory
+from dynboltz.errors import ConvergenceError, IntegrationError
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
+from dynboltz.runtime.lattice.geometries import check_lattice_model
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.motif_library import MotifLibrary
@@ -91,10 +94,6 @@ _RATES_TOO_LARGE = 1e3
 is stable to h·rate ≈ 2.8, so finer steps would need > 300 substeps per interval."""
 
 
-class IntegrationError(ConvergenceError):
-    """The reduced model could not be integrated (non-finite state, step limits)."""
-
-
 @dataclass(repr=False)
 class RateTrajectory(Trajectory):
     """Solution of eq. 52 (and eq. 54) on the requested times: the common `Trajectory`
@@ -112,10 +111,9 @@ class RateTrajectory(Trajectory):
 
 
 def check_library(lib: MotifLibrary, function: str) -> tuple[int, int]:
-    """(P, L) of a compiled MotifLibrary; TypeError for anything else."""
-    if not all(hasattr(lib, name) for name in ("point_kernel", "n_params", "n_processes")):
-        raise invalid("lib", function, "a compiled MotifLibrary (with point_kernel)", lib,
-                      TypeError)
+    """(P, L) of a compiled MotifLibrary; `InvalidTypeError` for anything else."""
+    check_lattice_model(lib, function, "lib", needs=("point_kernel", "n_params",
+                                                     "n_processes"))
     return lib.n_processes, lib.n_params
 
 
@@ -259,6 +257,7 @@ class PreparedIntegration:
         accepted = self._compiled.accepted
         return (*(array[:accepted] for array in self._steps), *self._outputs)
 
+    @public
     def adjoint_gradient(self, lib: MotifLibrary, forcing: np.ndarray) -> np.ndarray:
         """`adjoint_gradient` of the last `run` (``record_steps``), ``forcing`` (T, L).
 
@@ -267,6 +266,7 @@ class PreparedIntegration:
         return _adjoint_sweep(lib, self.theta, self.method, self.recorded_steps(), forcing)
 
 
+@public
 def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLike,
               method: str = "rk4", sensitivities: bool = True, substeps: int = 1,
               rtol: float = 1e-8, atol: float = 1e-10, first_step: float | None = None,
@@ -324,6 +324,7 @@ def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLi
                           _steps=run.recorded_steps() if record_steps else None)
 
 
+@public
 def adjoint_gradient(lib: MotifLibrary, trajectory: RateTrajectory, forcing: ArrayLike) -> np.ndarray:
     """Σ_k forcing[k] · ∂x(t_k)/∂θ_s by the adjoint (reverse-mode) sweep.
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from dynboltz.messages import public
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 from dynboltz.runtime.learning.optimizers import (DEFAULT_LEARNING_RATES, OPTIMIZERS,
                                                   QUASI_NEWTON, check_optimizer_options)
@@ -72,6 +73,7 @@ class OptimizerSettings:
     options: Mapping[str, Any] = field(default_factory=dict)
     l2: float = 0.0
 
+    @public
     def __post_init__(self) -> None:
         check_choice(self.name, "optimizer", OPTIMIZERS, _FUNCTION)
         kind = "quasi-newton" if self.name in QUASI_NEWTON else "descent"
@@ -121,6 +123,7 @@ class IntegrationSettings:
     rtol: float = 1e-8
     atol: float = 1e-10
 
+    @public
     def __post_init__(self) -> None:
         check_choice(self.method, "method", METHODS, _FUNCTION)
         object.__setattr__(self, "substeps",
@@ -154,6 +157,7 @@ class CheckpointSettings:
     every: int = 10
     resume: bool = False
 
+    @public
     def __post_init__(self) -> None:
         object.__setattr__(self, "every",
                            check_integer(self.every, "checkpoint_every", _FUNCTION, 1))

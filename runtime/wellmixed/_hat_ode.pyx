@@ -27,6 +27,7 @@ paper's narrow normalised Gaussian in place of the delta) is dense.
 """
 from libc.math cimport exp, floor, isfinite, isnan, sqrt, M_PI
 from libc.stdlib cimport malloc, free, calloc
+from dynboltz.errors import IntegrationError
 
 cdef enum:
     MAX_K = 4
@@ -332,7 +333,7 @@ def integrate_hat(double[:, ::1] F, double[::1] lower, double[::1] spacing,
     if status == -1:
         raise MemoryError(f"{function} could not allocate its work arrays")
     if status < -1:
-        raise FloatingPointError(
+        raise IntegrationError(
             f"the reduced trajectory ν(t) of {function} left the finite numbers at step "
             f"{-2 - status + 1} of {n_steps} (t = {(-2 - status + 1) * T / n_steps:g}): "
             f"F is too large for the step T/n_steps or makes ν diverge")

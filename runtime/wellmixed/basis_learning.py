@@ -51,12 +51,14 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
+from dynboltz.errors import IntegrationError, OutOfDomain
 from dynboltz.runtime.common.results import LearningResult, Trajectory, convergence_info
 from dynboltz.runtime.common.validation import (check_choice, check_integer, check_real, invalid,
                                          rate_vector)
 from dynboltz.runtime.learning.action import trapezoid_weights
 from dynboltz.runtime.wellmixed import _hat_ode
-from dynboltz.runtime.wellmixed.basis_steps import METHODS, STEP_RULES, Evaluation, OutOfDomain
+from dynboltz.runtime.wellmixed.basis_steps import METHODS, STEP_RULES, Evaluation
 from dynboltz.runtime.wellmixed.moment_targets import (FISHER, MOMENT_MATCHED_KL, TRUTHS,
                                                        AnalyticTruth, SsaTruth)
 
@@ -138,7 +140,7 @@ def integrate_reduced(F: ArrayLike, grid: ArrayLike | Sequence[ArrayLike], eta: 
     ------
     TypeError, ValueError
         If an argument breaks the constraints above (the message names it).
-    FloatingPointError
+    IntegrationError
         If ν(t) leaves the finite numbers (F too large for the step T / n_steps,
         or a diverging ν); the message names the step.
     """
@@ -272,6 +274,7 @@ class BasisLearningSettings:
     decay: float = 0.98
     step_rule: str = "per_point_rms"
 
+    @public
     def __post_init__(self):
         function = "BasisLearningSettings"
         check_choice(self.method, "method", METHODS, function)
@@ -462,7 +465,7 @@ class _Batch:
                                        settings.n_steps, settings.n_record,
                                        settings.delta == "gaussian",
                                        settings.delta_variance, "learn_basis")
-        except FloatingPointError as error:
+        except IntegrationError as error:
             raise OutOfDomain(str(error)) from error
         if np.any(nu[:, -1] <= 0):
             return None
@@ -525,6 +528,7 @@ def _initial_values(initial_F, shape, function):
     return F
 
 
+@public
 def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
                 grid: ArrayLike | Sequence[ArrayLike], T: float, iterations: int = 30,
                 seed: SeedLike = None, *, truth: str = "analytic", n_trajectories: int = 200,
@@ -572,7 +576,7 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
     ------
     TypeError, ValueError
         If an argument breaks the constraints above (the message names it).
-    FloatingPointError
+    IntegrationError
         If a reduced trajectory at an accepted F leaves the finite numbers or the
         domain ν_K > 0 where p̃ is normalisable (a too large learning_rate or a grid
         too close to its edge); the message names the step or the η.
@@ -600,7 +604,7 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
         try:
             step = method.step(F, _Batch(setup, eta, iteration_seed), i)
         except OutOfDomain as error:
-            raise FloatingPointError(str(error)) from None
+            raise IntegrationError(str(error)) from None
         F = step.F
         evaluations += step.evaluations
         visits += step.evaluation.occupation

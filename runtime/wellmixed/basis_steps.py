@@ -40,12 +40,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
-__all__ = ["METHODS", "STEP_RULES", "OutOfDomain", "Evaluation", "Step",
+from dynboltz.errors import OutOfDomain
+
+__all__ = ["METHODS", "STEP_RULES", "Evaluation", "Step",
            "second_difference_penalty"]
-
-
-class OutOfDomain(Exception):
-    """A reduced trajectory left the domain where p̃ is normalisable (internal signal)."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
 from dynboltz.runtime.wellmixed import _gillespie
 from dynboltz.runtime.common.memory import check_result_fits
 from dynboltz.runtime.common.validation import check_integer, invalid, rate_vector
@@ -81,6 +82,7 @@ def _network_arrays(reactants, products):
     return (*_csr(reactants), *_csr(change), dependent_ptr, dependent_reaction)
 
 
+@public
 def simulate(net: WellMixed, rates: Mapping[str, float], initial: ArrayLike, times: ArrayLike,
              n: int, seed: SeedLike = None) -> np.ndarray:
     """Exact stochastic trajectories of a well-mixed network (Gillespie direct method).

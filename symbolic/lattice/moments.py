@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import sympy
 
-from dynboltz.lattice_layout import (bond_pairs, inverse_ising_map, moment_names, n_params,
+from dynboltz.lattice_layout import (bond_pairs, moment_names, n_params,
                                      parameter_names, statistic_types)
 
 from .rules import Process, Rule

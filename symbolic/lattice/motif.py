@@ -26,7 +26,7 @@ from .moments import (moment_equation_vector, moment_names, parameter_names,
                               process_moment_terms)
 from .operators import operator_moment_equations, process_operator
 from .rules import Process, load_motif_toml, parse_processes, validate_species
-from dynboltz.messages import invalid
+from dynboltz.messages import invalid, public
 
 RuleTable = tuple[tuple[tuple[np.ndarray, np.ndarray, float], ...], ...]
 """Rules as plain data: per process, ``(lhs, rhs, weight)`` with int64 site-code arrays."""
@@ -180,7 +180,10 @@ class LatticeMotif:
 
     species: tuple[str, ...]
     processes: tuple[Process, ...]
+    geometry: str = "chain"
+    """The kind of lattice (`dynboltz.lattices.LATTICES`); the periodic ring."""
 
+    @public
     def __init__(self, species: Sequence[str],
                  processes: Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[str]]]
                  ) -> None:
@@ -188,6 +191,7 @@ class LatticeMotif:
         self.processes = parse_processes(processes, self.species)
 
     @classmethod
+    @public
     def from_toml(cls, path: os.PathLike | str) -> LatticeMotif:
         """Load a motif from a TOML file with ``species`` and ``[processes]``.
 
@@ -203,6 +207,7 @@ class LatticeMotif:
         return cls(species, processes)
 
     @classmethod
+    @public
     def builtin(cls, name: str) -> LatticeMotif:
         """A motif of the built-in library by name.
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from dynboltz.codegen import (CacheDirectoryError, CompileError, build, cache_dir,
-                              clear_cache, load_module)
+from dynboltz.codegen import build, cache_dir, clear_cache, load_module
+from dynboltz.errors import CacheDirectoryError, CompileError
 
 # A child process compiles exp(-a*x) + x**3 and reports values, builds and imports.
 CHILD = textwrap.dedent("""

@@ -19,7 +19,8 @@ import symengine
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
 
-from dynboltz.codegen import CythonCodePrinter, UnsupportedExpressionError, emit_expressions
+from dynboltz.codegen import CythonCodePrinter, emit_expressions
+from dynboltz.errors import UnsupportedExpressionError
 from dynboltz.codegen.emit import local_names
 
 x, y, z = sympy.symbols("x y z", real=True)

@@ -101,7 +101,7 @@ def test_emit_only_from_the_command_line_records_the_command(tmp_path, capsys):
 
 @pytest.mark.parametrize("name", ["1bad", "has-dash", ""])
 def test_a_bad_module_name_is_rejected_before_writing(tmp_path, name):
-    with pytest.raises(ValueError, match="`name` of `emit_motif`"):
+    with pytest.raises(ValueError, match="`name` of `export_motif`"):
         export_motif(LatticeMotif.builtin("barw"), tmp_path / "x", name=name, emit_only=True)
     assert not (tmp_path / "x").exists()
 

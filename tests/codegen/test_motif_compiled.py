@@ -16,9 +16,11 @@ import numpy as np
 import pytest
 
 from dynboltz.codegen.build import cache_key
-from dynboltz.codegen.motif import KERNEL_FILE, compile_motif, emit_motif
+from dynboltz.codegen import compile_motif
+from dynboltz.codegen.motif import KERNEL_FILE, emit_motif
 from dynboltz.runtime.lattice.chain.reference import LatticeReference
-from dynboltz.lattice_layout import bond_pairs, inverse_ising_map, statistic_types
+from dynboltz.chain_inverse_map import inverse_ising_map
+from dynboltz.lattice_layout import bond_pairs, statistic_types
 from dynboltz.symbolic.lattice.motif import LatticeMotif
 from lattice_truth import (CUSTOM_MOTIFS, assert_matches_reference, check_against_mpmath,
                            far_points, motif_by_name, relative)

@@ -10,7 +10,7 @@ The inverse problem has a closed form: a stationary reversible Markov chain with
 p is the Gibbs measure of the bond weight p_cd / √(π_c π_d), so
 J_ab = ln(p_ab p_00 / (p_0a p_0b)) and h_a = ln(p_0a² π_0 / (p_00² π_a)) — a fixed
 integer matrix (`inverse_ising_map`) applied to logarithms of site and pair
-probabilities, the one matrix of ``dynboltz.lattice_layout`` that the code generator
+probabilities, the one matrix of ``dynboltz.chain_inverse_map`` that the code generator
 emits too.
 
 Numerics: T is built in log space and divided by its largest entry; the Perron vector
@@ -24,43 +24,16 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz import lattice_layout
+from dynboltz import chain_inverse_map, lattice_layout
 from dynboltz.lattice_layout import n_params
 from dynboltz.runtime.common.validation import invalid
 
 
-__all__ = ["n_params", "n_species_of", "log_transfer_matrix", "perron_vector",
+__all__ = ["n_params", "log_transfer_matrix", "perron_vector",
            "BoltzmannChain", "pair_probabilities", "inverse_ising_map",
            "parameters_from_probabilities"]
 
 _PERRON_STEPS = 4
-
-
-def n_species_of(model: object, function: str, param: str = "model") -> int:
-    """S of a compiled motif library, ``LatticeMotif`` or ``LatticeReference``.
-
-    Parameters
-    ----------
-    model : object
-        Anything with an integer ``n_species`` attribute.
-    function, param : str
-        Public function and argument name, for the error message.
-
-    Returns
-    -------
-    int
-
-    Raises
-    ------
-    TypeError
-        ``model`` has no positive integer ``n_species``.
-    """
-    value = getattr(model, "n_species", None)
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise invalid(param, function, "a compiled motif library, LatticeMotif or "
-                      "LatticeReference (with a positive integer n_species)", model,
-                      TypeError)
-    return int(value)
 
 
 def log_transfer_matrix(x: ArrayLike, n_species: int) -> np.ndarray:
@@ -191,8 +164,8 @@ def pair_probabilities(moments: ArrayLike, n_species: int) -> tuple[np.ndarray, 
 
 
 def inverse_ising_map(n_species: int) -> np.ndarray:
-    """`dynboltz.lattice_layout.inverse_ising_map` as a float array, shape (L, S + 1 + (S+1)(S+2)/2)."""
-    return np.array(lattice_layout.inverse_ising_map(n_species), dtype=float)
+    """`dynboltz.chain_inverse_map.inverse_ising_map` as a float array, shape (L, S + 1 + (S+1)(S+2)/2)."""
+    return np.array(chain_inverse_map.inverse_ising_map(n_species), dtype=float)
 
 
 def parameters_from_probabilities(site: np.ndarray, pair: np.ndarray) -> np.ndarray:

@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.runtime.lattice.chain.boltzmann_chain import (n_params, n_species_of, pair_probabilities,
+from dynboltz.messages import public
+from dynboltz.runtime.lattice.geometries import check_lattice_model
+from dynboltz.runtime.lattice.chain.boltzmann_chain import (n_params, pair_probabilities,
                                               parameters_from_probabilities)
 from dynboltz.runtime.lattice.chain.sampling import sample
 from dynboltz.runtime.lattice.chain.statistics import lattice_moments
-from dynboltz.runtime.common.results import ConvergenceError
+from dynboltz.errors import ConvergenceError
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 
 if TYPE_CHECKING:  # annotations only
@@ -183,7 +185,7 @@ class _GibbsMoments:
 
     def __init__(self, lib, N, n, sweeps, seed):
         self.lib, self.n_sites, self.rows, self.sweeps = lib, N, n, sweeps
-        self.n_species = n_species_of(lib, "fit_parameters", "lib")
+        self.n_species = check_lattice_model(lib, "fit_parameters", "lib")
         self.seed = np.random.SeedSequence(seed)
 
     def __call__(self, x, iteration):
@@ -237,14 +239,11 @@ def _start(moments, n_species, method, x0):
 
 
 def _check_library(lib):
-    n_species = n_species_of(lib, "fit_parameters", "lib")
-    if not all(callable(getattr(lib, name, None))
-               for name in ("log_eigenvalue", "moments", "hessian")):
-        raise invalid("lib", "fit_parameters", "a compiled motif library or "
-                      "LatticeReference (log_eigenvalue, moments, hessian)", lib, TypeError)
-    return n_species
+    return check_lattice_model(lib, "fit_parameters", "lib",
+                               needs=("log_eigenvalue", "moments", "hessian"))
 
 
+@public
 def fit_parameters(lib: MotifLibrary | LatticeReference, moments: ArrayLike,
                    method: str = "newton", x0: ArrayLike | None = None, tol: float = 1e-13,
                    max_iter: int | None = None, learning_rate: float = 1.0,

@@ -120,6 +120,9 @@ class LatticeReference:
     order) and returns a leading n axis in the second case.
     """
 
+    geometry = "chain"
+    closure = "chain"
+
     def __init__(self, n_species: int,
                  rule_table: Sequence[Sequence[tuple[ArrayLike, ArrayLike, float]]],
                  process_names: Sequence[str] | None = None,

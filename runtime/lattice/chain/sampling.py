@@ -23,10 +23,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.messages import public
 from dynboltz.runtime.lattice.chain import _sampling as _chain_sampling
 from dynboltz.runtime.lattice.chain.boltzmann_chain import (BoltzmannChain, log_transfer_matrix,
-                                                     n_params, n_species_of)
-from dynboltz.runtime.common.validation import invalid
+                                                     n_params)
+from dynboltz.runtime.common.validation import check_choice, invalid
+from dynboltz.runtime.lattice.geometries import check_lattice_model
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.common.validation import LatticeModel, SeedLike
@@ -120,7 +122,8 @@ def _gibbs_kernel(chain, ring, sweeps, out, words):
         out, initial, conditional, first_site, last_site, ring, sweeps, words, first, stop)
 
 
-_METHODS = {"exact": _exact_kernel, "gibbs": _gibbs_kernel}
+METHODS = {"exact": _exact_kernel, "gibbs": _gibbs_kernel}
+"""Samplers of `sample` by name: independent exact draws, or heat-bath Gibbs sweeps."""
 
 
 def _positive_int(value, name, minimum):
@@ -165,7 +168,7 @@ def check_parameters(x: ArrayLike, n_species: int, param: str, function: str) ->
 
 
 def _validated_point(lib, x):
-    n_species = n_species_of(lib, "sample", "lib")
+    n_species = check_lattice_model(lib, "sample", "lib")
     x = check_parameters(x, n_species, "x", "sample")
     if n_species + 1 > _MAX_STATES:
         raise invalid("lib", "sample", f"a model with at most {_MAX_STATES - 1} species "
@@ -173,6 +176,7 @@ def _validated_point(lib, x):
     return x, n_species
 
 
+@public
 def sample(lib: LatticeModel, x: ArrayLike, N: int = 1000, n: int = 1, seed: SeedLike = None,
            method: str = "exact", ring: bool = True, sweeps: int = 100,
            threads: int | None = None) -> np.ndarray:
@@ -216,15 +220,14 @@ def sample(lib: LatticeModel, x: ArrayLike, N: int = 1000, n: int = 1, seed: See
     n_sites = _positive_int(N, "N", 2)
     rows = _positive_int(n, "n", 1)
     sweeps = _positive_int(sweeps, "sweeps", 0)
-    if method not in _METHODS:
-        raise invalid("method", "sample", f"one of {sorted(_METHODS)}", method)
+    check_choice(method, "method", METHODS, "sample")
     workers = _positive_int((os.cpu_count() or 1) if threads is None else threads,
                             "threads", 1)
     out = np.empty((rows, n_sites), dtype=np.int8)
     words = _chain_sampling.seed_words(seed)
     chain = BoltzmannChain(x, n_species)
     bounds = np.linspace(0, rows, min(workers, rows) + 1).astype(int)
-    kernel = _METHODS[method](chain, bool(ring), sweeps, out, words)
+    kernel = METHODS[method](chain, bool(ring), sweeps, out, words)
     with ThreadPoolExecutor(max_workers=len(bounds) - 1) as pool:
         jobs = [pool.submit(kernel, first, stop)
                 for first, stop in zip(bounds[:-1], bounds[1:])]

@@ -533,7 +533,7 @@ def test_learn_speaks_in_options_and_warns_in_one_line(tmp_path, capsys, monkeyp
     assert "lower --learning-rate or use --optimizer lbfgs" in str(raised.value)
     capsys.readouterr()
     import warnings
-    from dynboltz.runtime.learning import IdentifiabilityWarning
+    from dynboltz.errors import IdentifiabilityWarning
 
     def warn(args):
         warnings.warn("the data do not determine the rates ['hop']", IdentifiabilityWarning)

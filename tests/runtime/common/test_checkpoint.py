@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from dynboltz.atomic_files import DamagedFileError
+from dynboltz.errors import DamagedFileError
 from dynboltz.runtime.common.checkpoint import load_checkpoint, save_checkpoint
 
 

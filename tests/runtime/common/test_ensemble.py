@@ -14,7 +14,7 @@ import pytest
 
 from dynboltz.generated import library
 from dynboltz import atomic_files
-from dynboltz.atomic_files import DamagedFileError
+from dynboltz.errors import DamagedFileError
 from dynboltz.runtime.common.ensemble import fingerprint, load_ensemble, run_ensemble
 from dynboltz.runtime.lattice import simulate
 from dynboltz.runtime.lattice.chain.reference import LatticeReference

@@ -8,7 +8,7 @@ import pytest
 
 from dynboltz.generated import library
 from dynboltz.runtime.lattice.chain.boltzmann_chain import (BoltzmannChain, inverse_ising_map, n_params,
-                                              n_species_of, pair_probabilities,
+                                              pair_probabilities,
                                               parameters_from_probabilities, perron_vector)
 from dynboltz.lattice_layout import bond_pairs, parameter_names
 from dynboltz.symbolic.lattice.motif import LatticeMotif
@@ -59,11 +59,3 @@ def test_perron_vector_is_the_positive_unit_eigenvector():
     u, eigenvalues, _ = perron_vector(t)
     assert np.all(u > 0) and np.isclose(u @ u, 1.0)
     np.testing.assert_allclose(t @ u, eigenvalues[-1] * u, rtol=1e-13)
-
-
-def test_n_species_of_rejects_objects_without_it():
-    assert n_species_of(library.sep, "f") == 4
-    with pytest.raises(TypeError, match="`model` of `f` must be"):
-        n_species_of(object(), "f")
-    with pytest.raises(TypeError, match="`lib` of `g` must be"):
-        n_species_of(type("M", (), {"n_species": 0})(), "g", "lib")

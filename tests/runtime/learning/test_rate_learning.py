@@ -25,10 +25,11 @@ from dynboltz.generated import library
 from dynboltz.runtime.learning import rate_learning as learning_module
 from dynboltz.runtime.lattice import simulate
 from dynboltz.runtime.learning import integrate, learn_rates, moment_error
-from dynboltz.runtime.common.results import INFO_KEYS, ConvergenceError, LearningResult
-from dynboltz.runtime.learning import (CheckpointSettings, IdentifiabilityWarning,
-                                       IntegrationError, IntegrationSettings,
+from dynboltz.runtime.common.results import INFO_KEYS, LearningResult
+from dynboltz.errors import ConvergenceError
+from dynboltz.runtime.learning import (CheckpointSettings, IntegrationSettings,
                                        OptimizerSettings)
+from dynboltz.errors import IdentifiabilityWarning, IntegrationError
 from dynboltz.runtime.learning import settings as settings_module
 from dynboltz.runtime.learning.optimizers import (DEFAULT_LEARNING_RATES, GRADIENT_STEPS,
                                                   make_optimizer)

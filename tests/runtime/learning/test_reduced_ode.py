@@ -14,8 +14,8 @@ from scipy.integrate import solve_ivp
 from dynboltz.generated import library
 from dynboltz.runtime.learning import _reduced_ode
 from dynboltz.runtime.lattice.chain.reference import LatticeReference
-from dynboltz.runtime.learning import (IntegrationError, adjoint_gradient, integrate,
-                                       learn_rates)
+from dynboltz.runtime.learning import adjoint_gradient, integrate, learn_rates
+from dynboltz.errors import IntegrationError
 from dynboltz.runtime.learning.reduced_ode import PreparedIntegration, integration_options
 from dynboltz.symbolic.lattice.motif import LatticeMotif
 

@@ -1,0 +1,92 @@
+"""Closures the code generator can emit, and `compile_motif`, which dispatches to them.
+
+A closure emitter turns a `LatticeMotif` into the source of a compiled library module
+(`dynboltz.motif_library.MotifLibrary`: moments, Hessian, basis functions F̃ of eq. 49
+and their Jacobian, C point kernels).  `compile_motif(motif, closure=None)` uses the
+default closure of the motif's lattice (`dynboltz.lattices`) unless one is named, and
+refuses a closure that does not apply to that lattice.  A new closure is one module
+with an emitter and one `EMITTERS.register` call.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dynboltz.lattices import lattice_kind
+from dynboltz.messages import invalid, public
+from dynboltz.motif_library import MotifLibrary
+from dynboltz.registry import Registry
+from dynboltz.symbolic import LatticeMotif
+
+from .build import load_module
+
+__all__ = ["ClosureEmitter", "EMITTERS", "compile_motif"]
+
+
+@dataclass(frozen=True)
+class ClosureEmitter:
+    """How one closure is generated.
+
+    Attributes
+    ----------
+    name : str
+    geometries : tuple of str
+        Lattice kinds it applies to.
+    emit : callable
+        ``emit(motif, name) -> {file name: source}``, the module's ``library()``
+        returning a `MotifLibrary` whose ``closure`` is ``name``.
+    """
+
+    name: str
+    geometries: tuple[str, ...]
+    emit: Callable[[LatticeMotif, str], dict[str, str]]
+
+
+def _emit_chain(motif: LatticeMotif, name: str) -> dict[str, str]:
+    from .motif import emit_motif
+    return emit_motif(motif, name=name)
+
+
+EMITTERS = Registry("closure", {
+    "chain": ClosureEmitter("chain", ("chain",), _emit_chain),
+})
+"""Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50)."""
+
+
+@public
+def compile_motif(motif: LatticeMotif, closure: str | None = None) -> MotifLibrary:
+    """Compile (or load from the cache) a closure of a lattice motif.
+
+    Parameters
+    ----------
+    motif : LatticeMotif
+    closure : str, optional
+        A closure of `EMITTERS` that applies to ``motif.geometry``; default the
+        lattice's own (``"chain"`` on the ring).
+
+    Returns
+    -------
+    dynboltz.motif_library.MotifLibrary
+        ``moments``, ``hessian``, ``basis``, ``basis_jacobian`` (eq. 47–49, 54, B2)
+        of the motif, its names, ``rule_table()``, ``geometry`` and ``closure``.
+
+    Raises
+    ------
+    InvalidTypeError
+        If ``motif`` is not a ``LatticeMotif``.
+    InvalidArgumentError
+        An unknown closure (the valid ones listed) or one that does not apply to the
+        motif's lattice.
+    dynboltz.errors.CompileError
+        If the build fails.
+    """
+    if not isinstance(motif, LatticeMotif):
+        raise invalid("motif", "compile_motif", "a LatticeMotif", type(motif), TypeError)
+    kind = lattice_kind(motif.geometry, "compile_motif", "motif.geometry")
+    name = kind.default_closure if closure is None else closure
+    emitter = EMITTERS.lookup(name, "closure", "compile_motif")
+    if kind.name not in emitter.geometries:
+        applicable = sorted(n for n in EMITTERS if kind.name in EMITTERS[n].geometries)
+        raise invalid("closure", "compile_motif", f"a closure of the {kind.name!r} lattice "
+                      f"({applicable})", name)
+    return load_module(emitter.emit(motif, "motif"), "motif").library()

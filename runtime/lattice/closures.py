@@ -1,0 +1,24 @@
+"""Closures of the lattice runtime: what a compiled library's closure does at run time.
+
+A compiled library (`dynboltz.motif_library.MotifLibrary`) carries the name of the
+closure it was generated with; `fit_parameters` and the learning code's data check
+look that name up here.  The closure's moments, basis functions and Jacobians are in
+the library itself (compiled), so a closure object only adds the inverse map and its
+realisability test.  A new closure is a module defining such an object and one
+`CLOSURES.register` call.
+"""
+from __future__ import annotations
+
+from dynboltz.registry import Registry
+
+__all__ = ["CLOSURES", "closure_of"]
+
+CLOSURES = Registry("closure", {
+    "chain": "dynboltz.runtime.lattice.chain.closure:CLOSURE",
+})
+"""Runtime closures by name (``"chain"``: the 1D transfer-matrix closure)."""
+
+
+def closure_of(model: object, function: str, param: str = "lib"):
+    """The runtime closure of ``model`` (its ``closure`` attribute, else the chain's)."""
+    return CLOSURES.lookup(getattr(model, "closure", "chain"), f"{param}.closure", function)
