@@ -6,6 +6,8 @@ of the package ("`--option` of `dynboltz command` must be `...`; got `...`"), wh
 """
 from __future__ import annotations
 
+import argparse
+
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -86,6 +88,31 @@ def parse_times(text: str, option: str, command: str) -> np.ndarray:
             or np.any(np.diff(times) <= 0):
         raise _fail(option, command, constraint + " (at least two)", text)
     return times
+
+
+def lattice_size(text: str) -> int | tuple[int, ...]:
+    """The argparse type of ``--N``: ``"100"`` (sites of a ring) or ``"64x64"`` /
+    ``"16x16x16"`` (square, cubic); the geometry checks the values.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        Not integers separated by ``x`` (argparse's one-line usage error, status 2).
+    """
+    try:
+        lengths = tuple(int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be sites N, or lengths L1xL2 or L1xL2xL3; "
+                                         f"got {text!r}") from None
+    return lengths[0] if len(lengths) == 1 else lengths
+
+
+def check_lattice_size(size: int | tuple[int, ...], option: str, command: str) -> int:
+    """The number of sites of a ``--N`` value, every length checked >= 1."""
+    lengths = size if isinstance(size, tuple) else (size,)
+    if min(lengths) < 1:
+        raise _fail(option, command, "lengths >= 1", "x".join(map(str, lengths)))
+    return int(np.prod(lengths))
 
 
 def check_seed(seed: int, command: str) -> int:

@@ -29,7 +29,7 @@ from dynboltz.lattice_layout import bond_pairs, n_params
 from dynboltz.runtime.common.validation import check_integer, check_real, invalid
 from dynboltz.runtime.lattice.bonds import _sampling
 from dynboltz.runtime.lattice.bonds._kmc import stream_words
-from dynboltz.runtime.lattice.chain.boltzmann_chain import n_species_of
+from dynboltz.runtime.lattice.geometries import check_lattice_model
 
 __all__ = ["BoltzmannSamples", "SAMPLERS", "sample_boltzmann", "autocorrelation_time",
            "coupling_tables"]
@@ -132,7 +132,7 @@ def coupling_tables(x: ArrayLike, n_species: int) -> tuple[np.ndarray, np.ndarra
 
 
 def _checked_parameters(model, x, shape, method, caller):
-    n_species = n_species_of(model, caller)
+    n_species = check_lattice_model(model, caller)
     size = n_params(n_species)
     x = np.asarray(x, dtype=float)
     if x.shape != (size,) or not np.all(np.isfinite(x)):
