@@ -84,6 +84,10 @@ def compile_motif(motif: LatticeMotif, closure: str | None = None) -> MotifLibra
         raise invalid("motif", "compile_motif", "a LatticeMotif", type(motif), TypeError)
     kind = lattice_kind(motif.geometry, "compile_motif", "motif.geometry")
     name = kind.default_closure if closure is None else closure
+    if name is None:
+        raise invalid("motif", "compile_motif", "a motif on a lattice that has a closure "
+                      f"(none is registered for the {kind.name!r} lattice yet: simulate and "
+                      "sample the LatticeMotif itself)", motif.geometry)
     emitter = EMITTERS.lookup(name, "closure", "compile_motif")
     if kind.name not in emitter.geometries:
         applicable = sorted(n for n in EMITTERS if kind.name in EMITTERS[n].geometries)

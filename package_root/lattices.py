@@ -27,24 +27,34 @@ class LatticeKind:
         1, 2 or 3.
     coordination : int
         z, nearest neighbours of a site (2 on the ring, 4 square, 6 cubic).
-    default_closure : str
-        The closure `dynboltz.codegen.compile_motif` uses when none is named.
+    default_closure : str or None
+        The closure `dynboltz.codegen.compile_motif` uses when none is named; None:
+        no closure exists yet (the lattice is simulated and sampled, not learned).
     max_window : int or None
         Widest rule window (sites) the kind accepts; None: any (the ring's windows
         are consecutive sites in the orientation written).
+    ordered_pairs : bool
+        True: a two-site rule fires at every ordered nearest-neighbour pair (i, j)
+        matching its left side (square, cubic); False: in the orientation written
+        (the ring).
     """
 
     name: str
     dimension: int
     coordination: int
-    default_closure: str
+    default_closure: str | None
     max_window: int | None = None
+    ordered_pairs: bool = False
 
 
 LATTICES = Registry("lattice", {
     "chain": LatticeKind("chain", dimension=1, coordination=2, default_closure="chain"),
+    "square": LatticeKind("square", dimension=2, coordination=4, default_closure=None,
+                          max_window=2, ordered_pairs=True),
+    "cubic": LatticeKind("cubic", dimension=3, coordination=6, default_closure=None,
+                         max_window=2, ordered_pairs=True),
 })
-"""Lattice kinds by name."""
+"""Lattice kinds by name: the ring, the periodic square and simple-cubic lattices."""
 
 
 def register_lattice(kind: LatticeKind) -> None:

@@ -23,8 +23,8 @@ import numpy as np
 
 from dynboltz.messages import invalid
 from dynboltz.runtime.cli.options import (
-    check_ensemble_memory, check_not_replaced, check_out_file, check_out_folder,
-    check_positive, check_seed, parse_assignments, parse_times)
+    check_ensemble_memory, check_lattice_size, check_not_replaced, check_out_file,
+    check_out_folder, check_positive, check_seed, lattice_size, parse_assignments, parse_times)
 from dynboltz.runtime.common.result_files import (ENSEMBLE_SUFFIXES, FIT_SUFFIXES,
                                                        write_ensemble, write_fit)
 
@@ -49,7 +49,9 @@ def add_motif_commands(commands: argparse._SubParsersAction) -> None:
     simulate.add_argument("motif", help=motif_help)
     simulate.add_argument("--rates", required=True,
                           help="rate of every process, e.g. fill=1,decay=0.5")
-    simulate.add_argument("--N", type=int, default=100, help="lattice sites (default 100)")
+    simulate.add_argument("--N", type=lattice_size, default=100,
+                          help="lattice size: sites of a ring, or L1xL2 (square), L1xL2xL3 "
+                               "(cubic) as the motif's lattice needs (default 100)")
     simulate.add_argument("--times", default="0:1:101",
                           help="record times: start:stop:count or t1,t2,... (default 0:1:101)")
     simulate.add_argument("--replicates", type=int, default=100,
@@ -168,15 +170,16 @@ def _checked_simulation(args):
                       str(out), SystemExit)
     check_not_replaced(out, args.overwrite, "simulate")
     check_seed(args.seed, "simulate")
-    for option in ("replicates", "N", "workers"):
+    for option in ("replicates", "workers"):
         check_positive(getattr(args, option), f"--{option}", "simulate")
+    n_sites = check_lattice_size(args.N, "--N", "simulate")
     rates = parse_assignments(args.rates, motif.process_names, "--rates", "simulate",
                               complete=True)
     times = parse_times(args.times, "--times", "simulate", motif.n_params)
     x0 = _x0(args.initial, motif, "--initial", "simulate")
-    check_ensemble_memory(args.replicates, times.size, motif.n_params, args.N,
+    check_ensemble_memory(args.replicates, times.size, motif.n_params, n_sites,
                           args.snapshots, "simulate")
-    return compiled, out, rates, times, x0
+    return motif, compiled, out, rates, times, x0
 
 
 def _with_progress(save, total, run):
@@ -207,8 +210,12 @@ def _with_progress(save, total, run):
 def _simulate(args):
     from dynboltz.runtime.lattice.simulation import simulate
 
-    compiled, out, rates, times, x0 = _checked_simulation(args)
-    lib = compiled()
+    from dynboltz.lattices import lattice_kind
+
+    motif, compiled, out, rates, times, x0 = _checked_simulation(args)
+    # a lattice without a closure (square, cubic) is simulated from the motif's rules
+    has_closure = lattice_kind(motif.geometry, "dynboltz simulate").default_closure
+    lib = compiled() if has_closure else motif
     # Non-.npz results are checkpointed next to the output, then converted.
     save = out if out.suffix == ".npz" else out.with_name(f".{out.name}.npz")
     ensemble = _with_progress(save, args.replicates, lambda: simulate(
@@ -219,7 +226,8 @@ def _simulate(args):
         write_ensemble(ensemble, out, lib.moment_names)
         save.unlink()
     print(f"{args.replicates} replicates of {lib.n_params} moments at {times.size} times "
-          f"(N = {args.N}, {args.scheme} scheme); wrote {out}")
+          f"(N = {'x'.join(map(str, np.atleast_1d(args.N)))}, {args.scheme} scheme); "
+          f"wrote {out}")
 
 
 def _data(path, lib):

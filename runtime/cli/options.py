@@ -6,6 +6,8 @@ of the package ("`--option` of `dynboltz command` must be `...`; got `...`"), wh
 """
 from __future__ import annotations
 
+import argparse
+
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -102,6 +104,31 @@ def _check_times_fit(count, n_moments, option, command, text):
                     f"({count} times × {1 + n_moments} values × 8 bytes = "
                     f"{format_bytes(estimate)} for one replicate; "
                     f"{format_bytes(available)} available)", text)
+
+
+def lattice_size(text: str) -> int | tuple[int, ...]:
+    """The argparse type of ``--N``: ``"100"`` (sites of a ring) or ``"64x64"`` /
+    ``"16x16x16"`` (square, cubic); the geometry checks the values.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        Not integers separated by ``x`` (argparse's one-line usage error, status 2).
+    """
+    try:
+        lengths = tuple(int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be sites N, or lengths L1xL2 or L1xL2xL3; "
+                                         f"got {text!r}") from None
+    return lengths[0] if len(lengths) == 1 else lengths
+
+
+def check_lattice_size(size: int | tuple[int, ...], option: str, command: str) -> int:
+    """The number of sites of a ``--N`` value, every length checked >= 1."""
+    lengths = size if isinstance(size, tuple) else (size,)
+    if min(lengths) < 1:
+        raise _fail(option, command, "lengths >= 1", "x".join(map(str, lengths)))
+    return int(np.prod(lengths))
 
 
 def check_seed(seed: int, command: str) -> int:

@@ -17,8 +17,11 @@ __all__ = ["GEOMETRIES", "geometry_of", "check_lattice_model"]
 
 GEOMETRIES = Registry("geometry", {
     "chain": "dynboltz.runtime.lattice.chain.geometry:GEOMETRY",
+    "square": "dynboltz.runtime.lattice.bonds.geometry:SQUARE",
+    "cubic": "dynboltz.runtime.lattice.bonds.geometry:CUBIC",
 })
-"""Runtime geometries by name (``"chain"``: the periodic 1D ring)."""
+"""Runtime geometries by name: ``"chain"`` (the periodic 1D ring), ``"square"`` and
+``"cubic"`` (periodic L1×L2 and L1×L2×L3 lattices, `dynboltz.runtime.lattice.bonds`)."""
 
 _DEFAULT = "chain"
 

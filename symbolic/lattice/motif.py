@@ -24,8 +24,11 @@ import sympy
 
 from .moments import (moment_equation_vector, moment_names, parameter_names,
                               process_moment_terms)
+from .bond_moments import bond_moment_equation_vector
+from .bond_rules import bond_process_rules
 from .operators import operator_moment_equations, process_operator
 from .rules import Process, load_motif_toml, parse_processes, validate_species
+from dynboltz.lattices import lattice_kind
 from dynboltz.messages import invalid, public
 
 RuleTable = tuple[tuple[tuple[np.ndarray, np.ndarray, float], ...], ...]
@@ -63,7 +66,7 @@ C -> A + B.
 """
 
 
-def process_rules(kind: str, *species: str) -> list[str]:
+def process_rules(kind: str, *species: str, lattice: str = "chain") -> list[str]:
     """Rules of a built-in process of the built-in table.
 
     Parameters
@@ -72,12 +75,18 @@ def process_rules(kind: str, *species: str) -> list[str]:
         One of `BUILTIN_PROCESSES`.
     *species : str
         One species name, or three for ``bind`` (A, B, C) and ``unbind`` (C, A, B).
+    lattice : str
+        A lattice of `dynboltz.lattices.LATTICES`. Where two-site rules fire at every
+        ordered pair (square, cubic) the rules are those of
+        `dynboltz.symbolic.lattice.bond_rules`, the same physics as on the ring.
 
     Returns
     -------
     list of str
         Rule strings (weights ½ written as ``1/2:``).
     """
+    if lattice_kind(lattice, "process_rules").ordered_pairs:
+        return bond_process_rules(kind, *species)
     if kind not in BUILTIN_PROCESSES:
         raise invalid("kind", "process_rules", f"one of {sorted(BUILTIN_PROCESSES)}", kind)
     arity, build = BUILTIN_PROCESSES[kind]
@@ -87,69 +96,72 @@ def process_rules(kind: str, *species: str) -> list[str]:
     return build(*species)
 
 
-def _single_process(kind, species, motif_species):
-    return LatticeMotif(motif_species, {kind: process_rules(kind, *species)})
+def _single_process(kind, species, motif_species, lattice):
+    return LatticeMotif(motif_species, {kind: process_rules(kind, *species, lattice=lattice)},
+                        lattice=lattice)
 
 
-def creation(a: str = "A") -> LatticeMotif:
+def creation(a: str = "A", lattice: str = "chain") -> LatticeMotif:
     """Motif of the single process creation ``_ -> a``."""
-    return _single_process("creation", (a,), [a])
+    return _single_process("creation", (a,), [a], lattice)
 
 
-def death(a: str = "A") -> LatticeMotif:
+def death(a: str = "A", lattice: str = "chain") -> LatticeMotif:
     """Motif of the single process death ``a -> _``."""
-    return _single_process("death", (a,), [a])
+    return _single_process("death", (a,), [a], lattice)
 
 
-def diffusion(a: str = "A") -> LatticeMotif:
+def diffusion(a: str = "A", lattice: str = "chain") -> LatticeMotif:
     """Motif of the single process diffusion (hops to either side)."""
-    return _single_process("diffusion", (a,), [a])
+    return _single_process("diffusion", (a,), [a], lattice)
 
 
-def branching(a: str = "A") -> LatticeMotif:
+def branching(a: str = "A", lattice: str = "chain") -> LatticeMotif:
     """Motif of the single process branching (a copy onto each empty neighbour)."""
-    return _single_process("branching", (a,), [a])
+    return _single_process("branching", (a,), [a], lattice)
 
 
-def annihilation(a: str = "A") -> LatticeMotif:
+def annihilation(a: str = "A", lattice: str = "chain") -> LatticeMotif:
     """Motif of the single process annihilation ``a a -> _ _``."""
-    return _single_process("annihilation", (a,), [a])
+    return _single_process("annihilation", (a,), [a], lattice)
 
 
-def coagulation(a: str = "A") -> LatticeMotif:
+def coagulation(a: str = "A", lattice: str = "chain") -> LatticeMotif:
     """Motif of the single process coagulation ``a a -> a _ | _ a``."""
-    return _single_process("coagulation", (a,), [a])
+    return _single_process("coagulation", (a,), [a], lattice)
 
 
-def bind(a: str = "A", b: str = "B", c: str = "C") -> LatticeMotif:
+def bind(a: str = "A", b: str = "B", c: str = "C", lattice: str = "chain") -> LatticeMotif:
     """Motif of the single process a + b -> c (four orientations, weight ½)."""
-    return _single_process("bind", (a, b, c), [a, b, c])
+    return _single_process("bind", (a, b, c), [a, b, c], lattice)
 
 
-def unbind(c: str = "C", a: str = "A", b: str = "B") -> LatticeMotif:
+def unbind(c: str = "C", a: str = "A", b: str = "B", lattice: str = "chain") -> LatticeMotif:
     """Motif of the single process c -> a + b (four orientations, weight ½)."""
-    return _single_process("unbind", (c, a, b), [a, b, c])
+    return _single_process("unbind", (c, a, b), [a, b, c], lattice)
 
 
-def _barw():
-    return LatticeMotif(["A"], {"branching": process_rules("branching", "A"),
-                                "annihilation": process_rules("annihilation", "A"),
-                                "diffusion": process_rules("diffusion", "A")})
+def _barw(lattice="chain"):
+    return LatticeMotif(["A"], {kind: process_rules(kind, "A", lattice=lattice)
+                                for kind in ("branching", "annihilation", "diffusion")},
+                        lattice=lattice)
 
 
-def _trivalent():
-    processes = {"bind": process_rules("bind", "A", "B", "C"),
-                 "unbind": process_rules("unbind", "C", "A", "B")}
-    processes.update({f"diffusion_{s}": process_rules("diffusion", s) for s in "ABC"})
-    return LatticeMotif(["A", "B", "C"], processes)
+def _trivalent(lattice="chain"):
+    processes = {"bind": process_rules("bind", "A", "B", "C", lattice=lattice),
+                 "unbind": process_rules("unbind", "C", "A", "B", lattice=lattice)}
+    processes.update({f"diffusion_{s}": process_rules("diffusion", s, lattice=lattice)
+                      for s in "ABC"})
+    return LatticeMotif(["A", "B", "C"], processes, lattice=lattice)
 
 
-def _sep():
-    processes = {"bind": process_rules("bind", "S", "E", "C"),
-                 "unbind": process_rules("unbind", "C", "S", "E"),
-                 "catalysis": process_rules("unbind", "C", "P", "E")}
-    processes.update({f"diffusion_{s}": process_rules("diffusion", s) for s in "SECP"})
-    return LatticeMotif(["S", "E", "C", "P"], processes)
+def _sep(lattice="chain"):
+    processes = {"bind": process_rules("bind", "S", "E", "C", lattice=lattice),
+                 "unbind": process_rules("unbind", "C", "S", "E", lattice=lattice),
+                 "catalysis": process_rules("unbind", "C", "P", "E", lattice=lattice)}
+    processes.update({f"diffusion_{s}": process_rules("diffusion", s, lattice=lattice)
+                      for s in "SECP"})
+    return LatticeMotif(["S", "E", "C", "P"], processes, lattice=lattice)
 
 
 BUILTIN_MOTIFS = {
@@ -161,7 +173,7 @@ BUILTIN_MOTIFS = {
 
 
 class LatticeMotif:
-    """Species and processes of a one-dimensional lattice model.
+    """Species and processes of a lattice model.
 
     Parameters
     ----------
@@ -171,11 +183,16 @@ class LatticeMotif:
     processes : dict or sequence of (name, rules) pairs
         Process name -> list of rule strings (``"A _ -> _ A"``,
         ``"0.5: A B -> C _"``); each process has one rate θ.
+    lattice : str
+        A lattice of `dynboltz.lattices.LATTICES`: ``"chain"`` (the ring; a window
+        fires in the orientation written), ``"square"`` or ``"cubic"`` (a two-site rule
+        fires at every ordered nearest-neighbour pair; windows of one or two sites).
 
     Raises
     ------
     ValueError, TypeError
-        For bad species, process names or rules (the message names the rule).
+        For bad species, process names or rules (the message names the rule), an
+        unknown lattice, or a rule window wider than the lattice accepts.
     """
 
     species: tuple[str, ...]
@@ -185,10 +202,21 @@ class LatticeMotif:
 
     @public
     def __init__(self, species: Sequence[str],
-                 processes: Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[str]]]
-                 ) -> None:
+                 processes: Mapping[str, Sequence[str]] | Sequence[tuple[str, Sequence[str]]],
+                 lattice: str = "chain") -> None:
+        kind = lattice_kind(lattice, "LatticeMotif")
         self.species = validate_species(species)
         self.processes = parse_processes(processes, self.species)
+        if kind.max_window is not None:
+            for process in self.processes:
+                for rule in process.rules:
+                    if rule.width > kind.max_window:
+                        raise invalid(f"rule {rule.text!r} of process {process.name!r}",
+                                      "LatticeMotif", f"at most {kind.max_window} sites "
+                                      f"wide on the {kind.name!r} lattice (one site or one "
+                                      "nearest-neighbour bond)", f"{rule.width} sites")
+        if kind.name != type(self).geometry:
+            self.geometry = kind.name
 
     @classmethod
     @public
@@ -215,12 +243,12 @@ class LatticeMotif:
             raise invalid("path", "LatticeMotif.from_toml", "a UTF-8 text file of TOML",
                           f"{path} (byte {err.start} is not UTF-8: a binary file?)"
                           ) from None
-        species, processes = load_motif_toml(text, str(path))
-        return cls(species, processes)
+        species, processes, lattice = load_motif_toml(text, str(path))
+        return cls(species, processes, lattice=lattice)
 
     @classmethod
     @public
-    def builtin(cls, name: str) -> LatticeMotif:
+    def builtin(cls, name: str, lattice: str = "chain") -> LatticeMotif:
         """A motif of the built-in library by name.
 
         Parameters
@@ -228,6 +256,9 @@ class LatticeMotif:
         name : str
             ``barw``, ``trivalent``, ``sep`` or a single built-in process
             table (species A, or A, B, C for ``bind``/``unbind``).
+        lattice : str
+            The lattice; the built-in processes mean the same physics on every one
+            (`process_rules`).
 
         Returns
         -------
@@ -236,11 +267,13 @@ class LatticeMotif:
         if name not in BUILTIN_MOTIFS:
             raise invalid("name", "LatticeMotif.builtin", f"one of {sorted(BUILTIN_MOTIFS)}",
                           name)
-        return BUILTIN_MOTIFS[name]()
+        return BUILTIN_MOTIFS[name](lattice=lattice)
 
     def __repr__(self):
+        lattice = "" if self.geometry == "chain" else f", lattice={self.geometry!r}"
         return (f"LatticeMotif(species={list(self.species)!r}, "
-                f"processes={ {p.name: [r.text for r in p.rules] for p in self.processes}!r})")
+                f"processes={ {p.name: [r.text for r in p.rules] for p in self.processes}!r}"
+                f"{lattice})")
 
     @property
     def n_species(self) -> int:
@@ -260,11 +293,14 @@ class LatticeMotif:
         as ``MotifLibrary.motif_hash``, and ``simulate`` stores it with every ensemble.
         Weights enter as exact text (``str`` of the rational), process names included.
         """
-        text = json.dumps({
+        content = {
             "species": list(self.species),
             "processes": [[p.name, [[list(r.lhs), list(r.rhs), str(r.weight)]
                                     for r in p.rules]] for p in self.processes],
-        }, sort_keys=True)
+        }
+        if self.geometry != "chain":  # ring motifs keep the hashes they always had
+            content["lattice"] = self.geometry
+        text = json.dumps(content, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property
@@ -296,8 +332,15 @@ class LatticeMotif:
             Process name -> column of L entries (order of `moment_names`), each
             linear in cluster probabilities ``P(c_1, .., c_m)`` (0 = empty,
             k = k-th species) of a translation-invariant state.  Exact for any
-            such state; the Boltzmann-chain closure is applied by evaluation.
+            such state; the Boltzmann-chain closure is applied by evaluation.  On
+            square and cubic lattices the clusters are ``P(a)``, ``P(a, b)``,
+            ``Pline(a, b, c)`` and ``Pcorner(a, b, c)``
+            (`dynboltz.symbolic.lattice.bond_moments`).
         """
+        kind = lattice_kind(self.geometry, "LatticeMotif.moment_equations")
+        if kind.ordered_pairs:
+            return {p.name: bond_moment_equation_vector(p, self.n_species, kind.coordination)
+                    for p in self.processes}
         return {p.name: moment_equation_vector(p, self.n_species) for p in self.processes}
 
     def rule_table(self) -> RuleTable:

@@ -267,14 +267,15 @@ def _duplicate_key_pairs(text):
 
 
 def load_motif_toml(text: str, source: str | None = None
-                    ) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """Read ``species`` and ``processes`` from TOML text.
+                    ) -> tuple[list[str], list[tuple[str, list[str]]], str]:
+    """Read ``species``, ``processes`` and the optional ``lattice`` from TOML text.
 
     Parameters
     ----------
     text : str
-        TOML with ``species = [...]`` and a ``[processes]`` table whose values
-        are lists of rule strings, e.g. ``hop = ["A _ -> _ A", "_ A -> A _"]``.
+        TOML with ``species = [...]``, optionally ``lattice = "square"`` (default
+        ``"chain"``), and a ``[processes]`` table whose values are lists of rule
+        strings, e.g. ``hop = ["A _ -> _ A", "_ A -> A _"]``.
     source : str, optional
         The file the text came from, named in errors.
 
@@ -282,6 +283,7 @@ def load_motif_toml(text: str, source: str | None = None
     -------
     species : list of str
     processes : list of (str, list of str)
+    lattice : str
 
     Raises
     ------
@@ -302,11 +304,11 @@ def load_motif_toml(text: str, source: str | None = None
         raise invalid("file", "LatticeMotif.from_toml",
                       "a TOML file with 'species' and a [processes] table",
                       f"missing {missing[0]!r}")
-    extra = sorted(set(data) - {"species", "processes"})
+    extra = sorted(set(data) - {"species", "processes", "lattice"})
     if extra:
         raise invalid("file", "LatticeMotif.from_toml",
-                      "only 'species' and [processes]", f"unknown key {extra[0]!r}")
+                      "only 'species', 'lattice' and [processes]", f"unknown key {extra[0]!r}")
     if not isinstance(data["processes"], dict):
         raise invalid("processes", "LatticeMotif.from_toml", "a table",
                       data["processes"])
-    return data["species"], list(data["processes"].items())
+    return data["species"], list(data["processes"].items()), data.get("lattice", "chain")
