@@ -4,8 +4,9 @@ The reduced model of Sec. III D is dx/dt = ANN(B(x)): B(x) are basis functions F
 single reaction processes (eq. 49) evaluated at the Boltzmann parameters x, the ANN a
 multilayer perceptron with tanh hidden layers and one output per parameter. Training
 (`train_vector_field`) uses scikit-learn's ``MLPRegressor`` on scaled inputs
-(`INPUT_SCALINGS`) and standardised outputs; the trained weights are then copied into `VectorFieldNet`, a plain numpy
-forward pass, so the integrator (`integrate_rk4`) calls no scikit-learn code per step.
+(`INPUT_SCALINGS`) and standardised outputs; the trained weights are then copied into
+`VectorFieldNet`, a plain numpy forward pass, so the integrator (`integrate_rk4`)
+calls no scikit-learn code per step.
 
 `BasisFeatures` builds B(x) for a large motif out of the compiled libraries of small
 ones: each `FeatureBlock` picks the sub-vector of x that a small motif's parameters
