@@ -3,9 +3,10 @@
 The reduced model of Sec. III D is dx/dt = ANN(B(x)): B(x) are basis functions F̃ of
 single reaction processes (eq. 49) evaluated at the Boltzmann parameters x, the ANN a
 multilayer perceptron with tanh hidden layers and one output per parameter. Training
-(`train_vector_field`) uses scikit-learn's ``MLPRegressor`` on standardised inputs and
-outputs; the trained weights are then copied into `VectorFieldNet`, a plain numpy
-forward pass, so the integrator (`integrate_rk4`) calls no scikit-learn code per step.
+(`train_vector_field`) uses scikit-learn's ``MLPRegressor`` on scaled inputs
+(`INPUT_SCALINGS`) and standardised outputs; the trained weights are then copied into
+`VectorFieldNet`, a plain numpy forward pass, so the integrator (`integrate_rk4`)
+calls no scikit-learn code per step.
 
 `BasisFeatures` builds B(x) for a large motif out of the compiled libraries of small
 ones: each `FeatureBlock` picks the sub-vector of x that a small motif's parameters
@@ -25,13 +26,15 @@ from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from dynboltz.runtime.common.results import Trajectory
-from dynboltz.runtime.common.validation import check_integer, check_real, invalid
+from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 
 __all__ = ["FeatureBlock", "BasisFeatures", "sep_features", "VectorFieldNet",
-           "train_vector_field", "integrate_rk4", "ANN_DEFAULTS"]
+           "train_vector_field", "integrate_rk4", "ANN_DEFAULTS", "INPUT_SCALINGS"]
 
-ANN_DEFAULTS = {"hidden": (40, 40), "alpha": 1e-4, "max_iter": 5000, "tol": 1e-10}
-"""Paper architecture (two tanh layers of 40) and the L-BFGS training settings."""
+ANN_DEFAULTS = {"hidden": (40, 40), "alpha": 1e-4, "max_iter": 5000, "tol": 1e-10,
+                "input_scaling": "global"}
+"""Paper architecture (two tanh layers of 40), the L-BFGS training settings and the
+input scaling (`INPUT_SCALINGS`)."""
 
 
 @dataclass(frozen=True)
@@ -217,14 +220,36 @@ def _scale(values):
     return mean, np.where(scale > 1e-12 * np.maximum(1.0, np.abs(mean)), scale, 1.0)
 
 
+def _global_scale(values):
+    """No centring; every column divided by one number, the RMS of all values."""
+    rms = float(np.sqrt(np.mean(values ** 2)))
+    return np.zeros(values.shape[1]), np.full(values.shape[1], rms if rms > 0 else 1.0)
+
+
+INPUT_SCALINGS = {"global": _global_scale, "standard": _scale}
+"""How `train_vector_field` maps inputs to the network's z = (inputs − mean) / scale.
+
+``"global"`` (default): mean 0 and one scale for all columns, the root mean square of
+all training inputs, so z keeps the inputs' own geometry: a column that hardly moves
+in training stays nearly constant in z wherever it goes later. ``"standard"``:
+per-column mean and standard deviation of the training window (scikit-learn's usual
+advice). Along one training curve some SEP inputs vary by ~0.5 % of their size, and
+per-column standardisation turns the later, ordinary drift of such an input into
+|z| of several hundred, far outside anything the network saw; see
+``docs/sep_ann.md``."""
+
+
 def train_vector_field(inputs: ArrayLike, outputs: ArrayLike, seed: int = 0,
                        hidden: Sequence[int] = ANN_DEFAULTS["hidden"],
                        alpha: float = ANN_DEFAULTS["alpha"],
                        max_iter: int = ANN_DEFAULTS["max_iter"],
-                       tol: float = ANN_DEFAULTS["tol"]) -> VectorFieldNet:
+                       tol: float = ANN_DEFAULTS["tol"],
+                       input_scaling: str = ANN_DEFAULTS["input_scaling"]
+                       ) -> VectorFieldNet:
     """Fit a tanh MLP outputs ≈ ANN(inputs) (Sec. III D), returned as `VectorFieldNet`.
 
-    Inputs and outputs are standardised (mean 0, standard deviation 1 per column);
+    Inputs are scaled as ``input_scaling`` says, outputs standardised (mean 0,
+    standard deviation 1 per column: they are targets, never extrapolated);
     ``sklearn.neural_network.MLPRegressor`` with L-BFGS (suited to the few hundred
     samples of a time series) minimises the squared error plus ``alpha`` × ‖W‖²/2.
 
@@ -244,6 +269,8 @@ def train_vector_field(inputs: ArrayLike, outputs: ArrayLike, seed: int = 0,
         >= 1, L-BFGS iterations.
     tol : float
         > 0, stopping tolerance on the loss.
+    input_scaling : {"global", "standard"}
+        `INPUT_SCALINGS` entry.
 
     Returns
     -------
@@ -262,12 +289,13 @@ def train_vector_field(inputs: ArrayLike, outputs: ArrayLike, seed: int = 0,
     hidden = tuple(check_integer(h, "hidden", "train_vector_field", 1) for h in hidden)
     seed = check_integer(seed, "seed", "train_vector_field", 0)
     alpha = check_real(alpha, "alpha", "train_vector_field", 0.0)
+    check_choice(input_scaling, "input_scaling", INPUT_SCALINGS, "train_vector_field")
     model = MLPRegressor(hidden_layer_sizes=hidden, activation="tanh", solver="lbfgs",
                          alpha=alpha, max_iter=check_integer(max_iter, "max_iter",
                                                              "train_vector_field", 1),
                          tol=check_real(tol, "tol", "train_vector_field", 0.0, True),
                          random_state=seed)
-    in_mean, in_scale = _scale(inputs)
+    in_mean, in_scale = INPUT_SCALINGS[input_scaling](inputs)
     out_mean, out_scale = _scale(outputs)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:

@@ -14,7 +14,11 @@ h = (0.5, 1, −1, −1) for (S, E, C, P) and all J = 0. Pipeline:
    the transfer matrix;
 4. the well-mixed comparator: mass-action ODE of eq. 55 for the four means, rates fitted
    to the training third (``dynboltz.runtime.wellmixed.mass_action``);
-5. the symmetric relative error eq. 56 of both against the data.
+5. the spatial reduced models of ``dynboltz.runtime.paper.sep_models``
+   (Algorithm 2's learned rates, the hybrid of those rates and a residual network, the
+   constant-drift baseline), learned on the same third and integrated from the same
+   point;
+6. the symmetric relative error eq. 56 of all of them against the data.
 
 >>> from dynboltz.runtime.paper.sep_ann import run_sep_ann, sep_settings
 >>> run = run_sep_ann(sep_settings("paper"), progress=True)
@@ -35,6 +39,8 @@ from tqdm.auto import tqdm
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 from dynboltz.runtime.paper.barw import write_summary
 from dynboltz.runtime.paper.figure_files import new_figure, save_png
+from dynboltz.runtime.paper.sep_models import (HYBRID_DEFAULTS, SEP_MODELS, ModelInputs,
+                                               build_model, extrapolate_model)
 from dynboltz.runtime.paper.ann import (ANN_DEFAULTS, BasisFeatures, VectorFieldNet,
                                            integrate_rk4, sep_features, train_vector_field)
 from dynboltz.runtime.paper.parameter_trajectories import (DEFAULT_CUTOFF, DEFAULT_ORDER,
@@ -48,7 +54,8 @@ from dynboltz.runtime.common.results import ShortRepr
 
 __all__ = ["SepSettings", "SepRun", "sep_settings", "sep_data", "run_sep_ann",
            "symmetric_relative_error", "seed_study", "plot_fig11", "fig11", "SEP_FIGURES",
-           "PAPER_RATES", "EXACT_RATES", "X0", "PAPER_WELLMIXED_RATES", "SCHEMES"]
+           "PAPER_RATES", "EXACT_RATES", "X0", "PAPER_WELLMIXED_RATES", "SCHEMES",
+           "RECOMMENDED"]
 
 SCHEMES = ("paper", "exact")
 _DIFFUSION = ("diffusion_S", "diffusion_E", "diffusion_C", "diffusion_P")
@@ -65,6 +72,10 @@ X0 = (0.5, 1.0, -1.0, -1.0) + (0.0,) * 10
 PAPER_WELLMIXED_RATES = {"k1": 0.09, "k_minus1": 1.34, "k2": 0.66}
 """The paper's fitted mass-action rates (Sec. III D)."""
 _WELLMIXED_START = (0.1, 0.1, 0.5)
+RECOMMENDED = "constant_drift"
+"""The spatial model the project recommends for extrapolating the SEP means (the one
+with the largest share of extrapolated times below the well-mixed model over seeds
+0–4; see ``docs/sep_ann.md`` for the table and why none reaches 90 % on every seed)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,10 @@ class SepSettings:
         ``train_vector_field`` keywords (``hidden``, ``alpha``, ``max_iter``, ``tol``).
     substeps : int
         RK4 steps per Δt in the extrapolation.
+    models : tuple of str
+        `SEP_MODELS` run besides the ANN and the well-mixed model.
+    hybrid : dict
+        ``HYBRID_DEFAULTS`` of the hybrid's residual network.
     """
 
     scheme: str
@@ -107,6 +122,8 @@ class SepSettings:
     inversion: str = "newton"
     ann: Mapping[str, object] = field(default_factory=lambda: dict(ANN_DEFAULTS))
     substeps: int = 1
+    models: tuple[str, ...] = tuple(SEP_MODELS)
+    hybrid: Mapping[str, object] = field(default_factory=lambda: dict(HYBRID_DEFAULTS))
 
     @property
     def times(self) -> np.ndarray:
@@ -123,6 +140,9 @@ class SepSettings:
         data = asdict(self)
         data["rates"] = dict(self.rates)
         data["ann"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.ann.items()}
+        data["hybrid"] = {k: list(v) if isinstance(v, tuple) else v
+                          for k, v in self.hybrid.items()}
+        data["models"] = list(self.models)
         data["x0"] = list(X0)
         return data
 
@@ -141,7 +161,8 @@ def sep_settings(scheme: str = "paper", replicates: int = 1000, seed: int = 0,
         >= 0.
     **overrides
         Other `SepSettings` fields (``N``, ``T``, ``dt``, ``train_fraction``, ``cutoff``,
-        ``order``, ``inversion``, ``ann`` (merged into ``ANN_DEFAULTS``), ``substeps``).
+        ``order``, ``inversion``, ``ann`` (merged into ``ANN_DEFAULTS``), ``substeps``,
+        ``models``, ``hybrid`` (merged into ``HYBRID_DEFAULTS``)).
 
     Returns
     -------
@@ -154,11 +175,14 @@ def sep_settings(scheme: str = "paper", replicates: int = 1000, seed: int = 0,
         raise invalid("overrides", "sep_settings", "SepSettings fields other than scheme "
                       "and rates", unknown)
     ann = {**ANN_DEFAULTS, **dict(overrides.pop("ann", None) or {})}
+    hybrid = {**HYBRID_DEFAULTS, **dict(overrides.pop("hybrid", None) or {})}
+    models = tuple(check_choice(m, "models", SEP_MODELS, "sep_settings")
+                   for m in overrides.pop("models", tuple(SEP_MODELS)))
     settings = SepSettings(scheme, dict(PAPER_RATES if scheme == "paper" else EXACT_RATES),
                            replicates=check_integer(replicates, "replicates", "sep_settings",
                                                     2),
                            seed=check_integer(seed, "seed", "sep_settings", 0), ann=ann,
-                           **overrides)
+                           models=models, hybrid=hybrid, **overrides)
     _check_settings(settings)
     return settings
 
@@ -254,6 +278,8 @@ class SepRun(ShortRepr):
     wellmixed : MassActionFit
     wellmixed_means : ndarray, shape (E, 4)
     summary : dict
+    models : dict of str -> dict
+        Per `SEP_MODELS` name run: ``"x"``, ``"moments"`` (E, 14), ``"info"``.
     """
 
     settings: SepSettings
@@ -269,6 +295,7 @@ class SepRun(ShortRepr):
     wellmixed: MassActionFit
     wellmixed_means: np.ndarray
     summary: dict
+    models: dict = field(default_factory=dict)
 
 
 def _extrapolate(settings, net, features, start, times):
@@ -313,7 +340,7 @@ def run_sep_ann(settings: SepSettings, workers: int | None = None,
                       settings, TypeError)
     _check_settings(settings)
     lib, n_train, times = _library(), settings.n_train, settings.times
-    stages = tqdm(total=5, desc="SEP/ANN", disable=not progress)
+    stages = tqdm(total=5 + len(settings.models), desc="SEP/ANN", disable=not progress)
     stages.set_postfix_str("simulation")
     moments = sep_data(settings, workers=workers)
     stages.update()
@@ -337,12 +364,72 @@ def run_sep_ann(settings: SepSettings, workers: int | None = None,
     fit, means, wellmixed_seconds = _wellmixed(settings, times, moments, n_train,
                                                extrapolated)
     stages.update()
+    models = _spatial_models(settings, moments, training, features, extrapolated, stages)
     stages.close()
     summary = _summary(settings, extrapolated, moments[n_train - 1:],
                        data_parameters[n_train - 1:], ann_x, ann_moments, means, fit, net,
                        integration, wellmixed_seconds)
+    summary.update(_model_errors(extrapolated, moments[n_train - 1:], ann_moments, means,
+                                 models))
     return SepRun(settings, times, moments, data_parameters, training, features, net,
-                  extrapolated, ann_x, ann_moments, fit, means, summary)
+                  extrapolated, ann_x, ann_moments, fit, means, summary, models)
+
+
+def _spatial_models(settings, moments, training, features, extrapolated, stages):
+    """Learn each of ``settings.models`` on the training third and extrapolate it."""
+    n_train, lib = settings.n_train, _library()
+    rates0 = EXACT_RATES if settings.scheme == "paper" else settings.rates
+    inputs = ModelInputs(lib, settings.times[:n_train], moments[:n_train], training,
+                         features, np.array(X0), dict(rates0), settings.seed)
+    runs = {}
+    for name in settings.models:
+        stages.set_postfix_str(name)
+        model = build_model(name, inputs, settings.hybrid if name == "hybrid" else None)
+        x, model_moments, integration = extrapolate_model(model, lib, training.x[-1],
+                                                          extrapolated, settings.substeps)
+        runs[name] = {"x": x, "moments": model_moments,
+                      "info": {**model.info, "integration_seconds": integration["seconds"],
+                               "diverged_at": integration["diverged_at"]}}
+        stages.update()
+    return runs
+
+
+def _model_errors(times, data_moments, ann_moments, wellmixed_means, models):
+    """Eq. 56 of every model after the start point: 4 means, and 14 moments if it has them.
+
+    ``"errors"``: {model: ε(t) on the 4 means}, ``"wellmixed"`` included;
+    ``"errors_moments"``: the same on all 14 moments (not for the well-mixed model);
+    ``"fraction_means_below_wellmixed"``: the share of extrapolated times at which a
+    model's ε on the means is below the well-mixed model's; ``"recommended"``.
+    """
+    after = slice(1, None)
+    spatial = {"ann": ann_moments, **{name: run["moments"] for name, run in models.items()}}
+    errors = {name: symmetric_relative_error(m[:, :4], data_moments[:, :4])[after]
+              for name, m in spatial.items()}
+    errors["wellmixed"] = symmetric_relative_error(wellmixed_means,
+                                                   data_moments[:, :4])[after]
+    moments = {name: symmetric_relative_error(m, data_moments)[after]
+               for name, m in spatial.items()}
+    # A diverged model (NaN) counts as not below.
+    below = {name: float(np.mean(np.nan_to_num(errors[name], nan=np.inf)
+                                 < errors["wellmixed"])) for name in spatial}
+    return {"errors": {name: _listed(e) for name, e in errors.items()},
+            "errors_moments": {name: _listed(e) for name, e in moments.items()},
+            "fraction_means_below_wellmixed": below,
+            "recommended": RECOMMENDED if RECOMMENDED in models else None,
+            "models": {name: _jsonable(run["info"]) for name, run in models.items()}}
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, (np.floating, np.integer, np.bool_)):
+        return value.item()
+    return value
 
 
 def _listed(values):
@@ -445,6 +532,10 @@ def _trajectory_panel(ax, run, index, label, kind):
         ax.plot(run.training.times, run.training.x[:, index], color="tab:green", lw=1.0,
                 label="filtered (training)")
     ax.plot(run.extrapolated_times, ann, color="tab:blue", lw=1.6, label="ANN")
+    for name, model in run.models.items():
+        values = model["x" if kind == "parameter" else "moments"][:, index]
+        ax.plot(run.extrapolated_times, values, color=_MODEL_COLOURS.get(name, "k"), lw=1.2,
+                label=name)
     if wellmixed is not None:
         ax.plot(run.extrapolated_times, wellmixed, "--", color="tab:red", lw=1.4,
                 label="well-mixed")
@@ -500,20 +591,28 @@ def plot_fig11(run: SepRun, path: os.PathLike | str) -> Path:
     return save_png(fig, path)
 
 
+_MODEL_COLOURS = {"ann": "tab:blue", "algorithm2": "tab:orange", "hybrid": "tab:green",
+                  "constant_drift": "tab:brown", "wellmixed": "tab:red"}
+
+
 def _error_panel(ax, run):
     summary = run.summary
     times = np.array(summary["times"])
-    for key, label, style in (("error_parameters", "ANN, 14 parameters", "tab:blue"),
-                              ("error_moments", "ANN, 14 moments", "tab:purple"),
-                              ("error_wellmixed", "well-mixed, 4 means", "tab:red")):
-        values = np.array([np.nan if v is None else v for v in summary[key]])
-        ax.plot(times, values, color=style, lw=1.6, label=label)
+    for name, values in summary["errors"].items():
+        values = np.array([np.nan if v is None else v for v in values])
+        label = f"{name}, 4 means ({100 * summary['fraction_means_below_wellmixed'][name]:.0f}"\
+                "% of times below well-mixed)" if name != "wellmixed" else "well-mixed, 4 means"
+        ax.plot(times, values, color=_MODEL_COLOURS.get(name, "k"),
+                lw=2.0 if name in ("wellmixed", summary["recommended"]) else 1.2, label=label)
+    for name, values in summary["errors_moments"].items():
+        values = np.array([np.nan if v is None else v for v in values])
+        ax.plot(times, values, ":", color=_MODEL_COLOURS.get(name, "k"), lw=1.0)
     ax.set_yscale("log")
     ax.set_xlabel("t")
     ax.set_ylabel(r"symmetric relative error $\epsilon$ (eq. 56)")
-    ax.set_title(f"(b) extrapolation error; ANN moments below well-mixed at "
-                 f"{100 * summary['fraction_below_wellmixed']:.0f}% of times", fontsize=9)
-    ax.legend(frameon=False, fontsize=8)
+    ax.set_title(f"(b) extrapolation error: solid the 4 means, dotted all 14 moments; "
+                 f"recommended: {summary['recommended']}", fontsize=9)
+    ax.legend(frameon=False, fontsize=7)
 
 
 def _slice_panel(fig, ax, run):

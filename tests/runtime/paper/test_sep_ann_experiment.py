@@ -11,7 +11,7 @@ from dynboltz.runtime.paper.sep_ann import (EXACT_RATES, PAPER_RATES, plot_fig11
 from dynboltz.runtime.paper.barw import write_summary
 
 REQUIRED = ("wellmixed_rates", "times", "error_parameters", "error_moments",
-            "error_wellmixed", "settings")
+            "error_wellmixed", "settings", "errors", "errors_moments", "recommended")
 
 
 def test_symmetric_relative_error_is_eq_56():
@@ -38,7 +38,8 @@ def test_settings_follow_the_paper():
 @pytest.fixture(scope="module")
 def small_run():
     settings = sep_settings("paper", replicates=60, seed=1, T=0.9, train_fraction=0.5,
-                            ann={"hidden": (8, 8), "max_iter": 200})
+                            ann={"hidden": (8, 8), "max_iter": 200},
+                            hybrid={"hidden": (4,), "members": 2, "max_iter": 100})
     return run_sep_ann(settings, workers=1)
 
 
@@ -58,6 +59,25 @@ def test_small_run_is_consistent(small_run):
     assert np.allclose(run.wellmixed_means[0], run.data_moments[run.settings.n_train - 1, :4])
     errors = np.array(summary["error_moments"], dtype=float)
     assert np.all((errors >= 0) & (errors <= 2))
+
+
+def test_every_model_is_compared_on_the_four_means(small_run):
+    summary = small_run.summary
+    assert set(summary["errors"]) == {"ann", "algorithm2", "hybrid", "constant_drift",
+                                      "wellmixed"}
+    assert set(summary["errors_moments"]) == set(summary["errors"]) - {"wellmixed"}
+    # The same eq. 56 as the older per-model keys.
+    assert summary["errors"]["wellmixed"] == summary["error_wellmixed"]
+    assert summary["errors"]["ann"] == summary["error_ann_means"]
+    assert summary["errors_moments"]["ann"] == summary["error_moments"]
+    assert summary["recommended"] in summary["errors"]
+    data = small_run.data_moments[small_run.settings.n_train:]
+    for name, model in small_run.models.items():
+        assert np.allclose(model["x"][0], small_run.training.x[-1])
+        below = np.mean(np.array(summary["errors"][name]) < summary["error_wellmixed"])
+        assert summary["fraction_means_below_wellmixed"][name] == pytest.approx(below)
+        expected = symmetric_relative_error(model["moments"][1:, :4], data[:, :4])
+        assert np.allclose(summary["errors"][name], expected, rtol=1e-12)
 
 
 def test_same_seed_same_summary(small_run):
@@ -115,4 +135,4 @@ def test_fig11_panels_have_y_labels_and_one_legend_names_every_curve(small_run, 
     legends = [ax.get_legend() for ax in trajectory if ax.get_legend() is not None]
     assert len(legends) == 1
     assert {t.get_text() for t in legends[0].get_texts()} == {
-        "stochastic simulation", "filtered (training)", "ANN", "well-mixed"}
+        "stochastic simulation", "filtered (training)", "ANN", "well-mixed", *small_run.models}

@@ -59,13 +59,36 @@ def test_forward_pass_equals_scikit_learn_predict():
 
     rng = np.random.default_rng(1)
     x, y = rng.normal(0, 1, (50, 4)), rng.normal(0, 1, (50, 2))
-    net = train_vector_field(x, y, seed=3, hidden=(7, 5), max_iter=50)
+    net = train_vector_field(x, y, seed=3, hidden=(7, 5), max_iter=50,
+                             input_scaling="standard")
     model = MLPRegressor(hidden_layer_sizes=(7, 5), activation="tanh", solver="lbfgs",
                          alpha=net_alpha(), max_iter=50, tol=1e-10, random_state=3)
     z = (x - x.mean(0)) / x.std(0)
     model.fit(z, (y - y.mean(0)) / y.std(0))
     expected = y.mean(0) + y.std(0) * model.predict(z)
     assert np.allclose(net(x), expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_global_input_scaling_is_one_rms_without_centring():
+    from sklearn.neural_network import MLPRegressor
+
+    rng = np.random.default_rng(4)
+    # Column 1 barely moves (std 1e-3 around 1): per-column standardisation would blow
+    # its later drift up by 1000; the global scale keeps it at its own size.
+    x = np.column_stack([rng.normal(0, 1, 40), 1 + 1e-3 * rng.normal(0, 1, 40)])
+    y = rng.normal(0, 1, (40, 1))
+    net = train_vector_field(x, y, seed=2, hidden=(5,), max_iter=30)
+    rms = np.sqrt(np.mean(x ** 2))
+    assert np.allclose(net.input_mean, 0.0) and np.allclose(net.input_scale, rms)
+    model = MLPRegressor(hidden_layer_sizes=(5,), activation="tanh", solver="lbfgs",
+                         alpha=net_alpha(), max_iter=30, tol=1e-10, random_state=2)
+    model.fit(x / rms, (y - y.mean(0)) / y.std(0))
+    later = x + np.array([0.0, 0.05])
+    assert np.allclose(net(later), y.mean(0) + y.std(0) * model.predict(later / rms)[:, None],
+                       rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="input_scaling"):
+        train_vector_field(x, y, input_scaling="robust")
 
 
 def net_alpha():
