@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -31,6 +30,7 @@ from dynboltz.runtime.cli.options import (check_ensemble_memory,
                                                       check_out_folder, check_positive,
                                                       check_seed)
 from dynboltz.runtime.cli.cli_words import in_cli_words
+from dynboltz.runtime.paper.targets import FIGURES, figure_order
 from dynboltz.runtime.cli.motif_commands import MOTIF_COMMANDS, add_motif_commands
 
 
@@ -44,26 +44,8 @@ _PREFIX = "dynboltz: error: "
 
 
 def _figures():
-    """Every ``reproduce`` entry: name -> ``f(out_dir, seed)``."""
-    from dynboltz.runtime.paper.galton_watson import FIGURES
-    from dynboltz.runtime.paper.lattice_basis import LATTICE_FIGURES
-    from dynboltz.runtime.paper.barw_figures import LEARNING_FIGURES
-    from dynboltz.runtime.paper.continuous import CONTINUOUS_FIGURES
-    from dynboltz.runtime.paper.sep_ann import SEP_FIGURES
-
-    return {
-        **FIGURES,
-        **LATTICE_FIGURES,
-        **LEARNING_FIGURES,
-        **CONTINUOUS_FIGURES,
-        **SEP_FIGURES,
-    }
-
-
-def _figure_order(name):
-    # fig2 before fig10; names that are not figN keep their place after those that are
-    match = re.fullmatch(r"fig(\d+)", name)
-    return (0, int(match.group(1))) if match else (1, 0)
+    """Every ``reproduce`` target: name -> ``f(out_dir, seed)`` (imported when used)."""
+    return FIGURES
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -74,8 +56,6 @@ class _OneLineParser(argparse.ArgumentParser):
 
 
 def _parser():
-    from dynboltz.runtime.paper.barw import FULL_REPLICATES
-
     parser = _OneLineParser(
         prog="dynboltz", description="Dynamic Boltzmann reduced models (Ernst et al. 2018).")
     parser.add_argument("--version", action="version", version=f"dynboltz {__version__}")
@@ -89,12 +69,12 @@ def _parser():
     reproduce = commands.add_parser(
         "reproduce", help="write one of the paper's figures, or all of them and an HTML "
                           "report")
-    reproduce.add_argument("figure", choices=[_ALL, *sorted(_figures(), key=_figure_order)])
+    reproduce.add_argument("figure", choices=[_ALL, *sorted(_figures(), key=figure_order)])
     reproduce.add_argument("--quick", action="store_true",
                            help="with 'all': small, fast versions of every figure")
     defaults = {demo: (f"{_DEMO_ITERATIONS}; --wellmixed {_WELLMIXED_ITERATIONS}",
                        _DEMO_REPLICATES),
-                reproduce: ("400; fig9/fig10 only", f"{FULL_REPLICATES}; fig9/fig10 only")}
+                reproduce: ("400; fig9/fig10 only", "4000; fig9/fig10 only")}
     for sub, (iterations, replicates) in defaults.items():
         sub.add_argument("--iterations", type=int, default=None,
                          help=f"iteration limit; learning stops earlier on its "
@@ -223,12 +203,16 @@ def _reproduce(args):
     return path
 
 
+def _in_order(figures):
+    return {name: figures[name] for name in sorted(figures, key=figure_order)}
+
+
 def _reproduce_all(args):
     from dynboltz.runtime.paper.report import reproduce_all
 
     command = (f"dynboltz reproduce all{' --quick' if args.quick else ''} --out {args.out} "
                f"--seed {args.seed}")
-    report, records = reproduce_all(_figures(), args.out, seed=args.seed, quick=args.quick,
+    report, records = reproduce_all(_in_order(_figures()), args.out, seed=args.seed, quick=args.quick,
                                     command=command)
     failed = [f"{r.name} ({r.error})" for r in records if r.path is None]
     if failed:

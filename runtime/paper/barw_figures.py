@@ -20,7 +20,7 @@ from dynboltz.runtime.paper.figure_files import new_figure, save_png
 if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.paper.barw import BarwRun
 
-__all__ = ["plot_moments", "plot_coefficients", "fig9", "fig10", "LEARNING_FIGURES"]
+__all__ = ["plot_moments", "plot_coefficients", "fig9", "fig10"]
 
 _MOMENTS = ((r"$\mu$", "tab:blue"), (r"$\Delta$", "tab:red"))
 _PROCESSES = (("branching", "tab:green"), ("annihilation", "tab:purple"),
@@ -163,4 +163,3 @@ def fig10(out_dir: os.PathLike | str, seed: int = 0, scheme: str = "paper", iter
                   plot_coefficients)
 
 
-LEARNING_FIGURES = {"fig9": fig9, "fig10": fig10}

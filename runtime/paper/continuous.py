@@ -36,7 +36,7 @@ from dynboltz.runtime.paper.barw import write_summary
 from dynboltz.runtime.paper.figure_files import new_figure, save_png
 
 __all__ = ["D", "FIG6_POSITIONS", "diffusion_experiment", "branching_sensitivities",
-           "branching_number_parameters", "fig6", "CONTINUOUS_FIGURES", "QUICK_SIZES"]
+           "branching_number_parameters", "fig6", "QUICK_SIZES"]
 
 D = 1.0
 KB, KD = 1.0, 1.5
@@ -281,5 +281,3 @@ def fig6(out_dir: os.PathLike | str, seed: int = 0, quick: bool = False) -> Path
     return path
 
 
-CONTINUOUS_FIGURES = {"fig6": fig6}
-"""``reproduce`` entries of this module: name -> ``f(out_dir, seed)``."""

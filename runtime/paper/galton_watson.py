@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # annotations only
     from dynboltz.symbolic.wellmixed import WellMixed
 
 __all__ = ["galton_watson", "K1_GRID", "K2_AXES", "K2_ETA_RANGE", "learn_galton_watson",
-           "visited_error", "plot_learned_basis", "fig1", "fig2", "fig3", "fig4", "fig5", "FIGURES"]
+           "visited_error", "plot_learned_basis", "fig1", "fig2", "fig3", "fig4", "fig5"]
 
 RATES = {"birth": 1.0, "death": 1.5}
 K1_GRID = np.round(np.arange(1, 31) * 0.1, 10)
@@ -254,4 +254,3 @@ def fig5(out_dir: os.PathLike | str, seed: int = 0, T: float = 1.0,
     return save_png(fig, Path(out_dir) / "fig5.png")
 
 
-FIGURES = {"fig1": fig1, "fig2": fig2, "fig3": fig3, "fig4": fig4, "fig5": fig5}

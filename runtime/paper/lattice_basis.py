@@ -22,7 +22,7 @@ from dynboltz.runtime.common.validation import invalid
 
 
 __all__ = ["SINGLE_SPECIES_LIBRARIES", "single_species_basis_maps", "trivalent_slices",
-           "symmetric_log_scale", "fig7", "fig8", "LATTICE_FIGURES"]
+           "symmetric_log_scale", "fig7", "fig8"]
 
 SINGLE_SPECIES_LIBRARIES = ("creation_A", "death_A", "diffusion_A", "branching_A",
                             "annihilation_A", "coagulation_A")
@@ -246,5 +246,3 @@ def fig8(out_dir: os.PathLike | str, seed: int = 0) -> Path:
     return save_png(fig, Path(out_dir) / "fig8.png", dpi=110)
 
 
-LATTICE_FIGURES = {"fig7": fig7, "fig8": fig8}
-"""``dynboltz reproduce`` entries of this module: name -> ``f(out_dir, seed)``."""

@@ -53,7 +53,7 @@ from dynboltz.runtime.wellmixed.mass_action import (SEP_REACTIONS, MassActionFit
 from dynboltz.runtime.common.results import ShortRepr
 
 __all__ = ["SepSettings", "SepRun", "sep_settings", "sep_data", "run_sep_ann",
-           "symmetric_relative_error", "seed_study", "plot_fig11", "fig11", "SEP_FIGURES",
+           "symmetric_relative_error", "seed_study", "plot_fig11", "fig11",
            "PAPER_RATES", "EXACT_RATES", "X0", "PAPER_WELLMIXED_RATES", "SCHEMES",
            "RECOMMENDED"]
 
@@ -658,5 +658,3 @@ def fig11(out_dir: os.PathLike | str, seed: int = 0, scheme: str = "paper",
     return plot_fig11(run, out_dir / f"fig11{suffix}.png")
 
 
-SEP_FIGURES = {"fig11": fig11}
-"""``dynboltz reproduce`` entries of this module: name -> ``f(out_dir, seed)``."""

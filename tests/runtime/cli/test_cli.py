@@ -13,6 +13,7 @@ import pytest
 from dynboltz.runtime.cli import main as cli
 from dynboltz.runtime.wellmixed.basis_learning import learn_basis
 from dynboltz.runtime.cli.main import main
+from dynboltz.runtime.paper.targets import FIGURES
 from dynboltz.runtime.common.ensemble import load_ensemble
 from dynboltz.runtime.paper.galton_watson import K1_GRID, galton_watson
 
@@ -154,10 +155,12 @@ def test_an_unusable_cache_is_one_line_and_exit_status_1(tmp_path):
 def test_a_damaged_file_is_one_line_and_exit_status_1(tmp_path, monkeypatch):
     damaged = tmp_path / "run.npz"
     damaged.write_bytes(b"")
-    monkeypatch.setattr(cli, "_figures", lambda: {"fig1": lambda out, seed: load_ensemble(
-        damaged)})
-    with pytest.raises(SystemExit) as raised:
-        main(["reproduce", "fig1", "--out", str(tmp_path)])
+    FIGURES.register("fig1", lambda out, seed: load_ensemble(damaged))
+    try:
+        with pytest.raises(SystemExit) as raised:
+            main(["reproduce", "fig1", "--out", str(tmp_path)])
+    finally:
+        FIGURES.register("fig1", "dynboltz.runtime.paper.galton_watson:fig1")
     message = raised.value.code
     assert isinstance(message, str) and "\n" not in message  # str code: exit status 1
     assert message.startswith("dynboltz: error: `path` of `load_ensemble` must be `a "
@@ -453,7 +456,7 @@ def test_quick_is_only_for_all(tmp_path):
 def test_reproduce_all_quick_writes_the_report_with_no_missing_figure(tmp_path, capsys):
     main(["reproduce", "all", "--quick", "--out", str(tmp_path)])
     page = (tmp_path / "report.html").read_text()
-    figures = cli._figures()
+    figures = FIGURES
     assert f"{len(figures)} of {len(figures)} figures" in page and "missing:" not in page
     for name in figures:
         assert f'<h2 id="{name}">' in page
@@ -550,3 +553,21 @@ def test_an_out_folder_that_refuses_files_says_so(tmp_path):
                        r"\(creating a file in it: "):
         main(["simulate", "barw", "--rates", "branching=1,annihilation=1,diffusion=1",
               "--out", "/proc/x.npz"])
+
+
+def test_version_imports_no_experiment():
+    # --version and --help list the reproduce targets without importing any experiment,
+    # so the command answers at once.
+    code = ("import sys; from dynboltz.runtime.cli.main import main\n"
+            "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('dynboltz.runtime.paper.')"
+            " or m in ('scipy', 'matplotlib', 'sympy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "['dynboltz.runtime.paper.targets']"
+
+
+def test_reproduce_help_default_replicates_is_the_experiments():
+    from dynboltz.runtime.paper.barw import FULL_REPLICATES
+    help_text = cli._parser()._subparsers._group_actions[0].choices["reproduce"].format_help()
+    assert f"default {FULL_REPLICATES};" in " ".join(help_text.split())

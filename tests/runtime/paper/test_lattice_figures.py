@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from dynboltz.runtime.paper import lattice_basis as lattice_figures
-from dynboltz.runtime.paper.lattice_basis import (LATTICE_FIGURES, symmetric_log_scale,
+from dynboltz.runtime.paper.targets import FIGURES
+from dynboltz.runtime.paper.lattice_basis import (symmetric_log_scale,
                                               single_species_basis_maps, trivalent_slices)
 from dynboltz.runtime.lattice.chain.reference import LatticeReference
 from dynboltz.symbolic.lattice.motif import LatticeMotif
@@ -83,7 +84,7 @@ def test_figures_write_only_their_png_with_every_colour_bar_labelled(tmp_path, m
         return original(fig, path, dpi)
 
     monkeypatch.setattr(lattice_figures, "save_png", record)
-    path = LATTICE_FIGURES[figure](tmp_path / "out", seed=0)
+    path = FIGURES[figure](tmp_path / "out", seed=0)
     assert len(labels) == colour_bars and all(labels)
     assert path == tmp_path / "out" / f"{figure}.png"
     data = path.read_bytes()

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from dynboltz.runtime.cli.main import _figures
+from dynboltz.runtime.paper.targets import FIGURES
 from dynboltz.runtime.paper.sep_ann import (EXACT_RATES, PAPER_RATES, plot_fig11,
                                                   run_sep_ann, sep_settings, seed_study,
                                                   symmetric_relative_error)
@@ -95,7 +95,7 @@ def test_figure_and_json_are_written(small_run, tmp_path):
 
 
 def test_fig11_is_registered():
-    assert "fig11" in _figures()
+    assert "fig11" in FIGURES
 
 
 @pytest.mark.slow
