@@ -435,7 +435,9 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
     require_convergence : bool
         Raise `ConvergenceError` when the tolerance is not met.
     seed : None, int or sequence of int
-        Root of the per-iteration Gibbs streams.
+        Root of the per-iteration Gibbs streams.  None draws fresh entropy, saved in
+        the checkpoint: ``seed=None, resume=True`` continues a ``seed=None`` run with
+        the entropy it drew (and refuses a checkpoint of a seeded run).
     progress : bool
         Show a tqdm bar with the current objective.
     callback : callable, optional
@@ -478,10 +480,14 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
                       TypeError)
     settings = _settings_dict(opt, integ, asleep, asleep_settings, gradient)
     entropy = seed_entropy(seed)
-    key = _fingerprint(lib, settings, entropy, (times, moments, x0, theta0))
+    # seed=None: the fresh entropy is saved in the checkpoint, which a resume reuses
+    key = _fingerprint(lib, settings, "fresh" if seed is None else entropy,
+                       (times, moments, x0, theta0))
     optimizer_steps = None if opt.quasi_newton else make_optimizer(
         opt.name, lib.n_processes, opt.learning_rate, opt.options, function)
     loaded = load_checkpoint(saving.path, key, function) if saving.resume else None
+    if loaded and seed is None:
+        entropy = loaded[0]["entropy"]
     run = _Run(theta0, entropy, (saving.path, saving.every, key), progress, callback,
                opt.iterations)
     try:
