@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike
 
 from dynboltz.messages import public
 from dynboltz.runtime.common.ensemble import fingerprint, run_ensemble
+from dynboltz.runtime.common.memory import check_ensemble_fits
 from dynboltz.runtime.common.validation import (SeedLike, check_integer, check_real, invalid,
                                                 seed_entropy)
 from dynboltz.runtime.continuous import _particles
@@ -154,7 +155,8 @@ def simulate_particles(initial: ArrayLike, times: ArrayLike, D: float, kb: float
     Raises
     ------
     ValueError, TypeError
-        Any invalid argument, before work starts.
+        Any invalid argument, or a result that would not fit in the memory available,
+        before work starts.
     OverflowError
         If a replicate exceeds ``max_particles``.
     """
@@ -166,6 +168,10 @@ def simulate_particles(initial: ArrayLike, times: ArrayLike, D: float, kb: float
     times = _times(times, t0)
     replicates = check_integer(replicates, "replicates", _FUNCTION, 1)
     max_particles = check_integer(max_particles, "max_particles", _FUNCTION, 1)
+    # per replicate: a count per node's bin, then the total
+    shapes = {"moments": (times.size, space.n_nodes + 1)}
+    check_ensemble_fits(replicates, shapes, _FUNCTION, "run fewer replicates or times, or "
+                        "fewer nodes, per call")
     shared, rows = _initial(initial, space, replicates)
     entropy = seed_entropy(seed)
     metadata = {"kind": "branching_brownian_motion", "D": D, "kb": kb, "kd": kd,
@@ -176,8 +182,7 @@ def simulate_particles(initial: ArrayLike, times: ArrayLike, D: float, kb: float
     ensemble = run_ensemble(task, replicates, times, metadata, initial_rows=rows,
                             client=client, workers=workers, save=save, overwrite=overwrite,
                             key=fingerprint(metadata, [np.nan_to_num(positions, nan=np.inf)]),
-                            # per replicate: a count per node's bin, then the total
-                            shapes={"moments": (times.size, space.n_nodes + 1)},
+                            shapes=shapes,
                             caller=_FUNCTION)
     M = space.n_nodes
     return ParticleEnsemble(ensemble.times, space, ensemble.moments[..., :M],
