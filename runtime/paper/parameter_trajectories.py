@@ -26,7 +26,7 @@ from dynboltz.runtime.common.validation import check_choice, check_integer, chec
 from dynboltz.runtime.common.results import ConvergenceError, ShortRepr
 
 if TYPE_CHECKING:  # annotations only
-    from dynboltz.generated.motif_library import MotifLibrary
+    from dynboltz.motif_library import MotifLibrary
 
 __all__ = ["parameter_trajectory", "lowpass", "filtered_derivative", "noise_gain",
            "smooth_trajectory", "SmoothTrajectory", "INVERSION_METHODS",

@@ -1,4 +1,4 @@
-"""The ``dynboltz`` command line (runtime/cli.py) and the figure writers it calls."""
+"""The ``dynboltz`` command line (runtime/cli/) and the figure writers it calls."""
 import errno
 import json
 import os

@@ -1,4 +1,4 @@
-"""Ensembles (runtime/ensemble.py): seeds, pools, dask, checkpoints and resume."""
+"""Ensembles (runtime/common/ensemble.py): seeds, pools, dask, checkpoints and resume."""
 import errno
 import json
 import os
