@@ -48,7 +48,8 @@ from dynboltz.errors import ConvergenceError
 from dynboltz.messages import public
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 from dynboltz.runtime.continuous.density import DensityEstimate
-from dynboltz.runtime.continuous.pde import check_nu_grid, integrate_pde, stable_time_step
+from dynboltz.runtime.continuous.pde import (check_nu_grid, hat_weights, integrate_pde,
+                                             stable_time_step)
 from dynboltz.runtime.learning.action import trapezoid_weights
 from dynboltz.runtime.common.results import ShortRepr
 
@@ -115,7 +116,7 @@ class _Evaluation:
     def visits(self) -> np.ndarray:
         """∫ dt ∫ dy p̃ φ_g(ν), shape (G,) (``SpatialLearningResult.visits``)."""
         return np.einsum("t,ti,tig->g", self.problem.time_weights, self.model,
-                         _hat_weights(self.nu, self.problem.grid))
+                         hat_weights(self.nu, self.problem.grid))
 
 
 def _fisher(problem, model, s):
@@ -148,12 +149,6 @@ def _kl(data_mass, model_mass):
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(data_mass > 0, data_mass * np.log(data_mass / model_mass), 0.0)
     return terms.sum(axis=1)
-
-
-def _hat_weights(nu, grid):
-    """φ_g(ν) for every entry of ``nu`` (clamped at the ends), shape nu.shape + (G,)."""
-    x = np.clip((nu - grid[0]) / (grid[1] - grid[0]), 0.0, grid.size - 1)
-    return np.maximum(0.0, 1.0 - np.abs(x[..., None] - np.arange(grid.size)))
 
 
 def _evaluate(problem, F, with_gradient=True):

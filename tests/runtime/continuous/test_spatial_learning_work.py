@@ -36,7 +36,7 @@ def test_fisher_and_visits_are_built_only_where_used(monkeypatch):
     data, eta = _data()
     evaluations = _counting(monkeypatch, "_evaluate")
     fishers = _counting(monkeypatch, "_fisher")
-    hats = _counting(monkeypatch, "_hat_weights")
+    hats = _counting(monkeypatch, "hat_weights")
     result = spatial_learning.learn_spatial_basis(data, eta, _GRID, iterations=6,
                                                   initial_F1=0.0, initial_F2=0.5)
     stepped_from = result.F_history[:-1]
