@@ -11,6 +11,7 @@ the built-in it refines, so ``except ValueError`` and the like keep working::
     ├── DamagedFileError (ValueError)           a file dynboltz wrote cannot be read back
     ├── CacheDirectoryError (OSError)           the code cache cannot be created or written
     ├── CompileError (RuntimeError)             Cython or the C compiler failed
+    ├── ModelStateError (ArithmeticError)       a simulated model reached a forbidden state
     └── ConvergenceError (RuntimeError)         a computation did not converge
         └── IntegrationError (FloatingPointError)  an ODE/PDE left the finite numbers
             └── OutOfDomain                     a reduced state left the closure's domain
@@ -30,7 +31,7 @@ from pathlib import Path
 
 __all__ = ["DynboltzError", "InvalidArgumentError", "InvalidTypeError",
            "UnsupportedExpressionError", "DamagedFileError", "CacheDirectoryError",
-           "CompileError", "ConvergenceError", "IntegrationError", "OutOfDomain", "DynboltzWarning",
+           "CompileError", "ModelStateError", "ConvergenceError", "IntegrationError", "OutOfDomain", "DynboltzWarning",
            "IdentifiabilityWarning", "EffectiveRatesWarning"]
 
 
@@ -92,6 +93,13 @@ class CompileError(DynboltzError, RuntimeError):
                          f"--- output ---\n{output}")
         self.command = command
         self.output = output
+
+
+class ModelStateError(DynboltzError, ArithmeticError):
+    """A simulated model reached a state its rules forbid, at run time: a kinetic law
+    gave a negative or NaN propensity, a reaction would make a count negative, an event
+    assigned a count that is not a whole number >= 0, or events kept firing each other.
+    The message names the reaction, species or event, the trajectory and the time."""
 
 
 class ConvergenceError(DynboltzError, RuntimeError):

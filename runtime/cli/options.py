@@ -15,7 +15,7 @@ import numpy as np
 
 from dynboltz.atomic_files import check_writable_folder
 from dynboltz.messages import invalid
-from dynboltz.runtime.common.memory import available_memory, format_bytes
+from dynboltz.runtime.common.memory import check_result_fits
 
 __all__ = ["parse_assignments", "parse_times", "check_seed", "check_positive",
            "check_out_folder", "check_out_file", "check_not_replaced",
@@ -97,13 +97,9 @@ def parse_times(text: str, option: str, command: str, n_moments: int = 1) -> np.
 
 
 def _check_times_fit(count, n_moments, option, command, text):
-    estimate = count * (1 + n_moments) * 8
-    available = available_memory()
-    if available is not None and estimate > available:
-        raise _fail(option, command, f"a count of times whose result fits in memory "
-                    f"({count} times × {1 + n_moments} values × 8 bytes = "
-                    f"{format_bytes(estimate)} for one replicate; "
-                    f"{format_bytes(available)} available)", text)
+    check_result_fits(count * (1 + n_moments) * 8, option, f"dynboltz {command}", text,
+                      f"{count} times × {1 + n_moments} values × 8 bytes for one replicate",
+                      SystemExit)
 
 
 def lattice_size(text: str) -> int | tuple[int, ...]:
@@ -175,27 +171,23 @@ def check_ensemble_memory(replicates: int, n_times: int, n_moments: int, n_sites
     """Refuse an ensemble whose result would not fit in the memory available now.
 
     The result holds replicates × times × moments float64 values (8 bytes each)
-    and, with snapshots, replicates × times × sites int8 lattices.
+    and, with snapshots, replicates × times × sites int8 lattices; the check is the
+    library's `check_result_fits` (the same factor for gathering the result).
 
     Returns
     -------
     int
         The estimate in bytes.
     """
-    estimate = replicates * n_times * n_moments * 8
-    formula = f"{replicates} replicates × {n_times} times × {n_moments} moments × 8 bytes"
+    per_replicate = n_times * n_moments * 8
+    formula = f"{n_times} times × {n_moments} moments × 8 bytes"
     if snapshots:
-        estimate += replicates * n_times * n_sites
-        formula += f" + {replicates} × {n_times} × {n_sites} snapshot bytes"
-    available = available_memory()
-    if available is not None and estimate > available and \
-            estimate // max(replicates, 1) > available:
-        # one replicate alone does not fit: the times (or sites) are the cause
-        raise _fail("--times", command, f"few enough times for one replicate's result "
-                    f"to fit in memory ({formula} = {format_bytes(estimate)}; "
-                    f"{format_bytes(available)} available)", n_times)
-    if available is not None and estimate > available:
-        raise _fail("--replicates", command, f"small enough for the result to fit in "
-                    f"memory ({formula} = {format_bytes(estimate)}; "
-                    f"{format_bytes(available)} available)", replicates)
-    return estimate
+        per_replicate += n_times * n_sites
+        formula += f" + {n_times} × {n_sites} snapshot bytes"
+    # one replicate alone does not fit: the times (or sites) are the cause
+    check_result_fits(per_replicate, "--times", f"dynboltz {command}", n_times,
+                      f"few enough times for one replicate ({formula})", SystemExit)
+    check_result_fits(replicates * per_replicate, "--replicates", f"dynboltz {command}",
+                      replicates, f"fewer replicates ({replicates} × ({formula}))",
+                      SystemExit)
+    return replicates * per_replicate

@@ -338,9 +338,17 @@ def _part_problem(entries, shapes):
     events = entries["events"]
     if events.shape != () or not np.issubdtype(events.dtype, np.integer):
         return f"events is not one integer (shape {events.shape}, dtype {events.dtype})"
+    return _shape_problem(entries, shapes)
+
+
+def _shape_problem(arrays, shapes, leading=()):
+    """The first of ``shapes`` whose array is missing or not of shape ``(*leading, *shape)``,
+    as a reason (None if every one fits)."""
     for name, shape in shapes.items():
-        if entries[name].shape != tuple(shape):
-            return f"{name} has shape {entries[name].shape}, not {tuple(shape)}"
+        wanted = (*leading, *shape)
+        found = None if arrays.get(name) is None else arrays[name].shape
+        if found != wanted:
+            return f"{name} has shape {found}, not {wanted}"
     return None
 
 
@@ -369,11 +377,7 @@ def _existing(save, key, shapes, replicates, overwrite, caller):
 def _ensemble_problem(ensemble, shapes, replicates):
     """Why a saved ensemble of this call's fingerprint does not fit it (None if it does)."""
     arrays = {"moments": ensemble.moments, "snapshots": ensemble.snapshots}
-    for name, shape in shapes.items():
-        found = None if arrays.get(name) is None else arrays[name].shape
-        if found != (replicates, *shape):
-            return f"{name} has shape {found}, not {(replicates, *shape)}"
-    return None
+    return _shape_problem(arrays, shapes, (replicates,))
 
 
 def _workers(workers, caller):

@@ -6,7 +6,8 @@ CSV is long format, one value per row, with a header:
 * fit: ``time,moment,data,at_theta0,learned`` (data = replicate mean; the two
   predictions of eq. 52 at θ₀ and at the learned θ).
 
-JSON holds the same numbers plus the metadata or settings, as nested lists.  Every
+JSON holds the same numbers plus the metadata or settings, as nested lists, in
+standard JSON (non-finite numbers as ``null``, ``dynboltz.runtime.common.json_files``).  Every
 file is written atomically.  An ensemble ``.npz`` is read back with
 ``dynboltz.runtime.common.ensemble.load_ensemble``.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dynboltz.atomic_files import atomic_writer
+from dynboltz.runtime.common.json_files import write_json
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.common.ensemble import Ensemble
@@ -75,9 +76,8 @@ def write_ensemble(ensemble: Ensemble, path: os.PathLike | str,
                 for k, t in enumerate(ensemble.times)
                 for m, name in enumerate(moment_names))
         return _write_text(path, _csv_text(("replicate", "time", "moment", "value"), rows))
-    return _write_text(path, json.dumps(
-        {"times": ensemble.times.tolist(), "moment_names": list(moment_names),
-         "moments": moments.tolist(), "metadata": ensemble.metadata}, indent=1))
+    return write_json({"times": ensemble.times, "moment_names": list(moment_names),
+                       "moments": moments, "metadata": ensemble.metadata}, path, indent=1)
 
 
 def write_fit(summary: Mapping[str, object], path: os.PathLike | str) -> Path:
@@ -98,7 +98,7 @@ def write_fit(summary: Mapping[str, object], path: os.PathLike | str) -> Path:
     """
     path = Path(path)
     if path.suffix == ".json":
-        return _write_text(path, json.dumps(summary, indent=1))
+        return write_json(summary, path, indent=1)
     columns = [np.asarray(summary[key]) for key in
                ("data_moments", "initial_moments", "predicted_moments")]
     rows = ((repr(float(t)), name, *(repr(float(c[k, m])) for c in columns))

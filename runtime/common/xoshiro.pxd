@@ -3,7 +3,8 @@
 # .generate_state(4, numpy.uint64) bit for bit, so stream i depends only on (seed, i):
 # not on how many streams a call runs, nor on their order or threading.
 # Also an exact 256-layer ziggurat for Exp(1) variates (log-free on ~99% of draws).
-# Used by the well-mixed SSA (_gillespie.pyx) and meant for the lattice KMC. Cimport it
+# Used by the well-mixed SSAs, the lattice KMC and samplers and the particle simulator
+# (runtime/{wellmixed,lattice/chain,lattice/bonds,continuous}/_*.pyx). Cimport it
 # as `from runtime.common.xoshiro cimport ...`: setup.py compiles runtime/*.pyx from the
 # repository root, where Cython finds this file by its folder; being header-only, it
 # needs no module of its own at run time.

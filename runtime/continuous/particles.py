@@ -20,10 +20,12 @@ from numpy.typing import ArrayLike
 
 from dynboltz.messages import public
 from dynboltz.runtime.common.ensemble import fingerprint, run_ensemble
+from dynboltz.runtime.common.memory import check_ensemble_fits
 from dynboltz.runtime.common.validation import (SeedLike, check_integer, check_real, invalid,
                                                 seed_entropy)
 from dynboltz.runtime.continuous import _particles
 from dynboltz.runtime.continuous.domain import Domain
+from dynboltz.runtime.continuous.pde import check_recording_times
 from dynboltz.runtime.common.results import ShortRepr
 
 __all__ = ["simulate_particles", "ParticleEnsemble", "ParticleTask"]
@@ -96,15 +98,6 @@ def _initial(initial, domain, replicates):
     return (array, None) if array.ndim == 1 else (None, array)
 
 
-def _times(times, t0):
-    array = np.asarray(times, dtype=np.float64) if np.ndim(times) == 1 else None
-    if array is None or array.size == 0 or not np.all(np.isfinite(array)) or \
-            np.any(np.diff(array) < 0) or array[0] < t0:
-        raise invalid("times", _FUNCTION, f"a non-empty ascending 1-D array of finite "
-                      f"times >= t0 = {t0}", times)
-    return np.ascontiguousarray(array)
-
-
 @public
 def simulate_particles(initial: ArrayLike, times: ArrayLike, D: float, kb: float = 0.0,
                        kd: float = 0.0, domain: tuple[float, float] = (0.0, 1.0),
@@ -154,7 +147,8 @@ def simulate_particles(initial: ArrayLike, times: ArrayLike, D: float, kb: float
     Raises
     ------
     ValueError, TypeError
-        Any invalid argument, before work starts.
+        Any invalid argument, or a result that would not fit in the memory available,
+        before work starts.
     OverflowError
         If a replicate exceeds ``max_particles``.
     """
@@ -163,9 +157,13 @@ def simulate_particles(initial: ArrayLike, times: ArrayLike, D: float, kb: float
     kb = check_real(kb, "kb", _FUNCTION, 0.0)
     kd = check_real(kd, "kd", _FUNCTION, 0.0)
     t0 = check_real(t0, "t0", _FUNCTION)
-    times = _times(times, t0)
+    times = check_recording_times(times, t0, _FUNCTION)
     replicates = check_integer(replicates, "replicates", _FUNCTION, 1)
     max_particles = check_integer(max_particles, "max_particles", _FUNCTION, 1)
+    # per replicate: a count per node's bin, then the total
+    shapes = {"moments": (times.size, space.n_nodes + 1)}
+    check_ensemble_fits(replicates, shapes, _FUNCTION, "run fewer replicates or times, or "
+                        "fewer nodes, per call")
     shared, rows = _initial(initial, space, replicates)
     entropy = seed_entropy(seed)
     metadata = {"kind": "branching_brownian_motion", "D": D, "kb": kb, "kd": kd,
@@ -176,8 +174,7 @@ def simulate_particles(initial: ArrayLike, times: ArrayLike, D: float, kb: float
     ensemble = run_ensemble(task, replicates, times, metadata, initial_rows=rows,
                             client=client, workers=workers, save=save, overwrite=overwrite,
                             key=fingerprint(metadata, [np.nan_to_num(positions, nan=np.inf)]),
-                            # per replicate: a count per node's bin, then the total
-                            shapes={"moments": (times.size, space.n_nodes + 1)},
+                            shapes=shapes,
                             caller=_FUNCTION)
     M = space.n_nodes
     return ParticleEnsemble(ensemble.times, space, ensemble.moments[..., :M],

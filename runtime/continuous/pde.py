@@ -35,7 +35,7 @@ from dynboltz.runtime.continuous.domain import Domain
 from dynboltz.runtime.common.results import ShortRepr
 
 __all__ = ["integrate_pde", "stable_time_step", "PDETrajectory", "hat_interpolate",
-           "check_nu_grid"]
+           "hat_weights", "check_nu_grid", "check_recording_times"]
 
 _SAFETY = 0.8
 _RK4_REAL, _RK4_IMAGINARY = 2.785, 2.828
@@ -93,11 +93,46 @@ def hat_interpolate(values: np.ndarray, grid: np.ndarray, nu: ArrayLike
     """
     nu = np.asarray(nu, dtype=np.float64)
     dnu = grid[1] - grid[0]
-    x = np.clip((nu - grid[0]) / dnu, 0.0, grid.size - 1)
+    x = _grid_position(nu, grid)
     cell = np.minimum(np.floor(x).astype(np.intp), grid.size - 2)
     slope = (values[cell + 1] - values[cell]) / dnu
     inside = (nu > grid[0]) & (nu < grid[-1])
     return values[cell] + (x - cell) * slope * dnu, np.where(inside, slope, 0.0)
+
+
+def _grid_position(nu, grid):
+    """ν in grid steps from ``grid[0]``, clamped to the grid (the rule's constant ends)."""
+    return np.clip((nu - grid[0]) / (grid[1] - grid[0]), 0.0, grid.size - 1)
+
+
+def hat_weights(nu: ArrayLike, grid: np.ndarray) -> np.ndarray:
+    """φ_g(ν) of the hat-function rule for every entry of ``nu`` (clamped at the ends).
+
+    ``hat_weights(nu, grid) @ values`` is the F(ν) of `hat_interpolate`.
+
+    Returns
+    -------
+    ndarray, shape ``nu.shape + (G,)``
+    """
+    x = _grid_position(np.asarray(nu, dtype=np.float64), grid)
+    return np.maximum(0.0, 1.0 - np.abs(x[..., None] - np.arange(grid.size)))
+
+
+def check_recording_times(times: ArrayLike, t0: float, function: str) -> np.ndarray:
+    """``times`` as a C-contiguous float64 vector: non-empty, finite, ascending, >= t0.
+
+    Raises
+    ------
+    ValueError
+        "`times` of `<function>` must be `a non-empty ascending 1-D array of finite
+        times >= t0 = <t0>`; got ..."
+    """
+    array = np.asarray(times, dtype=np.float64) if np.ndim(times) == 1 else None
+    if array is None or array.size == 0 or not np.all(np.isfinite(array)) or \
+            np.any(np.diff(array) < 0) or array[0] < t0:
+        raise invalid("times", function, f"a non-empty ascending 1-D array of finite "
+                      f"times >= t0 = {t0}", times)
+    return np.ascontiguousarray(array)
 
 
 def _derivatives(nu, domain):
@@ -157,11 +192,7 @@ def _check_inputs(F1, F2, grid, eta, domain, t0, times, function):
     if eta.shape != (domain.n_nodes,) or not np.all(np.isfinite(eta)):
         raise invalid("eta", function, f"finite nu on the {domain.n_nodes} nodes", eta)
     t0 = check_real(t0, "t0", function)
-    times = np.ascontiguousarray(times, dtype=np.float64)
-    if times.ndim != 1 or times.size == 0 or not np.all(np.isfinite(times)) or \
-            np.any(np.diff(times) < 0) or times[0] < t0:
-        raise invalid("times", function, f"a non-empty ascending 1-D array of finite "
-                      f"times >= t0 = {t0}", times)
+    times = check_recording_times(times, t0, function)
     return checked[0], checked[1], grid, eta, t0, times
 
 

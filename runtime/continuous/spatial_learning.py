@@ -22,7 +22,9 @@ Every step is clipped to ``max_step`` per grid value (a trust region: the quadra
 model of S holds only near F), and a trial F whose stable RK4 step
 (``pde.stable_time_step``) is below 1/100 of the starting one is rejected without
 integrating it (such an F is far outside the region the data describe).
-``step_rule="plain"`` is the paper's F ← F − λ_i ∇S with λ_i = learning_rate · decay^i.
+``step_rule="plain"`` is the paper's F ← F − λ_i ∇S with λ_i = learning_rate · decay^i
+(with decay = 1 a rejected step would be proposed again at every iteration: the run
+stops with a ConvergenceError instead).
 Smoothness prior: with ``smoothness`` = σ > 0 the objective is
 S + (σ ⟨n⟩/2) Σ_γ ∫ (dF⁽ᵞ⁾/dν)² dν (⟨n⟩ the time-averaged particle number, so σ
 does not depend on how many particles were simulated); on the hat grid this is a
@@ -35,15 +37,19 @@ diffusion.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.advice import Advice
+from dynboltz.errors import ConvergenceError
 from dynboltz.messages import public
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 from dynboltz.runtime.continuous.density import DensityEstimate
-from dynboltz.runtime.continuous.pde import check_nu_grid, integrate_pde, stable_time_step
+from dynboltz.runtime.continuous.pde import (check_nu_grid, hat_weights, integrate_pde,
+                                             stable_time_step)
 from dynboltz.runtime.learning.action import trapezoid_weights
 from dynboltz.runtime.common.results import ShortRepr
 
@@ -85,13 +91,40 @@ class SpatialLearningResult(ShortRepr):
     nu: np.ndarray
 
 
-@dataclass(frozen=True)
 class _Evaluation:
-    action: float
-    gradient: np.ndarray   # (2G,)
-    fisher: np.ndarray     # (2G, 2G)
-    visits: np.ndarray     # (G,)
-    nu: np.ndarray         # (T, M)
+    """Action and gradient at one F; the Fisher information and the visits are built
+    on first use, once: only the accepted F of a Gauss–Newton run needs the first, only
+    the best F the second (a rejected trial needs neither)."""
+
+    def __init__(self, problem, F, nu, model, s=None):
+        self.problem, self.nu, self.model, self._s = problem, nu, model, s
+        weight = problem.time_weights * problem.data.total
+        flat = F.ravel()
+        self.action = float(weight @ _kl(problem.data_mass, model)) \
+            + 0.5 * flat @ problem.penalty @ flat
+        self.gradient = None
+        if s is not None:
+            residual = weight[:, None] * (problem.data_mass - model)   # ∫ dt (µ1 − µ̃1) dy
+            self.gradient = np.einsum("ti,tfi->f", residual, s) + problem.penalty @ flat
+
+    @functools.cached_property
+    def fisher(self) -> np.ndarray:
+        """I = ∫ dt ⟨n⟩ Cov_p̃(s, s) + the prior's Hessian, shape (2G, 2G)."""
+        return _fisher(self.problem, self.model, self._s)
+
+    @functools.cached_property
+    def visits(self) -> np.ndarray:
+        """∫ dt ∫ dy p̃ φ_g(ν), shape (G,) (``SpatialLearningResult.visits``)."""
+        return np.einsum("t,ti,tig->g", self.problem.time_weights, self.model,
+                         hat_weights(self.nu, self.problem.grid))
+
+
+def _fisher(problem, model, s):
+    """Fisher information of p̃ along the sensitivities ``s`` (T, 2G, M), plus the prior."""
+    weight = problem.time_weights * problem.data.total
+    mean = np.einsum("ti,tfi->tf", model, s)
+    return np.einsum("t,ti,tfi,thi->fh", weight, model, s, s) \
+        - np.einsum("t,tf,th->fh", weight, mean, mean) + problem.penalty
 
 
 @dataclass(frozen=True)
@@ -118,14 +151,8 @@ def _kl(data_mass, model_mass):
     return terms.sum(axis=1)
 
 
-def _hat_weights(nu, grid):
-    """φ_g(ν) for every entry of ``nu`` (clamped at the ends), shape nu.shape + (G,)."""
-    x = np.clip((nu - grid[0]) / (grid[1] - grid[0]), 0.0, grid.size - 1)
-    return np.maximum(0.0, 1.0 - np.abs(x[..., None] - np.arange(grid.size)))
-
-
 def _evaluate(problem, F, with_gradient=True):
-    """Action, gradient and Fisher information at F; None if F's RK4 step is too short."""
+    """`_Evaluation` at F; None if F's RK4 step is too short."""
     data, G = problem.data, problem.grid.size
     dt = problem.dt or stable_time_step(F[0], F[1], problem.grid, problem.eta, data.domain)
     if dt < problem.min_dt:
@@ -134,20 +161,9 @@ def _evaluate(problem, F, with_gradient=True):
                                data.times[0], data.times, dt=dt,
                                sensitivities=with_gradient)
     model = _model_mass(trajectory.nu, data.domain.widths)
-    weight = problem.time_weights * data.total
-    flat = F.ravel()
-    action = float(weight @ _kl(problem.data_mass, model)) + 0.5 * flat @ problem.penalty @ flat
-    visits = np.einsum("t,ti,tig->g", problem.time_weights, model,
-                       _hat_weights(trajectory.nu, problem.grid))
-    if not with_gradient:
-        return _Evaluation(action, None, None, visits, trajectory.nu)
-    s = trajectory.sensitivity.reshape(data.times.size, 2 * G, -1)
-    residual = weight[:, None] * (problem.data_mass - model)   # ∫ dt (µ1 − µ̃1) dy
-    gradient = np.einsum("ti,tfi->f", residual, s) + problem.penalty @ flat
-    mean = np.einsum("ti,tfi->tf", model, s)
-    fisher = np.einsum("t,ti,tfi,thi->fh", weight, model, s, s) \
-        - np.einsum("t,tf,th->fh", weight, mean, mean) + problem.penalty
-    return _Evaluation(action, gradient, fisher, visits, trajectory.nu)
+    s = trajectory.sensitivity.reshape(data.times.size, 2 * G, -1) if with_gradient \
+        else None
+    return _Evaluation(problem, F, trajectory.nu, model, s)
 
 
 def spatial_action(data: DensityEstimate, eta: ArrayLike, grid: ArrayLike, F1: ArrayLike,
@@ -274,6 +290,9 @@ def learn_spatial_basis(data: DensityEstimate, eta: ArrayLike, grid: ArrayLike,
         Invalid arguments, before any work.
     IntegrationError
         If an integration stops being finite (names the step).
+    ConvergenceError
+        ``step_rule="plain"`` with ``decay=1`` and a rejected step: every later
+        iteration would propose the same F again.
     """
     smoothness = check_real(smoothness, "smoothness", _FUNCTION, 0.0)
     problem = _problem(data, eta, grid, dt, _FUNCTION, smoothness)
@@ -300,6 +319,12 @@ def learn_spatial_basis(data: DensityEstimate, eta: ArrayLike, grid: ArrayLike,
         trial = F + np.clip(step, -max_step, max_step).reshape(2, G)
         trial[1] = np.maximum(trial[1], floor)
         evaluation = _evaluate(problem, trial)
+        if evaluation is None and step_rule == "plain" and decay == 1.0:
+            raise ConvergenceError(
+                f"{_FUNCTION}: the plain step of iteration {i} was rejected (its F needs an "
+                f"RK4 step below 1/100 of the starting one) and with decay=1 every later "
+                f"iteration would propose the same F", (
+                    Advice("lower", "learning_rate"), Advice("lower", "decay", "0.9")))
         if evaluation is not None and (step_rule == "plain" or
                                        evaluation.action < current.action):
             F, current = trial, evaluation

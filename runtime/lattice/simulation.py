@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike
 from dynboltz.lattice_layout import n_params
 from dynboltz.messages import public
 from dynboltz.runtime.common.ensemble import Ensemble, fingerprint, run_ensemble
-from dynboltz.runtime.common.memory import check_result_fits
+from dynboltz.runtime.common.memory import check_ensemble_fits, check_result_fits
 from dynboltz.runtime.common.validation import (check_choice, check_integer, invalid,
                                                 rate_vector, seed_entropy)
 from dynboltz.runtime.lattice.closures import closure_of
@@ -185,11 +185,8 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
 
 
 def _check_memory(replicates, shapes):
-    # float64 moments, int8 snapshots; gathering holds the replicates and their stack
-    per_replicate = 8 * np.prod(shapes["moments"]) + np.prod(shapes.get("snapshots", 0))
-    check_result_fits(2 * replicates * int(per_replicate), "replicates", "simulate",
-                      replicates, "run fewer replicates or times, or without snapshots, "
-                      "per call")
+    check_ensemble_fits(replicates, shapes, "simulate", "run fewer replicates or times, or "
+                        "without snapshots, per call")
 
 
 @public
@@ -219,12 +216,22 @@ def sample(model: LatticeModel, x: ArrayLike, N: int | tuple[int, ...] = 1000, n
     -------
     ndarray of int8, shape (n, *shape)
         Site codes 0 (empty) .. S.
+
+    Raises
+    ------
+    ValueError
+        An invalid argument, or ``n`` configurations that would not fit in the memory
+        available (the message gives the estimate), before any work.
     """
     geometry = geometry_of(model, "sample")
     check_lattice_model(model, "sample")
     method = geometry.samplers[0] if method is None else method
     check_choice(method, "method", geometry.samplers, "sample")
     shape = geometry.shape(N, "sample")
+    n = check_integer(n, "n", "sample", 1)
+    # int8 site codes, shape (n, *shape)
+    check_result_fits(n * int(np.prod(shape, dtype=np.int64)), "n", "sample", n,
+                      "draw fewer configurations or a smaller lattice per call")
     return geometry.sample(model, x, shape, n, seed, method, options)
 
 

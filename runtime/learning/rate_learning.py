@@ -152,13 +152,22 @@ class _Objective:
         return self._record(theta, self._evaluation(theta, float(action), grad, curvature))
 
     def _integrate(self, theta, iteration):
-        """Action, its gradient and the arguments of ``gauss_newton_hessian`` at θ."""
+        """Action, its gradient and the arguments of ``gauss_newton_hessian`` at θ (with
+        the adjoint gradient, a callable: S is integrated only where the curvature is
+        asked for, at accepted iterates, never at the line search's trial points)."""
         action, grad, _ = self.problem.evaluate(theta, iteration)
-        run = self.problem.integration
-        if self.curvature_run is not None:   # adjoint gradient: S integrated here
-            self.curvature_run.run(theta)
-            run = self.curvature_run
-        return action, grad, (self.lib, run.x.copy(), run.s.copy(), self.weights, self.l2)
+        if self.curvature_run is None:
+            run = self.problem.integration
+            return action, grad, (self.lib, run.x.copy(), run.s.copy(), self.weights,
+                                  self.l2)
+        at = theta.copy()
+        return action, grad, lambda: self._sensitivity_curvature(at)
+
+    def _sensitivity_curvature(self, theta):
+        """Arguments of ``gauss_newton_hessian`` with eq. 54 integrated at θ."""
+        run = self.curvature_run
+        run.run(theta)
+        return self.lib, run.x.copy(), run.s.copy(), self.weights, self.l2
 
     def _check_first(self, theta, action, grad):
         if self._expected_first is None:
@@ -185,6 +194,11 @@ class _Objective:
                            action + 0.5 * self.l2 * float(offset @ offset),
                            grad.copy(), grad + self.l2 * offset, curvature)
 
+    def _replayed_curvature(self, theta):
+        if self.curvature_run is not None:
+            return self._sensitivity_curvature(theta)
+        return self._integrate(theta, 0)[2]
+
     def _replayed(self, theta, action, grad, failed, hessian):
         if failed:
             self.failures += 1
@@ -192,7 +206,7 @@ class _Objective:
                 f"eq. 52 cannot be integrated at theta={theta.tolist()} (replayed from "
                 f"the checkpoint)")
             return self._record(theta, None)
-        point = self._evaluation(theta, action, grad, lambda: self._integrate(theta, 0)[2])
+        point = self._evaluation(theta, action, grad, lambda: self._replayed_curvature(theta))
         if np.all(np.isfinite(hessian)):
             point.computed_hessian = hessian
         return self._record(theta, point)
@@ -435,7 +449,9 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
     require_convergence : bool
         Raise `ConvergenceError` when the tolerance is not met.
     seed : None, int or sequence of int
-        Root of the per-iteration Gibbs streams.
+        Root of the per-iteration Gibbs streams.  None draws fresh entropy, saved in
+        the checkpoint: ``seed=None, resume=True`` continues a ``seed=None`` run with
+        the entropy it drew (and refuses a checkpoint of a seeded run).
     progress : bool
         Show a tqdm bar with the current objective.
     callback : callable, optional
@@ -478,10 +494,14 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
                       TypeError)
     settings = _settings_dict(opt, integ, asleep, asleep_settings, gradient)
     entropy = seed_entropy(seed)
-    key = _fingerprint(lib, settings, entropy, (times, moments, x0, theta0))
+    # seed=None: the fresh entropy is saved in the checkpoint, which a resume reuses
+    key = _fingerprint(lib, settings, "fresh" if seed is None else entropy,
+                       (times, moments, x0, theta0))
     optimizer_steps = None if opt.quasi_newton else make_optimizer(
         opt.name, lib.n_processes, opt.learning_rate, opt.options, function)
     loaded = load_checkpoint(saving.path, key, function) if saving.resume else None
+    if loaded and seed is None:
+        entropy = loaded[0]["entropy"]
     run = _Run(theta0, entropy, (saving.path, saving.every, key), progress, callback,
                opt.iterations)
     try:

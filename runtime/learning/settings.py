@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from dynboltz.atomic_files import check_writable_folder
 from dynboltz.messages import public
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 from dynboltz.runtime.learning.optimizers import (DEFAULT_LEARNING_RATES, OPTIMIZERS,
@@ -141,8 +142,9 @@ class IntegrationSettings:
 class CheckpointSettings:
     """Where and how often a run is checkpointed.
 
-    The path is checked here, before any work: its directory must exist or be creatable
-    and writable, and the path must not be a directory.
+    The path is checked here, before any work: its folder must be or become a writable
+    directory (`check_writable_folder`, which leaves no folder behind), and the path must
+    not be a directory.
 
     Attributes
     ----------
@@ -174,19 +176,16 @@ class CheckpointSettings:
 
 
 def _check_writable(path: Path) -> None:
-    """Fail now, not at the first write: a directory, or a directory we cannot write."""
+    """Fail now, not at the first write: a directory, or a folder that cannot hold it.
+
+    The folder is checked with `check_writable_folder` (the one writability check: it
+    tries a file there and removes the folders it created).  An existing read-only
+    checkpoint in a writable folder is accepted: `atomic_writer` renames the new file
+    onto it, which the folder's permissions allow.
+    """
     if path.is_dir():
         raise invalid("checkpoint", _FUNCTION, "a file path, not a directory", str(path))
-    directory = path.parent
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise invalid("checkpoint", _FUNCTION, f"in a directory that can be created "
-                      f"({error.strerror})", str(path)) from None
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise invalid("checkpoint", _FUNCTION, "in a writable directory", str(path))
-    if path.exists() and not os.access(path, os.W_OK):
-        raise invalid("checkpoint", _FUNCTION, "a writable file", str(path))
+    check_writable_folder(path.parent, "checkpoint", _FUNCTION)
 
 
 _KEYWORDS = {

@@ -28,7 +28,6 @@ Two data sources (``scheme``):
 """
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,9 +37,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.atomic_files import atomic_writer
 from dynboltz.runtime.learning import integrate, learn_rates, moment_error
 from dynboltz.runtime.learning.action import trapezoid_weights
+from dynboltz.runtime.common.json_files import write_json
 from dynboltz.runtime.common.validation import check_choice, check_integer, check_real, invalid
 from dynboltz.runtime.common.results import ShortRepr
 
@@ -290,7 +289,7 @@ def barw_summary(settings: BarwSettings, times: ArrayLike, data_moments: ArrayLi
         ``condition_number``, ``undetermined``) of the learning;
         ``moment_error_initial`` / ``moment_error_learned``: ∫ |µ̃(t) − µ(t)|² dt over
         (µ, ∆) (``moment_error``) at θ₀ and at the learned θ; ``error_ratio`` (initial /
-        learned); ``noise_floor``: ∫ Σ SE² dt, the error an exact model would show from
+        learned; None when the learned error is 0); ``noise_floor``: ∫ Σ SE² dt, the error an exact model would show from
         the finite ensemble. ``"paper"``: ``direction`` of each coefficient vs θ₀,
         ``paper_direction``, ``agrees_with_paper``. ``"exact"``: ``simulated_rates``,
         ``moment_error_at_simulated_rates`` (eq. 52 integrated at the true rates),
@@ -312,7 +311,7 @@ def barw_summary(settings: BarwSettings, times: ArrayLike, data_moments: ArrayLi
         "convergence": {key: result.info[key] for key in _CONVERGENCE_KEYS},
         "moment_error_initial": float(initial),
         "moment_error_learned": float(learned),
-        "error_ratio": float(initial / learned) if learned > 0 else float("inf"),
+        "error_ratio": float(initial / learned) if learned > 0 else None,
         "noise_floor": float(trapezoid_weights(times)
                              @ np.sum(np.asarray(data_standard_error) ** 2, axis=-1)),
     }
@@ -357,8 +356,9 @@ def run_barw(settings: BarwSettings, workers: int | None = None, progress: bool 
 
 
 def write_summary(summary: Mapping[str, object], path: os.PathLike | str) -> Path:
-    """Write a summary dict as indented JSON, atomically; returns the path."""
-    with atomic_writer(path, "w") as stream:
-        json.dump(summary, stream, indent=2, sort_keys=False)
-        stream.write("\n")
-    return Path(path)
+    """Write a summary dict as indented standard JSON, atomically; returns the path.
+
+    Non-finite numbers (an ``error_ratio`` of a perfect fit) are written as ``null``
+    (``dynboltz.runtime.common.json_files``).
+    """
+    return write_json(summary, path)

@@ -138,7 +138,7 @@ def _write(run, out_dir, name, plot):
 
 def fig9(out_dir: os.PathLike | str, seed: int = 0, scheme: str = "paper", iterations: int = 400,
          replicates: int | None = None) -> Path:
-    """Fig. 9 of the paper setting (``barw_experiment``); writes the PNG and JSON.
+    """Fig. 9 of the paper setting (``runtime/paper/barw.py``); writes the PNG and JSON.
 
     Returns
     -------
@@ -151,7 +151,7 @@ def fig9(out_dir: os.PathLike | str, seed: int = 0, scheme: str = "paper", itera
 
 def fig10(out_dir: os.PathLike | str, seed: int = 0, scheme: str = "paper", iterations: int = 400,
           replicates: int | None = None) -> Path:
-    """Fig. 10 of the paper setting (``barw_experiment``); writes the PNG and JSON.
+    """Fig. 10 of the paper setting (``runtime/paper/barw.py``); writes the PNG and JSON.
 
     Returns
     -------

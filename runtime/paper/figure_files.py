@@ -1,6 +1,7 @@
 """Writing matplotlib figures without pyplot: no backend switch, atomic PNG files.
 
-All figure modules (``figures``, ``lattice_figures``, ``learning_figures``) draw on
+All figure modules (``runtime/paper``: ``barw_figures``, ``lattice_basis``, ``continuous``,
+``galton_watson``, ``sep_ann``; ``runtime/lattice/bonds/figures``) draw on
 a :func:`new_figure` and write it with :func:`save_png`.  The figure is a bare
 ``matplotlib.figure.Figure``, which ``savefig`` renders with the Agg canvas for
 PNG, so no display is needed, the user's backend (``matplotlib.get_backend()``)

@@ -26,9 +26,9 @@ from dynboltz.runtime.common.validation import check_choice, check_integer, chec
 from dynboltz.runtime.common.results import ConvergenceError, ShortRepr
 
 if TYPE_CHECKING:  # annotations only
-    from dynboltz.generated.motif_library import MotifLibrary
+    from dynboltz.motif_library import MotifLibrary
 
-__all__ = ["parameter_trajectory", "lowpass", "filtered_derivative", "noise_gain",
+__all__ = ["parameter_trajectory", "lowpass", "filter_padding", "filtered_derivative", "noise_gain",
            "smooth_trajectory", "SmoothTrajectory", "INVERSION_METHODS",
            "DEFAULT_CUTOFF", "DEFAULT_ORDER"]
 
@@ -153,6 +153,14 @@ def _sos(dt, cutoff, order, function):
     return signal.butter(order, cutoff, btype="low", output="sos", fs=1.0 / dt)
 
 
+def filter_padding(order: int) -> int:
+    """The shortest series (exclusive) that `lowpass` filters with a Butterworth filter
+    of ``order``: 3 (2 n + 1) for its n = ⌈order/2⌉ second-order sections, the edge
+    padding of ``scipy.signal.sosfiltfilt`` (which pads 3 points less when ``order`` is
+    odd, the last section being of first order)."""
+    return 3 * (2 * ((order + 1) // 2) + 1)
+
+
 def lowpass(times: ArrayLike, values: ArrayLike, cutoff: float = DEFAULT_CUTOFF,
             order: int = DEFAULT_ORDER) -> np.ndarray:
     """Zero-phase Butterworth low-pass of a time series (``scipy.signal.sosfiltfilt``).
@@ -176,7 +184,7 @@ def lowpass(times: ArrayLike, values: ArrayLike, cutoff: float = DEFAULT_CUTOFF,
     times, dt = _times(times, "lowpass")
     values = _series(values, times.size, "lowpass")
     sos = _sos(dt, cutoff, order, "lowpass")
-    padding = 3 * (2 * sos.shape[0] + 1)
+    padding = filter_padding(order)
     if times.size <= padding:
         raise invalid("times", "lowpass", f"longer than the filter's padding, {padding} "
                       f"points", times.size)

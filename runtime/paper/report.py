@@ -171,9 +171,11 @@ def _barw_numbers(out_dir, options, seed):
 def _barw_moment_numbers(out_dir, options, seed):
     """Fig. 9's row: the moment error the learned rates leave (Fig. 9 right)."""
     summary = json.loads((Path(out_dir) / "barw_paper.json").read_text())
+    ratio = summary["error_ratio"]  # null when the learned error is 0
+    lower = "exact fit" if ratio is None else f"{ratio:.1f}× lower"
     return [("moment error after learning", "lower than at θ₀ (Fig. 9 right)",
              f"{summary['moment_error_initial']:.3g} → "
-             f"{summary['moment_error_learned']:.3g} ({summary['error_ratio']:.1f}× lower)")]
+             f"{summary['moment_error_learned']:.3g} ({lower})")]
 
 
 def _continuous_numbers(out_dir, options, seed):

@@ -45,6 +45,7 @@ from dynboltz.runtime.paper.ann import (ANN_DEFAULTS, BasisFeatures, VectorField
                                            integrate_rk4, sep_features, train_vector_field)
 from dynboltz.runtime.paper.parameter_trajectories import (DEFAULT_CUTOFF, DEFAULT_ORDER,
                                                               INVERSION_METHODS,
+                                                              filter_padding,
                                                               SmoothTrajectory,
                                                               parameter_trajectory,
                                                               smooth_trajectory)
@@ -200,7 +201,7 @@ def _check_settings(s):
     check_integer(s.order, "order", "sep_settings", 1)
     if s.cutoff >= 0.5 / s.dt:
         raise invalid("cutoff", "sep_settings", f"below 1/(2 dt) = {0.5 / s.dt:g}", s.cutoff)
-    padding = 3 * (2 * ((s.order + 1) // 2) + 1)
+    padding = filter_padding(s.order)
     if s.n_train <= padding or s.n_train >= s.times.size:
         raise invalid("train_fraction", "sep_settings", f"a training window of more than "
                       f"{padding} points (the filter's padding) and short of T",

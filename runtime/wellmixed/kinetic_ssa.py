@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.errors import ModelStateError
 from dynboltz.messages import public
 from dynboltz.runtime.common.memory import check_result_fits
 from dynboltz.runtime.common.validation import check_integer, invalid
 from dynboltz.runtime.wellmixed import _gillespie_general
-from dynboltz.runtime.wellmixed.ssa import _csr, _initial_counts, _time_vector
+from dynboltz.runtime.wellmixed.network_arguments import initial_count_rows, sparse_rows
+from dynboltz.runtime.wellmixed.network_arguments import time_vector as checked_times
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.compiled_kinetics import CompiledKinetics
@@ -38,7 +40,7 @@ def _dependents(kinetics):
         if index >= 0:
             reads[j] = 0
             reads[j, kinetics.law_species[index]] = 1
-    ptr, columns, _ = _csr((change != 0).astype(np.int64) @ reads.T)
+    ptr, columns, _ = sparse_rows((change != 0).astype(np.int64) @ reads.T)
     return ptr, columns
 
 
@@ -88,11 +90,11 @@ def simulate_kinetics(kinetics: CompiledKinetics, times: ArrayLike, n: int,
     ------
     TypeError, ValueError
         If an argument breaks the constraints above (message names it).
-    ArithmeticError
-        If, during the run, a compiled law gives a negative or NaN propensity, a
-        reaction would make a count negative, an event assigns a count that is not
-        a whole non-negative number, or events keep firing each other (names the
-        reaction, species or event, the trajectory and the time).
+    dynboltz.errors.ModelStateError
+        An ``ArithmeticError``: during the run, a compiled law gave a negative or NaN
+        propensity, a reaction would make a count negative, an event assigned a count
+        that is not a whole non-negative number, or events kept firing each other (names
+        the reaction, species or event, the trajectory and the time).
     OverflowError
         If a count would exceed 2**63 - 1.
     KeyboardInterrupt
@@ -102,12 +104,13 @@ def simulate_kinetics(kinetics: CompiledKinetics, times: ArrayLike, n: int,
         raise invalid("kinetics", _FUNCTION, "a dynboltz.compiled_kinetics.CompiledKinetics",
                       kinetics, TypeError)
     n = check_integer(n, "n", _FUNCTION, 1)
-    time_vector = _time_vector(times)
+    time_vector = checked_times(times, _FUNCTION)
     n_species = len(kinetics.species)
     check_result_fits(8 * n * n_species * (time_vector.size + 1), "n", _FUNCTION, n,
                       "simulate fewer trajectories or times per call")
-    counts = _initial_counts(kinetics.initial if initial is None else initial, n, n_species)
-    reactants, change = _csr(kinetics.reactants), _csr(kinetics.products - kinetics.reactants)
+    counts = initial_count_rows(kinetics.initial if initial is None else initial, n,
+                                n_species, _FUNCTION)
+    reactants, change = sparse_rows(kinetics.reactants), sparse_rows(kinetics.products - kinetics.reactants)
     result, failure = _gillespie_general.direct_method_general(
         np.ascontiguousarray(kinetics.rates), np.ascontiguousarray(kinetics.law_index),
         np.ascontiguousarray(kinetics.parameters), kinetics.laws, kinetics.triggers,
@@ -124,16 +127,16 @@ def _failure_error(kinetics, status, trajectory, index, reaction, t, value):
         return OverflowError(f"the count of species {kinetics.species[index]!r} would "
                              f"exceed 2**63 - 1 (the largest int64) {where}")
     if status == 3:
-        return ArithmeticError(
+        return ModelStateError(
             f"reaction {kinetics.process_names[reaction]!r} fired with species "
             f"{kinetics.species[index]!r} too low, its count would become negative {where}; "
             "its kinetic law must vanish when a reactant is missing")
     if status == 4:
-        return ArithmeticError(
+        return ModelStateError(
             f"the kinetic law of reaction {kinetics.process_names[index]!r} gave the "
             f"propensity {value!r} {where}; a propensity must be finite and >= 0")
     if status == 5:
-        return ArithmeticError(
+        return ModelStateError(
             f"event {kinetics.event_names[index]!r} assigned {value!r} {where}; a count "
             "must be a whole number >= 0")
-    return ArithmeticError(f"events kept firing each other without a reaction {where}")
+    return ModelStateError(f"events kept firing each other without a reaction {where}")

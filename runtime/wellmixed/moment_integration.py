@@ -66,7 +66,7 @@ def _initial_state(state_indices, start):
 def _check_order(order, closure):
     if isinstance(order, bool) or order not in ORDERS:
         raise invalid("order", _FUNCTION, f"one of {ORDERS}", order)
-    supported = CLOSURES[closure].orders
+    supported = CLOSURES.lookup(closure, "closure", _FUNCTION).orders
     if supported is not None and order not in supported:
         raise invalid("order", _FUNCTION, f"one of {supported} for closure {closure!r}",
                       order)
@@ -78,7 +78,7 @@ def _check_arguments(net, rates, initial, times, closure, order, rtol, atol, met
     rate_values = rate_vector(rates, net.process_names, _FUNCTION)
     start = initial_counts(initial, len(net.species), _FUNCTION)
     time_points = time_vector(times, _FUNCTION)
-    check_choice(closure, "closure", CLOSURES, _FUNCTION)
+    CLOSURES.lookup(closure, "closure", _FUNCTION)
     _check_order(order, closure)
     check_real(rtol, "rtol", _FUNCTION, 0.0, low_open=True)
     check_real(atol, "atol", _FUNCTION, 0.0, low_open=True)
@@ -137,7 +137,7 @@ def integrate_moments(net: WellMixed, rates: Mapping[str, float], initial: Array
     raw_map = RawFromFactorial(indices)
     conversion = FactorialConversion(equations.closure_indices, indices)
     lattice = count_lattice(change_matrices(net)[1], start)
-    closer = CLOSURES[closure](lattice, order, indices.tolist(), conversion.raw_indices)
+    closer = CLOSURES.lookup(closure, "closure", _FUNCTION)(lattice, order, indices.tolist(), conversion.raw_indices)
     projection = LatticeProjection(lattice, indices) \
         if getattr(closer, "on_lattice", False) else None
     counter = {"evaluations": 0}

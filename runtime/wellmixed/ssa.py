@@ -16,7 +16,10 @@ from dynboltz.messages import public
 from dynboltz.runtime.wellmixed import _gillespie
 from dynboltz.runtime.common.event_budget import check_wellmixed_events
 from dynboltz.runtime.common.memory import check_result_fits
-from dynboltz.runtime.common.validation import check_integer, invalid, rate_vector
+from dynboltz.runtime.common.validation import check_integer, rate_vector
+from dynboltz.runtime.wellmixed.network_arguments import (check_network, initial_count_rows,
+                                                         sparse_rows)
+from dynboltz.runtime.wellmixed.network_arguments import time_vector as checked_times
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.common.validation import SeedLike
@@ -24,54 +27,10 @@ if TYPE_CHECKING:  # annotations only
 
 __all__ = ["simulate"]
 
-_INT64 = np.iinfo(np.int64)
-
-
-def _check_net(net):
-    if not all(hasattr(net, name) for name in ("stoichiometry", "process_names", "species")):
-        raise invalid("net", "simulate", "a dynboltz.symbolic.WellMixed", net, TypeError)
-    if len(net.process_names) == 0:
-        raise invalid("net", "simulate", "a network with at least one process", net)
-
-
-def _time_vector(times):
-    array = np.asarray(times)
-    if array.ndim != 1 or array.size == 0 or not np.issubdtype(array.dtype, np.number) \
-            or np.issubdtype(array.dtype, np.complexfloating):
-        raise invalid("times", "simulate", "a non-empty 1-D array of real numbers", times)
-    array = array.astype(np.float64)
-    if not np.all(np.isfinite(array)) or np.any(array < 0) or np.any(np.diff(array) < 0):
-        raise invalid("times", "simulate", "finite, non-negative and sorted ascending", times)
-    return np.ascontiguousarray(array)
-
-
-def _initial_counts(initial, n, n_species):
-    array = np.asarray(initial)
-    if not np.issubdtype(array.dtype, np.integer):
-        raise invalid("initial", "simulate", "an array of integer counts", initial, TypeError)
-    if array.shape not in ((n_species,), (n, n_species)):
-        raise invalid("initial", "simulate", f"of shape ({n_species},) or ({n}, {n_species})",
-                       f"array of shape {array.shape}")
-    if np.any(array < 0):
-        raise invalid("initial", "simulate", "non-negative", initial)
-    # compared as Python ints: a uint64 count above 2**63 - 1 would wrap in int64
-    if array.size and int(array.max()) > _INT64.max:
-        raise invalid("initial", "simulate", f"counts of at most 2**63 - 1 = {_INT64.max} "
-                      "(int64)", initial)
-    return np.ascontiguousarray(np.broadcast_to(array, (n, n_species)), dtype=np.int64)
-
 
 def _stoichiometry(net):
     # the reaction parser caps coefficients at 2**62, so every entry fits int64
     return tuple(np.asarray(m, dtype=np.int64) for m in net.stoichiometry())
-
-
-def _csr(rows):
-    """Compressed sparse rows ``(ptr, columns, values)`` of a dense int matrix."""
-    rows = np.asarray(rows, dtype=np.int64)
-    row_index, columns = np.nonzero(rows)
-    ptr = np.searchsorted(row_index, np.arange(rows.shape[0] + 1)).astype(np.int64)
-    return ptr, columns.astype(np.int64), rows[row_index, columns].astype(np.int64)
 
 
 def _network_arrays(reactants, products):
@@ -79,8 +38,8 @@ def _network_arrays(reactants, products):
     for each reaction j the reactions whose propensity reads a species j changes."""
     change = products - reactants
     depends = (change != 0).astype(np.int64) @ (reactants > 0).astype(np.int64).T
-    dependent_ptr, dependent_reaction, _ = _csr(depends)
-    return (*_csr(reactants), *_csr(change), dependent_ptr, dependent_reaction)
+    dependent_ptr, dependent_reaction, _ = sparse_rows(depends)
+    return (*sparse_rows(reactants), *sparse_rows(change), dependent_ptr, dependent_reaction)
 
 
 @public
@@ -129,15 +88,15 @@ def simulate(net: WellMixed, rates: Mapping[str, float], initial: ArrayLike, tim
         If a count would exceed 2**63 - 1 during the run (names species, trajectory
         and time).
     """
-    _check_net(net)
+    check_network(net, "simulate")
     n = check_integer(n, "n", "simulate", 1)
     rate_values = rate_vector(rates, net.process_names, "simulate")
-    time_vector = _time_vector(times)
+    time_vector = checked_times(times, "simulate")
     n_species = len(net.species)
     # int64 result (n, T, S) and the initial counts (n, S)
     check_result_fits(8 * n * n_species * (time_vector.size + 1), "n", "simulate", n,
                       "simulate fewer trajectories or times per call")
-    counts = _initial_counts(initial, n, n_species)
+    counts = initial_count_rows(initial, n, n_species, "simulate")
     reactants, products = _stoichiometry(net)
     check_wellmixed_events(reactants, products, rate_values, net.process_names, counts,
                            time_vector[-1])

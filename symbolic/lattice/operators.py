@@ -26,7 +26,8 @@ Moment equations then follow from ``d<O>/dt = <1| O W |p>``: the flat state
 <1| = Σ_s <s| maps a unit |x><y| on a site to the event "site is y", so
 <1| O W |p> is a linear combination of cluster probabilities P(y_1..y_m) over
 the sites the product touches.  This is a second, algebraic route to the
-combinatorial derivation of `lattice_moments` and must agree with it exactly.
+combinatorial derivation of `dynboltz.symbolic.lattice.moments` and must agree with it
+exactly.
 """
 from __future__ import annotations
 
@@ -309,7 +310,7 @@ def operator_moment_equations(process: Process, species_list: Sequence[str]) -> 
 
     For each moment, Σ over the observables of `moment_observables` of
     <1| O W |p> (`flat_state_expectation`), W the `process_operator`.  Equal,
-    term by term, to ``lattice_moments.moment_equation_vector`` (eq. 48, left
+    term by term, to ``moments.moment_equation_vector`` (eq. 48, left
     side), which counts changes combinatorially instead.
 
     Parameters

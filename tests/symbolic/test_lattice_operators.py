@@ -3,7 +3,7 @@
 Routes: the hard-core relations checked on the (S+1)×(S+1) matrix units; the
 operator's matrix on the window against the rule's transition written out
 state by state; the moment equations derived from the operators
-(<1| O W |p>) against the combinatorial derivation of lattice_moments, exactly
+(<1| O W |p>) against the combinatorial derivation of symbolic/lattice/moments.py, exactly
 (sympy), for every built-in process and for 3-site multi-species motifs; the
 analytic examples (death, creation, diffusion).
 """

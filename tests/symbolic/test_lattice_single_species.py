@@ -4,7 +4,7 @@ Routes: mpmath at 100 digits (λ₊ and the Perron vector of the 2×2 transfer
 matrix by mpmath's symmetric eigensolver, moments and Hessian by numerical
 differentiation of ln λ₊, ṁ by evaluating the exact moment equations on the
 chain's cluster probabilities, F̃ by solving H F̃ = ṁ) at points up to
-|h|, |J| = 40; the numpy reference (runtime/lattice_reference.py) on a grid;
+|h|, |J| = 40; the numpy reference (runtime/lattice/chain/reference.py) on a grid;
 product-measure limits at J = 0 worked out by hand.
 """
 import mpmath as mp

@@ -123,7 +123,7 @@ cdef class LatticeEngine:
         Ring (True) or open chain (False: no window or bond crosses the ends).
     pattern_slot, pattern_rate, pattern_rule_start, rule_cumulative, rule_rhs,
     slot_width, slot_code_offset, pattern_of_code :
-        Rule tables built by ``lattice_simulation.rule_tables``.
+        Rule tables built by ``engine_tables.rule_tables``.
     """
     cdef int8_t[::1] _lattice_view
     cdef Py_ssize_t n_sites, n_species, base, n_patterns, n_slots, max_width

@@ -25,7 +25,7 @@ cdef enum:
 
 
 def seed_words(seed):
-    """Assembled SeedSequence entropy words of ``seed`` (see runtime/xoshiro.pxd)."""
+    """Assembled SeedSequence entropy words of ``seed`` (see runtime/common/xoshiro.pxd)."""
     return seed_sequence_words(seed)
 
 

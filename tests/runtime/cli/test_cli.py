@@ -1,4 +1,4 @@
-"""The ``dynboltz`` command line (runtime/cli.py) and the figure writers it calls."""
+"""The ``dynboltz`` command line (runtime/cli/) and the figure writers it calls."""
 import errno
 import json
 import os
@@ -263,28 +263,30 @@ def test_an_unwritable_out_file_fails_before_any_work(tmp_path, monkeypatch, kin
 
 def test_absurd_replicates_are_refused_up_front_with_the_memory_estimate(tmp_path,
                                                                          monkeypatch):
-    from dynboltz.runtime.cli import options as cli_options
+    from dynboltz.runtime.common import memory
 
-    monkeypatch.setattr(cli_options, "available_memory", lambda: 10**9)
+    monkeypatch.setattr(memory, "available_memory", lambda: 10**9)
     # 10**6 replicates × 101 times × 2 moments × 8 bytes = 1.616e9 bytes > 1e9
     message = _one_line_exit(["simulate", "barw", "--rates",
                               "branching=1,annihilation=1,diffusion=1", "--replicates",
                               "1000000", "--out", str(tmp_path / "e.npz")])
-    assert ("1000000 replicates × 101 times × 2 moments × 8 bytes = 1.62 GB; 1 GB "
-            "available") in message
+    assert ("(about 1.62 GB, 2× that while it is gathered) to fit in the 1 GB of memory "
+            "available: fewer replicates (1000000 × (101 times × 2 moments × 8 bytes))") \
+        in message
     assert not list(tmp_path.iterdir())
 
 
 def test_snapshots_add_to_the_memory_estimate(tmp_path, monkeypatch):
-    from dynboltz.runtime.cli import options as cli_options
+    from dynboltz.runtime.common import memory
 
-    monkeypatch.setattr(cli_options, "available_memory", lambda: 10**7)
+    monkeypatch.setattr(memory, "available_memory", lambda: 10**7)
     # 1000 × 11 × 2 × 8 = 176 kB fits; + 1000 × 11 × 1000 snapshot bytes = 11.2 MB does not
     message = _one_line_exit(["simulate", "barw", "--rates",
                               "branching=1,annihilation=1,diffusion=1", "--replicates",
                               "1000", "--times", "0:1:11", "--N", "1000", "--snapshots",
                               "--out", str(tmp_path / "e.npz")])
-    assert "+ 1000 × 11 × 1000 snapshot bytes = 1.12e+07 B" in message or "11.2 MB" in message
+    assert "(about 11.2 MB, 2× that while it is gathered)" in message
+    assert "1000 × (11 times × 2 moments × 8 bytes + 11 × 1000 snapshot bytes)" in message
 
 
 @pytest.mark.parametrize("option, value, expected", [
@@ -469,12 +471,12 @@ def test_reproduce_all_quick_writes_the_report_with_no_missing_figure(tmp_path, 
 
 @pytest.mark.parametrize("command", [["demo"], ["reproduce", "fig9"]])
 def test_absurd_barw_replicates_are_refused_up_front(tmp_path, monkeypatch, command):
-    from dynboltz.runtime.cli import options as cli_options
+    from dynboltz.runtime.common import memory
 
-    monkeypatch.setattr(cli_options, "available_memory", lambda: 10**6)
+    monkeypatch.setattr(memory, "available_memory", lambda: 10**6)
     message = _one_line_exit(command + ["--replicates", "1000", "--out", str(tmp_path)])
-    assert "1000 replicates × 101 times × 2 moments × 8 bytes = 1.62 MB; 1 MB available" \
-        in message
+    assert "(about 1.62 MB, 2× that while it is gathered) to fit in the 1 MB of memory " \
+        "available: fewer replicates (1000 × (101 times × 2 moments × 8 bytes))" in message
     assert not list(tmp_path.iterdir())
 
 

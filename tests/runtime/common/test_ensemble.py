@@ -1,4 +1,4 @@
-"""Ensembles (runtime/ensemble.py): seeds, pools, dask, checkpoints and resume."""
+"""Ensembles (runtime/common/ensemble.py): seeds, pools, dask, checkpoints and resume."""
 import errno
 import json
 import os
@@ -484,7 +484,7 @@ def test_leftovers_of_a_killed_run_are_cleaned_by_the_next_use(tmp_path):
 
 def test_a_result_that_cannot_fit_in_memory_is_refused_with_the_estimate():
     with pytest.raises(ValueError, match=r"^`replicates` of `simulate` must be `small "
-                       r"enough for the result \(about [\d.]+ TB\) to fit in the .* of "
+                       r"enough for the result \(about [\d.]+ TB, 2× that while it is gathered\) to fit in the .* of "
                        r"memory available: run fewer replicates"):
         _barw(replicates=99_999_999_999)
 

@@ -1,4 +1,4 @@
-"""Exact lattice KMC (runtime/_lattice_kmc.pyx via runtime.lattice.simulate).
+"""Exact lattice KMC (runtime/lattice/chain/_kmc.pyx via runtime.lattice.simulate).
 
 Independent routes: the closure's ṁ (LatticeReference, eq. 48 at t = 0), the exact
 CME on small rings (matrix exponential of the generator built here by enumeration),

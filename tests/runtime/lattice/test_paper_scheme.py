@@ -1,4 +1,4 @@
-"""The paper's discrete-time scheme (runtime/paper_scheme.py).
+"""The paper's discrete-time scheme (runtime/lattice/chain/paper_scheme.py).
 
 Independent routes: hand-computed one-step probabilities of the hop phase, the
 random-walk variance of a lone particle, and the analytic creation/death relaxation

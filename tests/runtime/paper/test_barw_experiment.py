@@ -1,4 +1,4 @@
-"""The paper's BARW experiment (runtime/barw_experiment.py) and Fig. 9-10 writers.
+"""The paper's BARW experiment (runtime/paper/barw.py) and Fig. 9-10 writers.
 
 Reduced-size runs (N = 100, T = 1, a few hundred replicates, tens of iterations) in the
 default suite; the paper-size runs asserting the issue's "error falls at least 5x" are

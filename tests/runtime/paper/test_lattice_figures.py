@@ -1,7 +1,7 @@
-"""Figures 7 and 8 (runtime/lattice_figures.py), the ``dynboltz reproduce fig7|fig8`` entries.
+"""Figures 7 and 8 (runtime/paper/lattice_basis.py), the ``dynboltz reproduce fig7|fig8`` entries.
 
 The figure data is checked against independent values: the numpy reference
-closure (runtime/lattice_reference.py) at sample points, the product-measure
+closure (runtime/lattice/chain/reference.py) at sample points, the product-measure
 limits at J = 0 (death: F̃_h = −(1 + e^h), F̃_J = 0; creation and diffusion:
 F̃_J = 0) and the uniform chain at the origin of Fig. 8 (four equally likely
 site states: µ_A = 1/4, ∆_AC = 2/16).

@@ -286,7 +286,7 @@ def test_a_count_that_would_overflow_stops_the_run_naming_species_and_time():
 def test_trajectories_that_cannot_fit_in_memory_are_refused_with_the_estimate():
     net = WellMixed({"death": "A -> 0"})
     with pytest.raises(ValueError, match=r"^`n` of `simulate` must be `small enough for "
-                       r"the result \(about 2.4 TB\) to fit in the .* of memory "
+                       r"the result \(about 2.4 TB, 2× that while it is gathered\) to fit in the .* of memory "
                        r"available: simulate fewer trajectories or times per call`; "
                        r"got `99999999999`$"):
         simulate(net, {"death": 1.0}, [1], [0.0, 1.0], 99_999_999_999, seed=0)

@@ -100,7 +100,8 @@ def test_maxent_against_the_master_equation_and_the_normal_closure(name):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"closure": "gamma"}, r"`closure` of `integrate_moments` must be `one of \['derivative"),
+    ({"closure": "gamma"},
+     r"`closure` of `integrate_moments` must be `a moment closure among \['derivative"),
     ({"order": 5}, "`order` of `integrate_moments`"),
     ({"order": 3, "closure": "lognormal"}, "`order` of `integrate_moments` must be `one of "
                                            r"\(2,\) for closure 'lognormal'`"),
