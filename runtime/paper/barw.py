@@ -228,10 +228,9 @@ def barw_data(settings: BarwSettings, workers: int | None = None) -> Ensemble:
     from dynboltz.runtime.lattice import simulate
 
     options = {"dt": settings.dt} if settings.scheme == "paper" else None
-    return simulate(_library(), dict(settings.rates), settings.N, settings.times,
-                    np.array(settings.x0, dtype=np.float64),
-                    replicates=settings.replicates, seed=settings.seed,
-                    scheme=settings.scheme, scheme_options=options, workers=workers)
+    return simulate(_library(), dict(settings.rates), np.array(settings.x0, dtype=np.float64),
+                    settings.times, settings.replicates, settings.seed, workers=workers,
+                    N=settings.N, scheme=settings.scheme, scheme_options=options)
 
 
 def _directions(theta0, theta):

@@ -46,13 +46,8 @@ class SampleMoments(ShortRepr):
     n: int
 
 
-def _counts(simulated: object) -> np.ndarray:
-    """Counts (n, T, S) of whatever ``simulate`` returns (the one adapter to its type)."""
-    return np.asarray(getattr(simulated, "counts", simulated), dtype=np.float64)
-
-
 def sample_moments(counts: ArrayLike) -> SampleMoments:
-    """Statistics of ``counts`` of shape (n, T, S), n >= 4 (module docstring)."""
+    """Statistics of ``counts`` of shape (R, T, S), R >= 4 (module docstring)."""
     counts = np.asarray(counts, dtype=np.float64)
     n = counts.shape[0]
     mean = counts.mean(axis=0)
@@ -63,16 +58,17 @@ def sample_moments(counts: ArrayLike) -> SampleMoments:
                          variance_error=variance_error, n=n)
 
 
-def ssa_moments(net: WellMixed, rates: Mapping[str, float], initial: ArrayLike,
-                times: ArrayLike, n: int, seed: SeedLike = None) -> SampleMoments:
-    """Means and variances of ``n`` Gillespie trajectories with standard errors.
+def ssa_moments(model: WellMixed, rates: Mapping[str, float], initial: ArrayLike,
+                times: ArrayLike, replicates: int, seed: SeedLike = None) -> SampleMoments:
+    """Means and variances of ``replicates`` Gillespie trajectories with standard errors.
 
-    Parameters are those of :func:`dynboltz.runtime.wellmixed.simulate`, with n >= 4.
+    Parameters are those of :func:`dynboltz.runtime.wellmixed.simulate`, with
+    replicates >= 4.
 
     Returns
     -------
     SampleMoments
         Each statistic of shape (T, S).
     """
-    n = check_integer(n, "n", "ssa_moments", 4)
-    return sample_moments(_counts(simulate(net, rates, initial, times, n, seed)))
+    replicates = check_integer(replicates, "replicates", "ssa_moments", 4)
+    return sample_moments(simulate(model, rates, initial, times, replicates, seed).counts)

@@ -12,8 +12,8 @@ def _data(P=4000, R=4, M=61, t0=0.1, seed=0):
     domain = Domain(-3.0, 3.0, "reflecting", M)
     rng = np.random.default_rng(seed)
     initial = np.stack([sample_point_source(0.0, t0, 1.0, P, domain, rng) for _ in range(R)])
-    ens = simulate_particles(initial, np.linspace(t0, 1.0, 10), D=1.0, domain=(-3.0, 3.0),
-                             nodes=M, t0=t0, replicates=R, seed=seed, workers=1)
+    ens = simulate_particles({"diffusion": 1.0}, initial, np.linspace(t0, 1.0, 10), R, seed,
+                             workers=1, domain=(-3.0, 3.0), nodes=M, t0=t0)
     return estimate_density(ens), point_source_nu(domain.nodes, t0, 0.0, 1.0, P, domain)
 
 
