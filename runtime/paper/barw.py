@@ -242,7 +242,7 @@ def _exact_comparison(settings, theta0, theta, times, data_moments):
     """Learned θ against the simulated rates: the closure error (exact scheme)."""
     names = _library().process_names
     simulated = np.array([settings.rates[name] for name in names])
-    integration = {key: settings.learning[key] for key in ("method", "substeps", "rtol",
+    integration = {key: settings.learning[key] for key in ("integrator", "substeps", "rtol",
                                                             "atol") if key in settings.learning}
     trajectory = integrate(_library(), simulated, np.array(settings.x0), times,
                            sensitivities=False, **integration)

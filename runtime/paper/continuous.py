@@ -95,7 +95,7 @@ def diffusion_experiment(seed: int = 0, particles: int = 20000, replicates: int 
         "max_relative_error": {
             "F1": float(np.abs(result.F1[visited] + D).max() / D),
             "F2": float(np.abs(result.F2[visited] - D).max() / D)},
-        "action": result.action.tolist(),
+        "action": result.action_history.tolist(),
         "settings": {"D": D, "x0": 0.0, "t0": _T0, "T": T, "particles": particles,
                      "replicates": replicates, "iterations": iterations,
                      "n_times": n_times, "domain": domain.as_dict(), "seed": seed,

@@ -57,7 +57,7 @@ def _reduced_sep_path(n_times):
 
     theta = np.array([10.0, 0.1, 0.5, 5.0, 5.0, 5.0, 5.0])
     times = np.linspace(0.0, 0.5, n_times)
-    return integrate(library.sep, theta, X0, times, method="adaptive",
+    return integrate(library.sep, theta, X0, times, integrator="adaptive",
                      sensitivities=False).x
 
 
