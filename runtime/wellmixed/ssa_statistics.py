@@ -35,15 +35,15 @@ class SampleMoments(ShortRepr):
         Sample mean and its standard error.
     variance, variance_error : ndarray
         Unbiased sample variance and its standard error.
-    n : int
-        Number of trajectories.
+    replicates : int
+        Number of trajectories R.
     """
 
     mean: np.ndarray
     mean_error: np.ndarray
     variance: np.ndarray
     variance_error: np.ndarray
-    n: int
+    replicates: int
 
 
 def sample_moments(counts: ArrayLike) -> SampleMoments:
@@ -55,7 +55,7 @@ def sample_moments(counts: ArrayLike) -> SampleMoments:
     m4 = ((counts - mean) ** 4).mean(axis=0)
     variance_error = np.sqrt(np.maximum(m4 - variance ** 2 * (n - 3) / (n - 1), 0.0) / n)
     return SampleMoments(mean=mean, mean_error=np.sqrt(variance / n), variance=variance,
-                         variance_error=variance_error, n=n)
+                         variance_error=variance_error, replicates=n)
 
 
 def ssa_moments(model: WellMixed, rates: Mapping[str, float], initial: ArrayLike,
