@@ -1,4 +1,9 @@
-"""Ensembles of independent replicates: local process pool or dask, checkpoints, .npz I/O.
+"""Ensembles of independent replicates: the result family, pool or dask runs, checkpoints.
+
+Result family: every simulator returns an `EnsembleResult` (the lattice `Ensemble`,
+``WellMixedEnsemble``, ``ParticleEnsemble``) with ``times``, per-replicate data,
+``mean``, ``stderr``, ``save`` (``.npz``, ``.csv``, ``.json``); `load_ensemble` reads
+any ``.npz`` of the family back as its own class (`ENSEMBLE_KINDS`).
 
 A *task* is a picklable callable ``task(replicate, initial_row) -> dict`` with at least
 ``moments`` (T, L) and ``events``, optionally ``snapshots`` (T, N); replicate r draws
