@@ -26,7 +26,7 @@ def _time_to_target(net, rates, method):
     true = basis_on_grid(net, rates, 1, GRID)
     start = time.perf_counter()
     result = learn_basis(net, rates, 1, GRID, 1.0, BUDGET[method], seed=1,
-                         settings=BasisLearningSettings(method=method))
+                         settings=BasisLearningSettings(optimizer=method))
     elapsed = time.perf_counter() - start
     visited = result.visited()
     errors = [np.abs(F - true)[visited].max() / np.abs(true).max()

@@ -37,7 +37,8 @@ def bench_particles(P=200_000, T=50):
     domain = Domain(0.0, 1.0, "reflecting", 101)
     times = np.linspace(0.01, 0.5, T)
     start = time.perf_counter()
-    simulate_particles(np.full(P, 0.5), times, D=1.0, nodes=101, seed=0, workers=1)
+    simulate_particles({"diffusion": 1.0}, np.full(P, 0.5), times, seed=0, workers=1,
+                       nodes=101)
     compiled = time.perf_counter() - start
     start = time.perf_counter()
     _numpy_particles(np.full(P, 0.5), times, 1.0, domain, np.random.default_rng(0))

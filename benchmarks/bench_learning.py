@@ -26,9 +26,9 @@ the asleep moments come from ``lib.moments``, the gradient eq. 53 is the
 trapezoid contraction in numpy, the step is the paper's.  Each compiled
 configuration is paired with a baseline of matching accuracy:
 
-* like for like: ``learn_rates(method="adaptive")`` and solve_ivp at the same
+* like for like: ``learn_rates(integrator="adaptive")`` and solve_ivp at the same
   rtol, atol (the same pair and error control);
-* the default ``method="rk4"`` at the data's Δt, whose error is about 1e-4,
+* the default ``integrator="rk4"`` at the data's Δt, whose error is about 1e-4,
   against solve_ivp at the loosest tolerances that reach that error.
 
 The table shows each solver's largest error in x and S = ∂x/∂θ at θ₀ against
@@ -52,9 +52,9 @@ from dynboltz.runtime.learning.action import trapezoid_weights
 ITERATIONS = 400
 LEARNING_RATE = 100.0
 REPEATS = 3
-PAIRS = [("adaptive DP5(4)", {"method": "adaptive", "rtol": 1e-6, "atol": 1e-9},
+PAIRS = [("adaptive DP5(4)", {"integrator": "adaptive", "rtol": 1e-6, "atol": 1e-9},
           {"rtol": 1e-6, "atol": 1e-9}),
-         ("RK4 at data dt (default)", {"method": "rk4"}, {"rtol": 1e-3, "atol": 1e-6})]
+         ("RK4 at data dt (default)", {"integrator": "rk4"}, {"rtol": 1e-3, "atol": 1e-6})]
 """(label, compiled integration options, solve_ivp tolerances of matching accuracy)."""
 
 

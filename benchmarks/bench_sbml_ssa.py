@@ -183,13 +183,13 @@ def main():
           f"times, best of {REPEATS}; time relative to the first row of each model")
     print(f"{'solver (model)':<60s} {'ms':>9s} {'ratio':>8s} {'mean at T':>10s}")
     fast, counts = _best_time(lambda s: simulate(dimer.network, dimer.rates, dimer.initial,
-                                                 TIMES, N_TRAJECTORIES, seed=s))
+                                                 TIMES, N_TRAJECTORIES, seed=s).counts)
     _row("dynboltz simulate, mass-action path (dimer)", fast, counts[:, -1, 0])
     runs = [("dynboltz simulate_kinetics, mass-action rates (dimer)", kinetics["dimer"]),
             ("dynboltz simulate_kinetics, compiled laws (dimer)", kinetics["dimer_forced"])]
     for label, compiled in runs:
         seconds, counts = _best_time(lambda s, c=compiled: simulate_kinetics(
-            c, TIMES, N_TRAJECTORIES, seed=s))
+            c, times=TIMES, replicates=N_TRAJECTORIES, seed=s).counts)
         _row(label, seconds, counts[:, -1, 0], fast)
     try:
         gillespy2 = _gillespy2_runs()
@@ -205,7 +205,7 @@ def main():
                  final, fast)
     print(f"{'exact (master equation)':<60s} {'':>9s} {'':>8s} {_exact_dimer():10.2f}")
     mm_time, counts = _best_time(lambda s: simulate_kinetics(
-        kinetics[mm.name], TIMES, N_TRAJECTORIES, seed=s))
+        kinetics[mm.name], times=TIMES, replicates=N_TRAJECTORIES, seed=s).counts)
     _row("dynboltz simulate_kinetics, compiled law (Michaelis-Menten)", mm_time,
          counts[:, -1, 0])
     if "mm custom" in gillespy2:

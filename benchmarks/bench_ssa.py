@@ -39,7 +39,7 @@ def _dynboltz_runner(a0):
     rates = {"birth": KB, "death": KD}
 
     def run(seed):
-        return simulate(net, rates, [a0], TIMES, N_TRAJECTORIES, seed=seed)[:, :, 0]
+        return simulate(net, rates, [a0], TIMES, N_TRAJECTORIES, seed=seed).counts[:, :, 0]
     return run
 
 

@@ -61,8 +61,8 @@ def expected(folder, case):
     return {key: np.array([float(r[key]) for r in rows]) for key in rows[0]}
 
 
-def simulated_columns(model, kinetics, n, times, seed):
-    counts = simulate_kinetics(kinetics, times, n, seed=seed)
+def simulated_columns(model, kinetics, replicates, times, seed):
+    counts = simulate_kinetics(kinetics, times=times, replicates=replicates, seed=seed).counts
     columns = {s: counts[:, :, i].astype(float) for i, s in enumerate(kinetics.species)}
     assigned = kinetics.assigned_values(counts)
     columns.update({s: assigned[:, :, i] for i, s in enumerate(kinetics.assigned_names)})

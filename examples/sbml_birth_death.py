@@ -57,6 +57,6 @@ path = Path(sys.argv[1]) if len(sys.argv) > 1 else \
 model = read_sbml(path)
 print(model.network, model.rates, model.initial)
 times = np.linspace(0, 50, 6)
-counts = simulate(model.network, model.rates, model.initial, times, n=1000, seed=0)[:, :, 0]
-for t, mean, se in zip(times, counts.mean(axis=0), counts.std(axis=0) / np.sqrt(1000)):
+ensemble = simulate(model.network, model.rates, model.initial, times, replicates=1000, seed=0)
+for t, mean, se in zip(times, ensemble.mean[:, 0], ensemble.stderr[:, 0]):
     print(f"t = {t:4.0f}: mean {mean:7.2f} ± {se:.2f}   analytic {100 * np.exp(-0.01 * t):7.2f}")

@@ -21,8 +21,8 @@ f = compile_expressions(F, inputs=net.nu(2), params=net.rate_symbols)
 print("F(nu1 = 0.5, nu2 = 1) =", f(np.array([0.5, 1.0]), np.array([1.0, 1.5])))
 
 times = np.linspace(0, 1, 11)
-counts = simulate(net, rates=rates, initial=[100], times=times, n=1000, seed=0)
-mean, se = counts[:, :, 0].mean(axis=0), counts[:, :, 0].std(axis=0) / np.sqrt(1000)
+ensemble = simulate(net, rates, [100], times, replicates=1000, seed=0)  # .counts (R, T, S)
+mean, se = ensemble.mean[:, 0], ensemble.stderr[:, 0]
 print("SSA mean at T = 1:", f"{mean[-1]:.2f} ± {se[-1]:.2f};",
       f"analytic {100 * np.exp(-0.5):.2f}")
 

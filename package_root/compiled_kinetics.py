@@ -91,7 +91,7 @@ class CompiledKinetics:
         Parameters
         ----------
         counts : array_like, shape (..., S)
-            E.g. the (n, T, S) result of ``simulate_kinetics``.
+            E.g. the (R, T, S) ``counts`` of ``simulate_kinetics``.
 
         Returns
         -------

@@ -138,8 +138,9 @@ def read_sbml(path: os.PathLike | str) -> SbmlModel:
     -------
     SbmlModel
         Mass-action models run with ``dynboltz.runtime.wellmixed.simulate(
-        model.network, model.rates, model.initial, times, n)``; any model with
-        ``simulate_kinetics(compile_kinetics(model), times, n)``.
+        model.network, model.rates, model.initial, times, replicates)``; any model
+        with ``simulate_kinetics(compile_kinetics(model), times=times,
+        replicates=replicates)``.
 
     Raises
     ------

@@ -75,7 +75,7 @@ class BirthDeath:  # the three attributes the SSA reads from a WellMixed network
     def stoichiometry(self):
         return [[1], [1]], [[2], [0]]
 
-ssa(BirthDeath(), rates={"birth": 1.0, "death": 1.0}, initial=[5], times=[0.0, 1.0], n=2, seed=0)
+ssa(BirthDeath(), {"birth": 1.0, "death": 1.0}, [5], [0.0, 1.0], replicates=2, seed=0)
 """
 
 
@@ -91,8 +91,8 @@ from dynboltz.runtime.continuous import (Domain, estimate_density, integrate_pde
                                          learn_spatial_basis, simulate_particles)
 from dynboltz.runtime.continuous.heat_kernel import point_source_nu
 domain = Domain(-3.0, 3.0, "reflecting", 31)
-ens = simulate_particles(np.zeros(200), [0.1, 0.2, 0.3], D=1.0, domain=(-3.0, 3.0), nodes=31,
-                         t0=0.1, replicates=2, seed=0, workers=1)
+ens = simulate_particles({"diffusion": 1.0}, np.zeros(200), [0.1, 0.2, 0.3], 2, 0, workers=1,
+                         domain=(-3.0, 3.0), nodes=31, t0=0.1)
 data = estimate_density(ens)
 eta = point_source_nu(domain.nodes, 0.1, 0.0, 1.0, 200, domain)
 grid = np.arange(0.0, 6.01, 0.5)

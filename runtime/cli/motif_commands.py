@@ -25,8 +25,8 @@ from dynboltz.messages import invalid
 from dynboltz.runtime.cli.options import (
     check_ensemble_memory, check_lattice_size, check_not_replaced, check_out_file,
     check_out_folder, check_positive, check_seed, lattice_size, parse_assignments, parse_times)
-from dynboltz.runtime.common.result_files import (ENSEMBLE_SUFFIXES, FIT_SUFFIXES,
-                                                       write_ensemble, write_fit)
+from dynboltz.runtime.common.ensemble import ENSEMBLE_SUFFIXES
+from dynboltz.runtime.common.result_files import FIT_SUFFIXES, write_fit
 
 __all__ = ["add_motif_commands", "MOTIF_COMMANDS"]
 
@@ -219,11 +219,10 @@ def _simulate(args):
     # Non-.npz results are checkpointed next to the output, then converted.
     save = out if out.suffix == ".npz" else out.with_name(f".{out.name}.npz")
     ensemble = _with_progress(save, args.replicates, lambda: simulate(
-        lib, rates, N=args.N, times=times, initial=x0, replicates=args.replicates,
-        seed=args.seed, scheme=args.scheme, snapshots=args.snapshots, workers=args.workers,
+        lib, rates, x0, times, args.replicates, args.seed, N=args.N, scheme=args.scheme, snapshots=args.snapshots, workers=args.workers,
         save=save, overwrite=args.overwrite))
     if save != out:
-        write_ensemble(ensemble, out, lib.moment_names)
+        ensemble.save(out)
         save.unlink()
     print(f"{args.replicates} replicates of {lib.n_params} moments at {times.size} times "
           f"(N = {'x'.join(map(str, np.atleast_1d(args.N)))}, {args.scheme} scheme); "

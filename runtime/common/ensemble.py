@@ -1,4 +1,9 @@
-"""Ensembles of independent replicates: local process pool or dask, checkpoints, .npz I/O.
+"""Ensembles of independent replicates: the result family, pool or dask runs, checkpoints.
+
+Result family: every simulator returns an `EnsembleResult` (the lattice `Ensemble`,
+``WellMixedEnsemble``, ``ParticleEnsemble``) with ``times``, per-replicate data,
+``mean``, ``stderr``, ``save`` (``.npz``, ``.csv``, ``.json``); `load_ensemble` reads
+any ``.npz`` of the family back as its own class (`ENSEMBLE_KINDS`).
 
 A *task* is a picklable callable ``task(replicate, initial_row) -> dict`` with at least
 ``moments`` (T, L) and ``events``, optionally ``snapshots`` (T, N); replicate r draws
@@ -19,8 +24,11 @@ same ``save`` is used again.
 """
 from __future__ import annotations
 
+import csv
 import ctypes
 import hashlib
+import importlib
+import io
 import itertools
 import json
 import os
@@ -33,12 +41,14 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dynboltz.lattice_layout import moment_names
 from dynboltz.messages import public
+from dynboltz.runtime.common.json_files import write_json
 from dynboltz.atomic_files import (atomic_writer, check_writable_folder,
                                    damaged_file_error, read_npz, remove_stale_temporaries)
 from dynboltz.errors import DamagedFileError
@@ -46,50 +56,206 @@ from dynboltz.runtime.common.validation import check_integer, invalid
 from dynboltz.runtime.common.results import ShortRepr
 
 
-__all__ = ["Ensemble", "run_ensemble", "fingerprint", "load_ensemble"]
+__all__ = ["EnsembleResult", "Ensemble", "ENSEMBLE_KINDS", "ENSEMBLE_SUFFIXES", "ensemble_kind",
+           "run_ensemble", "fingerprint", "load_ensemble", "existing_result"]
 
 
+ENSEMBLE_SUFFIXES = (".npz", ".csv", ".json")
+"""File formats of `EnsembleResult.save`, chosen by the path's suffix."""
+
+_KIND_MODULES = {"lattice": "dynboltz.runtime.common.ensemble",
+                 "wellmixed": "dynboltz.runtime.wellmixed.ssa_ensemble",
+                 "particles": "dynboltz.runtime.continuous.particles"}
+"""Result kind -> module defining its class (imported when a file of that kind is read)."""
+
+ENSEMBLE_KINDS: dict[str, type] = {}
+"""Result kind -> `EnsembleResult` subclass, filled by `ensemble_kind`."""
+
+
+def ensemble_kind(kind: str):
+    """Class decorator: register an `EnsembleResult` subclass under ``kind``."""
+    def register(cls):
+        cls.KIND = kind
+        ENSEMBLE_KINDS[kind] = cls
+        return cls
+    return register
+
+
+class EnsembleResult(ShortRepr):
+    """Base of every simulator's result: R replicates recorded at T times.
+
+    A subclass is a dataclass with ``times`` (T,) and ``metadata`` (dict) and names in
+    ``DATA`` its per-replicate array, of shape (R, T, C) with C named columns
+    (`column_names`).  The family API is the same for the well-mixed SSA, the lattice
+    and the particle simulators: ``mean`` and ``stderr`` over the replicates,
+    ``save`` to ``.npz`` / ``.csv`` / ``.json`` and `load_ensemble` back.
+
+    CSV is long format, one value per row: ``replicate,time,<COLUMN>,value`` (lattice:
+    ``replicate,time,moment,value`` with ``moment`` a name such as ``mu_A``).  JSON
+    holds ``result_kind``, ``times``, ``<COLUMN>_names``, the per-replicate data under its
+    ``DATA`` name (``moments``, ``counts``), the other arrays and the metadata.  ``.npz`` holds every stored array and the metadata; it is
+    what `load_ensemble` reads.
+    """
+
+    KIND: ClassVar[str] = ""
+    DATA: ClassVar[str] = ""
+    COLUMN: ClassVar[str] = "column"
+
+    times: np.ndarray
+    metadata: dict
+
+    @property
+    def data(self) -> np.ndarray:
+        """The per-replicate array, shape (R, T, C)."""
+        return np.asarray(getattr(self, self.DATA))
+
+    @property
+    def replicates(self) -> int:
+        """R."""
+        return int(self.data.shape[0])
+
+    @property
+    def mean(self) -> np.ndarray:
+        """Replicate mean of `data`, float64, shape (T, C)."""
+        return self.data.mean(axis=0, dtype=np.float64)
+
+    @property
+    def stderr(self) -> np.ndarray:
+        """Standard error s/√R of `mean`, shape (T, C); NaN for a single replicate."""
+        if self.replicates < 2:
+            return np.full(self.data.shape[1:], np.nan)
+        return self.data.std(axis=0, ddof=1, dtype=np.float64) / np.sqrt(self.replicates)
+
+    def column_names(self) -> list[str]:
+        """Names of the C columns of `data` (CSV and JSON use them)."""
+        return [f"{self.COLUMN}_{c}" for c in range(self.data.shape[-1])]
+
+    def _stored(self) -> dict[str, np.ndarray]:
+        """Arrays written to ``.npz`` besides ``times`` (None entries are skipped)."""
+        return {self.DATA: self.data}
+
+    @classmethod
+    def _from_stored(cls, times: np.ndarray, entries: Mapping[str, Any],
+                     metadata: dict) -> EnsembleResult:
+        """The result from the arrays `_stored` wrote (inverse of `_stored`)."""
+        return cls(times=times, metadata=metadata, **{cls.DATA: entries[cls.DATA]})
+
+    @classmethod
+    def _stored_names(cls) -> tuple[str, ...]:
+        """Entries a file of this kind must hold besides ``times`` and the metadata."""
+        return (cls.DATA,)
+
+    def save(self, path: os.PathLike | str) -> Path:
+        """Write the result atomically; the suffix chooses the format (class docstring).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            ``.csv`` or ``.json``: text for other tools; any other suffix: ``.npz``
+            (read back with `load_ensemble`).
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        path = Path(path)
+        if path.suffix == ".csv":
+            return self._write_csv(path)
+        if path.suffix == ".json":
+            return self._write_json(path)
+        return self._write_npz(path)
+
+    def _write_npz(self, path):
+        arrays = {name: value for name, value in self._stored().items() if value is not None}
+        metadata = dict(self.metadata, result_kind=self.KIND)
+        with atomic_writer(path) as stream:
+            np.savez(stream, times=self.times,
+                     metadata_json=np.array(json.dumps(metadata, sort_keys=True)), **arrays)
+        return path
+
+    def _write_csv(self, path):
+        data, names = self.data, self.column_names()
+        rows = ((r, repr(float(t)), name, repr(_plain(data[r, k, c])))
+                for r in range(data.shape[0]) for k, t in enumerate(self.times)
+                for c, name in enumerate(names))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(("replicate", "time", self.COLUMN, "value"))
+        writer.writerows(rows)
+        return _write_text(path, buffer.getvalue())
+
+    def _write_json(self, path):
+        return write_json({"result_kind": self.KIND, "times": self.times,
+                           f"{self.COLUMN}_names": self.column_names(), self.DATA: self.data,
+                           **self._extra(), "metadata": self.metadata}, path, indent=1)
+
+    def _extra(self) -> dict[str, np.ndarray]:
+        """Arrays besides `data` that JSON exports hold."""
+        return {}
+
+
+def _plain(value):
+    return int(value) if np.issubdtype(np.asarray(value).dtype, np.integer) else float(value)
+
+
+def _write_text(path, text):
+    with atomic_writer(path, "w") as stream:
+        stream.write(text)
+    return Path(path)
+
+
+@ensemble_kind("lattice")
 @dataclass(repr=False)
-class Ensemble(ShortRepr):
+class Ensemble(EnsembleResult):
     """Result of an ensemble of lattice simulations.
 
     Attributes
     ----------
     times : ndarray, shape (T,)
     moments : ndarray, shape (R, T, L)
-        Per-site moments (µ_α, ∆_αβ) in moment order, replicate by replicate.
+        Per-site moments (µ_α, ∆_αβ) in moment order, replicate by replicate (`data`).
     metadata : dict
         Motif hash, species, process names, rates, N, seed entropy, scheme, scheme
         options, replicates, events per replicate, fingerprint.
     snapshots : ndarray of int8, shape (R, T, N), or None
     """
 
+    DATA: ClassVar[str] = "moments"
+    COLUMN: ClassVar[str] = "moment"
+
     times: np.ndarray
     moments: np.ndarray
     metadata: dict = field(default_factory=dict)
     snapshots: np.ndarray | None = None
 
-    def save(self, path: os.PathLike | str) -> None:
-        """Write the ensemble to ``path`` (.npz) atomically."""
-        arrays = {"times": self.times, "moments": self.moments,
-                  "metadata_json": np.array(json.dumps(self.metadata, sort_keys=True))}
-        if self.snapshots is not None:
-            arrays["snapshots"] = self.snapshots
-        with atomic_writer(path) as stream:
-            np.savez(stream, **arrays)
+    def column_names(self) -> list[str]:
+        """Moment names (``mu_A``, ``Delta_AA``, ...) from the species in the metadata."""
+        species = self.metadata.get("species") or []
+        if len(moment_names(species)) == self.moments.shape[-1]:
+            return list(moment_names(species))
+        return super().column_names()
+
+    def _stored(self):
+        return {"moments": self.moments, "snapshots": self.snapshots}
+
+    @classmethod
+    def _from_stored(cls, times, entries, metadata):
+        return cls(times, entries["moments"], metadata, entries.get("snapshots"))
 
 
 @public
-def load_ensemble(path: os.PathLike | str) -> Ensemble:
-    """Read an `Ensemble` written by `Ensemble.save`.
+def load_ensemble(path: os.PathLike | str) -> EnsembleResult:
+    """Read a result written by `EnsembleResult.save` (or a simulator's ``save=``).
 
     Parameters
     ----------
     path : str or os.PathLike
+        A ``.npz`` file; its stored kind chooses the class (`ENSEMBLE_KINDS`): lattice
+        `Ensemble`, well-mixed ``WellMixedEnsemble`` or ``ParticleEnsemble``.
 
     Returns
     -------
-    Ensemble
+    EnsembleResult
 
     Raises
     ------
@@ -100,12 +266,22 @@ def load_ensemble(path: os.PathLike | str) -> Ensemble:
 
 
 def _read_ensemble(path, param, function, way_out):
-    entries = read_npz(path, ["times", "moments", "metadata_json"], param, function, way_out)
-    if not isinstance(entries["metadata_json"], dict):
+    entries = read_npz(path, ["times", "metadata_json"], param, function, way_out)
+    metadata = entries["metadata_json"]
+    if not isinstance(metadata, dict):
         raise damaged_file_error(path, param, function, way_out,
                                  "metadata_json is not a JSON object")
-    return Ensemble(entries["times"], entries["moments"], entries["metadata_json"],
-                    entries.get("snapshots"))
+    kind = metadata.pop("result_kind", "lattice")
+    if kind not in _KIND_MODULES:
+        raise damaged_file_error(path, param, function, way_out,
+                                 f"unknown result kind {kind!r}")
+    importlib.import_module(_KIND_MODULES[kind])
+    cls = ENSEMBLE_KINDS[kind]
+    missing = sorted(set(cls._stored_names()) - entries.keys())
+    if missing:
+        raise damaged_file_error(path, param, function, way_out,
+                                 f"entries {missing} are missing")
+    return cls._from_stored(entries["times"], entries, metadata)
 
 
 def fingerprint(metadata: Mapping[str, object], arrays: Iterable[ArrayLike] = ()) -> str:
@@ -352,7 +528,14 @@ def _shape_problem(arrays, shapes, leading=()):
     return None
 
 
-def _existing(save, key, shapes, replicates, overwrite, caller):
+def existing_result(save: os.PathLike | str | None, key: str, shapes: Mapping[str, tuple],
+                    replicates: int, overwrite: bool, caller: str) -> EnsembleResult | None:
+    """The result saved at ``save`` by the call whose fingerprint is ``key``, or None.
+
+    None when there is no file, or (with ``overwrite``) when it is damaged or was
+    written by other arguments; without ``overwrite`` those raise.  ``shapes`` gives
+    one replicate's shape of each stored array (``EnsembleResult._stored``).
+    """
     if save is None or not Path(save).exists():
         return None
     way_out = "pass overwrite=True to run the simulation again, or delete it"
@@ -376,8 +559,7 @@ def _existing(save, key, shapes, replicates, overwrite, caller):
 
 def _ensemble_problem(ensemble, shapes, replicates):
     """Why a saved ensemble of this call's fingerprint does not fit it (None if it does)."""
-    arrays = {"moments": ensemble.moments, "snapshots": ensemble.snapshots}
-    return _shape_problem(arrays, shapes, (replicates,))
+    return _shape_problem(ensemble._stored(), shapes, (replicates,))
 
 
 def _workers(workers, caller):
@@ -391,8 +573,9 @@ def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times:
                  client: object = None, workers: int | None = None,
                  save: os.PathLike | str | None = None, overwrite: bool = False,
                  key: str | None = None, shapes: Mapping[str, tuple] | None = None,
-                 caller: str = "run_ensemble") -> Ensemble:
-    """Run replicates 0..R-1 of ``task`` and gather them into an `Ensemble`.
+                 caller: str = "run_ensemble", result_type: type[EnsembleResult] = Ensemble
+                 ) -> EnsembleResult:
+    """Run replicates 0..R-1 of ``task`` and gather them into a ``result_type``.
 
     Parameters
     ----------
@@ -422,10 +605,14 @@ def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times:
         Default: shapes are not checked.
     caller : str
         The public function the user called (``"simulate"``), named in error messages.
+    result_type : type
+        The `EnsembleResult` subclass built from the stacked task arrays
+        (``moments`` (R, T, ...), ``snapshots``) by its ``_from_stored``; default
+        `Ensemble`.
 
     Returns
     -------
-    Ensemble
+    EnsembleResult
 
     Raises
     ------
@@ -441,7 +628,7 @@ def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times:
         # a missing folder is created; a file where a folder should be is refused
         check_writable_folder(Path(save).parent, "save", caller)
         remove_stale_temporaries(Path(save).parent, Path(save).name)
-    finished = _existing(save, key, shapes, replicates, overwrite, caller)
+    finished = existing_result(save, key, shapes, replicates, overwrite, caller)
     if finished is not None:
         _discard_leftover_parts(save, key)
         return finished
@@ -456,9 +643,10 @@ def run_ensemble(task: Callable[..., Mapping[str, Any]], replicates: int, times:
     missing = [r for r in range(replicates) if r not in done]
     if missing:
         _run_missing(task, missing, initial_rows, client, workers, keep)
-    ensemble = _assemble(done, replicates, times, dict(metadata, fingerprint=key))
+    ensemble = _assemble(done, replicates, times, dict(metadata, fingerprint=key),
+                         result_type)
     if save is not None:
-        ensemble.save(save)
+        ensemble._write_npz(save)
         checkpoint.remove()
     return ensemble
 
@@ -470,11 +658,10 @@ def _discard_leftover_parts(save, key):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _assemble(done, replicates, times, metadata):
+def _assemble(done, replicates, times, metadata, result_type):
     ordered = [done[r] for r in range(replicates)]
     metadata["events"] = [int(result["events"]) for result in ordered]
-    snapshots = np.stack([result["snapshots"] for result in ordered]) \
-        if "snapshots" in ordered[0] else None
-    return Ensemble(np.asarray(times, dtype=np.float64),
-                    np.stack([result["moments"] for result in ordered]), metadata,
-                    snapshots)
+    stacked = {"moments": np.stack([result["moments"] for result in ordered])}
+    if "snapshots" in ordered[0]:
+        stacked["snapshots"] = np.stack([result["snapshots"] for result in ordered])
+    return result_type._from_stored(np.asarray(times, dtype=np.float64), stacked, metadata)

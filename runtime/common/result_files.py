@@ -1,36 +1,28 @@
-"""Ensembles and learned fits as files other tools read: ``.npz``, ``.csv`` and ``.json``.
+"""Learned fits as files other tools read: ``.json`` and ``.csv``.
 
-CSV is long format, one value per row, with a header:
-
-* ensemble: ``replicate,time,moment,value`` (``moment`` is the name, e.g. ``mu_A``);
-* fit: ``time,moment,data,at_theta0,learned`` (data = replicate mean; the two
-  predictions of eq. 52 at θ₀ and at the learned θ).
-
-JSON holds the same numbers plus the metadata or settings, as nested lists, in
-standard JSON (non-finite numbers as ``null``, ``dynboltz.runtime.common.json_files``).  Every
-file is written atomically.  An ensemble ``.npz`` is read back with
-``dynboltz.runtime.common.ensemble.load_ensemble``.
+Ensembles are written by their own ``save`` (``dynboltz.runtime.common.ensemble``,
+``.npz``, ``.csv`` and ``.json``).  A fit's CSV is long format, one value per row,
+with the header ``time,moment,data,at_theta0,learned`` (data = replicate mean; the
+two predictions of eq. 52 at θ₀ and at the learned θ); its JSON holds the same
+numbers plus the rates and settings, as nested lists.  Every file is written
+atomically, in standard JSON
+(non-finite numbers as ``null``, ``dynboltz.runtime.common.json_files``).
 """
 from __future__ import annotations
 
 import csv
 import io
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dynboltz.atomic_files import atomic_writer
 from dynboltz.runtime.common.json_files import write_json
 
-if TYPE_CHECKING:  # annotations only
-    from dynboltz.runtime.common.ensemble import Ensemble
+__all__ = ["FIT_SUFFIXES", "write_fit"]
 
-__all__ = ["ENSEMBLE_SUFFIXES", "FIT_SUFFIXES", "write_ensemble", "write_fit"]
-
-ENSEMBLE_SUFFIXES = (".npz", ".csv", ".json")
 FIT_SUFFIXES = (".json", ".csv")
 
 
@@ -46,38 +38,6 @@ def _csv_text(header, rows):
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()
-
-
-def write_ensemble(ensemble: Ensemble, path: os.PathLike | str,
-                   moment_names: Sequence[str]) -> Path:
-    """Write an ensemble as ``.npz`` (`Ensemble.save`), long-format ``.csv`` or ``.json``.
-
-    Parameters
-    ----------
-    ensemble : Ensemble
-        ``times`` (T,), ``moments`` (R, T, L) per-site moments.
-    path : str or os.PathLike
-        The suffix chooses the format (`ENSEMBLE_SUFFIXES`).
-    moment_names : sequence of str
-        L names, in moment order (``lib.moment_names``).
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    path = Path(path)
-    if path.suffix == ".npz":
-        ensemble.save(path)
-        return path
-    moments = np.asarray(ensemble.moments)
-    if path.suffix == ".csv":
-        rows = ((r, repr(float(t)), name, repr(float(moments[r, k, m])))
-                for r in range(moments.shape[0])
-                for k, t in enumerate(ensemble.times)
-                for m, name in enumerate(moment_names))
-        return _write_text(path, _csv_text(("replicate", "time", "moment", "value"), rows))
-    return write_json({"times": ensemble.times, "moment_names": list(moment_names),
-                       "moments": moments, "metadata": ensemble.metadata}, path, indent=1)
 
 
 def write_fit(summary: Mapping[str, object], path: os.PathLike | str) -> Path:

@@ -7,8 +7,9 @@ from dynboltz.runtime.continuous.domain import BOUNDARIES, Domain
 from dynboltz.runtime.continuous.particles import ParticleEnsemble, simulate_particles
 from dynboltz.runtime.continuous.pde import PDETrajectory, integrate_pde
 from dynboltz.runtime.continuous.spatial_learning import (SpatialLearningResult,
+                                                          SpatialLearningSettings,
                                                           learn_spatial_basis)
 
 __all__ = ["simulate_particles", "ParticleEnsemble", "estimate_density", "DensityEstimate",
            "Domain", "BOUNDARIES", "integrate_pde", "PDETrajectory", "learn_spatial_basis",
-           "SpatialLearningResult"]
+           "SpatialLearningSettings", "SpatialLearningResult"]

@@ -22,7 +22,7 @@ time). The discretisation error is O(Δy²) from space plus O(Δt⁴) from RK4; 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -32,7 +32,7 @@ from dynboltz.errors import IntegrationError
 from dynboltz.runtime.common.validation import check_real, invalid
 from dynboltz.runtime.continuous import _pde_stencil
 from dynboltz.runtime.continuous.domain import Domain
-from dynboltz.runtime.common.results import ShortRepr
+from dynboltz.runtime.common.results import Trajectory
 
 __all__ = ["integrate_pde", "stable_time_step", "PDETrajectory", "hat_interpolate",
            "hat_weights", "check_nu_grid", "check_recording_times"]
@@ -41,29 +41,50 @@ _SAFETY = 0.8
 _RK4_REAL, _RK4_IMAGINARY = 2.785, 2.828
 
 
-@dataclass(frozen=True, repr=False)
-class PDETrajectory(ShortRepr):
-    """Solution of eq. 42 with its sensitivities (eq. A15).
+@dataclass(repr=False)
+class PDETrajectory(Trajectory):
+    """Solution of eq. 42 with its sensitivities (eq. A15), in the `Trajectory` family.
 
     Attributes
     ----------
     times : ndarray, shape (T,)
+    x : ndarray, shape (T, M)
+        ν(y_i, t_k) on the nodes (also as ``nu``).
+    sensitivities : ndarray, shape (T, 2G, M), or None
+        sensitivities[k, γG + g, i] = ∂ν(y_i, t_k)/∂F⁽ᵞ⁺¹⁾(ν_g): the learned quantities
+        are the 2G grid values of F⁽¹⁾ then F⁽²⁾ (also as ``sensitivity``, (T, 2, G, M)).
+    method : str
+        ``"rk4"``.
+    info : dict
+        ``dt`` (longest RK4 step used) and ``steps`` (RK4 steps taken).
     nodes : ndarray, shape (M,)
-    nu : ndarray, shape (T, M)
-    sensitivity : ndarray, shape (T, 2, G, M), or None
-        sensitivity[k, γ, g, i] = ∂ν(y_i, t_k)/∂F⁽ᵞ⁺¹⁾(ν_g).
-    dt : float
-        Longest RK4 step used.
-    steps : int
-        RK4 steps taken.
+        The domain's nodes y_i (keyword).
     """
 
-    times: np.ndarray
-    nodes: np.ndarray
-    nu: np.ndarray
-    sensitivity: np.ndarray | None
-    dt: float
-    steps: int
+    nodes: np.ndarray = field(kw_only=True)
+
+    @property
+    def nu(self) -> np.ndarray:
+        """ν(y, t), shape (T, M): ``x``."""
+        return self.x
+
+    @property
+    def sensitivity(self) -> np.ndarray | None:
+        """``sensitivities`` as (T, 2, G, M): [k, γ, g, i] = ∂ν(y_i, t_k)/∂F⁽ᵞ⁺¹⁾(ν_g)."""
+        if self.sensitivities is None:
+            return None
+        T, P, M = self.sensitivities.shape
+        return self.sensitivities.reshape(T, 2, P // 2, M)
+
+    @property
+    def dt(self) -> float:
+        """Longest RK4 step used."""
+        return self.info["dt"]
+
+    @property
+    def steps(self) -> int:
+        """RK4 steps taken."""
+        return self.info["steps"]
 
 
 def check_nu_grid(grid: ArrayLike, function: str) -> np.ndarray:
@@ -246,5 +267,7 @@ def integrate_pde(F1: ArrayLike, F2: ArrayLike, grid: ArrayLike, eta: ArrayLike,
     if failed >= 0:
         raise IntegrationError(f"integrate_pde: nu stopped being finite at RK4 step "
                                  f"{failed} (dt = {step:.3g}); pass a smaller dt")
-    return PDETrajectory(times, domain.nodes, nu, sensitivity if sensitivities else None,
-                         step, steps)
+    flat = sensitivity.reshape(times.size, 2 * grid.size, domain.n_nodes) \
+        if sensitivities else None
+    return PDETrajectory(times, nu, flat, "rk4", {"dt": step, "steps": int(steps)},
+                         nodes=domain.nodes)

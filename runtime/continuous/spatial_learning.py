@@ -13,7 +13,7 @@ weights; 0 ln 0 = 0). Because ∂(⟨n⟩ KL)/∂ν(y) = µ1(y) − µ̃1(y), it
 
 with the sensitivities of eq. A15 (time integral: trapezoid on the data times).
 
-Step. ``step_rule="gauss_newton"`` (default) preconditions the gradient with the
+Step. ``optimizer="gauss_newton"`` (default) preconditions the gradient with the
 Fisher information of p̃, I = ∫ dt ⟨n⟩ Cov_p̃(s, s) (the Hessian of the KL at matching
 moments), as a Levenberg–Marquardt step (I + µ diag I) ΔF = −∇S whose damping µ
 shrinks ×1/3 after a step that lowers S and grows ×10 (step undone) after one that does
@@ -22,9 +22,11 @@ Every step is clipped to ``max_step`` per grid value (a trust region: the quadra
 model of S holds only near F), and a trial F whose stable RK4 step
 (``pde.stable_time_step``) is below 1/100 of the starting one is rejected without
 integrating it (such an F is far outside the region the data describe).
-``step_rule="plain"`` is the paper's F ← F − λ_i ∇S with λ_i = learning_rate · decay^i
+``optimizer="gradient"`` is the paper's F ← F − λ_i ∇S with λ_i = learning_rate · decay^i
 (with decay = 1 a rejected step would be proposed again at every iteration: the run
 stops with a ConvergenceError instead).
+The options form one `SpatialLearningSettings`; its fields are also keywords of
+`learn_spatial_basis`.
 Smoothness prior: with ``smoothness`` = σ > 0 the objective is
 S + (σ ⟨n⟩/2) Σ_γ ∫ (dF⁽ᵞ⁾/dν)² dν (⟨n⟩ the time-averaged particle number, so σ
 does not depend on how many particles were simulated); on the hat grid this is a
@@ -39,6 +41,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -51,28 +54,83 @@ from dynboltz.runtime.continuous.density import DensityEstimate
 from dynboltz.runtime.continuous.pde import (check_nu_grid, hat_weights, integrate_pde,
                                              stable_time_step)
 from dynboltz.runtime.learning.action import trapezoid_weights
-from dynboltz.runtime.common.results import ShortRepr
+from dynboltz.runtime.common.results import LearningResult, convergence_info
+from dynboltz.runtime.common.settings_keywords import settings_with_keywords
 
-__all__ = ["learn_spatial_basis", "SpatialLearningResult", "spatial_action"]
+__all__ = ["learn_spatial_basis", "SpatialLearningResult", "SpatialLearningSettings",
+           "spatial_action", "OPTIMIZERS"]
 
 _FUNCTION = "learn_spatial_basis"
-_STEP_RULES = ("gauss_newton", "plain")
+OPTIMIZERS = ("gauss_newton", "gradient")
+"""Update rules of `learn_spatial_basis` (module docstring), the default first."""
 
 
-@dataclass(frozen=True, repr=False)
-class SpatialLearningResult(ShortRepr):
+@dataclass(frozen=True)
+class SpatialLearningSettings:
+    """How :func:`learn_spatial_basis` learns; checked on creation.
+
+    Attributes
+    ----------
+    optimizer : {"gauss_newton", "gradient"}
+        Levenberg–Marquardt on the Fisher information (default) or the paper's
+        gradient descent (module docstring).
+    learning_rate, decay : float
+        "gradient": λ_i = learning_rate · decay**i; "gauss_newton": the fraction of
+        the step taken (``decay`` unused). Both > 0.
+    smoothness : float
+        Weight σ >= 0 of the smoothness prior (module docstring); 0: none.
+    damping : float
+        Initial Levenberg–Marquardt damping µ (> 0).
+    max_step : float
+        Largest change of one grid value in one step (> 0).
+    F2_floor : float
+        Lower bound kept on F⁽²⁾ (> 0).
+    dt : float or None
+        RK4 step; None: ``pde.stable_time_step`` at each evaluation.
+    """
+
+    optimizer: str = "gauss_newton"
+    learning_rate: float = 1.0
+    decay: float = 1.0
+    smoothness: float = 1e-3
+    damping: float = 1.0
+    max_step: float = 0.5
+    F2_floor: float = 1e-3
+    dt: float | None = None
+
+    @public
+    def __post_init__(self) -> None:
+        function = "SpatialLearningSettings"
+        check_choice(self.optimizer, "optimizer", OPTIMIZERS, function)
+        for name in ("learning_rate", "decay", "damping", "max_step", "F2_floor"):
+            object.__setattr__(self, name, check_real(getattr(self, name), name, function,
+                                                      0.0, low_open=True))
+        object.__setattr__(self, "smoothness",
+                           check_real(self.smoothness, "smoothness", function, 0.0))
+        if self.dt is not None:
+            object.__setattr__(self, "dt", check_real(self.dt, "dt", function, 0.0,
+                                                      low_open=True))
+
+
+@dataclass(repr=False)
+class SpatialLearningResult(LearningResult):
     """Outcome of :func:`learn_spatial_basis`.
 
     Attributes
     ----------
+    action_history : ndarray, shape (iterations + 1,)
+        S at each entry of ``F_history``.
+    info : dict
+        ``iterations``, ``evaluations`` (integrations of eq. 42), ``converged``
+        (False: a fixed number of steps is taken), ``message``; then ``optimizer``,
+        ``settings`` (the `SpatialLearningSettings`), ``rejected_steps`` and
+        ``best_iteration`` (the entry of ``F_history`` returned as F1, F2).
     grid : ndarray, shape (G,)
         ν grid nodes.
     F1, F2 : ndarray, shape (G,)
         Learned F⁽¹⁾, F⁽²⁾ (best action seen).
     F_history : ndarray, shape (iterations + 1, 2, G)
         F in force before the first and after every iteration.
-    action : ndarray, shape (iterations + 1,)
-        S at each entry of ``F_history``.
     visits : ndarray, shape (G,)
         ∫ dt ∫ dy p̃(y, t) φ_g(ν(y, t)) at the learned F: the time the model's
         probability mass spends near each grid node (0: never reached).
@@ -85,7 +143,6 @@ class SpatialLearningResult(ShortRepr):
     F1: np.ndarray
     F2: np.ndarray
     F_history: np.ndarray
-    action: np.ndarray
     visits: np.ndarray
     times: np.ndarray
     nu: np.ndarray
@@ -243,11 +300,9 @@ def _levenberg_marquardt_step(evaluation, damping):
 @public
 def learn_spatial_basis(data: DensityEstimate, eta: ArrayLike, grid: ArrayLike,
                         iterations: int = 30, *, initial_F1: ArrayLike = 0.0,
-                        initial_F2: ArrayLike = 1.0, step_rule: str = "gauss_newton",
-                        learning_rate: float = 1.0, decay: float = 1.0,
-                        smoothness: float = 1e-3, damping: float = 1.0,
-                        max_step: float = 0.5,
-                        F2_floor: float = 1e-3, dt: float | None = None) -> SpatialLearningResult:
+                        initial_F2: ArrayLike = 1.0,
+                        settings: SpatialLearningSettings | None = None,
+                        **keywords: Any) -> SpatialLearningResult:
     """Learn F⁽¹⁾(ν), F⁽²⁾(ν) of eq. 42 on a ν grid from density data (Algorithm 1).
 
     Parameters
@@ -263,22 +318,12 @@ def learn_spatial_basis(data: DensityEstimate, eta: ArrayLike, grid: ArrayLike,
         Steps (>= 1).
     initial_F1, initial_F2 : float or array of shape (G,)
         Starting values (F⁽²⁾ >= ``F2_floor``).
-    step_rule : {"gauss_newton", "plain"}
-        Levenberg–Marquardt on the Fisher information (default) or plain gradient
-        descent (module docstring).
-    learning_rate, decay : float
-        Plain steps: λ_i = learning_rate · decay**i; Gauss–Newton: the fraction of
-        the step taken (``decay`` unused).
-    smoothness : float
-        Weight σ >= 0 of the smoothness prior (module docstring); 0: none.
-    damping : float
-        Initial Levenberg–Marquardt damping µ (> 0).
-    max_step : float
-        Largest change of one grid value in one step (> 0).
-    F2_floor : float
-        Lower bound kept on F⁽²⁾ (> 0).
-    dt : float, optional
-        RK4 step; default ``pde.stable_time_step`` at each evaluation.
+    settings : SpatialLearningSettings, optional
+        Optimiser and step options; None for the defaults.
+    **keywords
+        Fields of `SpatialLearningSettings` (``optimizer``, ``learning_rate``,
+        ``decay``, ``smoothness``, ``damping``, ``max_step``, ``F2_floor``, ``dt``),
+        applied on top of ``settings``.
 
     Returns
     -------
@@ -291,49 +336,53 @@ def learn_spatial_basis(data: DensityEstimate, eta: ArrayLike, grid: ArrayLike,
     IntegrationError
         If an integration stops being finite (names the step).
     ConvergenceError
-        ``step_rule="plain"`` with ``decay=1`` and a rejected step: every later
+        ``optimizer="gradient"`` with ``decay=1`` and a rejected step: every later
         iteration would propose the same F again.
     """
-    smoothness = check_real(smoothness, "smoothness", _FUNCTION, 0.0)
-    problem = _problem(data, eta, grid, dt, _FUNCTION, smoothness)
+    settings = settings_with_keywords(settings, SpatialLearningSettings, keywords, _FUNCTION)
+    problem = _problem(data, eta, grid, settings.dt, _FUNCTION, settings.smoothness)
     iterations = check_integer(iterations, "iterations", _FUNCTION, 1)
-    check_choice(step_rule, "step_rule", _STEP_RULES, _FUNCTION)
-    learning_rate = check_real(learning_rate, "learning_rate", _FUNCTION, 0.0, low_open=True)
-    decay = check_real(decay, "decay", _FUNCTION, 0.0, low_open=True)
-    damping = check_real(damping, "damping", _FUNCTION, 0.0, low_open=True)
-    max_step = check_real(max_step, "max_step", _FUNCTION, 0.0, low_open=True)
-    floor = check_real(F2_floor, "F2_floor", _FUNCTION, 0.0, low_open=True)
+    floor = settings.F2_floor
     F = _initial_F(initial_F1, initial_F2, problem.grid, floor)
     G = problem.grid.size
     start_dt = problem.dt or stable_time_step(F[0], F[1], problem.grid, problem.eta,
                                               data.domain)
     problem = dataclasses.replace(problem, min_dt=0.01 * start_dt)
     current = _evaluate(problem, F)
-    best_F, best = F.copy(), current
+    best_F, best, best_iteration = F.copy(), current, 0
     history, actions = [F.copy()], [current.action]
+    damping, evaluations, rejected = settings.damping, 1, 0
+    gradient_steps = settings.optimizer == "gradient"
     for i in range(iterations):
-        if step_rule == "plain":
-            step = -learning_rate * decay ** i * current.gradient
+        if gradient_steps:
+            step = -settings.learning_rate * settings.decay ** i * current.gradient
         else:
-            step = learning_rate * _levenberg_marquardt_step(current, damping)
-        trial = F + np.clip(step, -max_step, max_step).reshape(2, G)
+            step = settings.learning_rate * _levenberg_marquardt_step(current, damping)
+        trial = F + np.clip(step, -settings.max_step, settings.max_step).reshape(2, G)
         trial[1] = np.maximum(trial[1], floor)
         evaluation = _evaluate(problem, trial)
-        if evaluation is None and step_rule == "plain" and decay == 1.0:
+        if evaluation is None and gradient_steps and settings.decay == 1.0:
             raise ConvergenceError(
-                f"{_FUNCTION}: the plain step of iteration {i} was rejected (its F needs an "
-                f"RK4 step below 1/100 of the starting one) and with decay=1 every later "
+                f"{_FUNCTION}: the gradient step of iteration {i} was rejected (its F needs "
+                f"an RK4 step below 1/100 of the starting one) and with decay=1 every later "
                 f"iteration would propose the same F", (
                     Advice("lower", "learning_rate"), Advice("lower", "decay", "0.9")))
-        if evaluation is not None and (step_rule == "plain" or
+        evaluations += evaluation is not None
+        if evaluation is not None and (gradient_steps or
                                        evaluation.action < current.action):
             F, current = trial, evaluation
             damping /= 3.0
         else:
             damping *= 10.0
+            rejected += 1
         if current.action < best.action:
-            best_F, best = F.copy(), current
+            best_F, best, best_iteration = F.copy(), current, i + 1
         history.append(F.copy())
         actions.append(current.action)
-    return SpatialLearningResult(problem.grid, best_F[0], best_F[1], np.array(history),
-                                 np.array(actions), best.visits, data.times, best.nu)
+    info = convergence_info(iterations, evaluations, False,
+                            f"took the fixed {iterations} iterations",
+                            optimizer=settings.optimizer, settings=settings,
+                            rejected_steps=rejected, best_iteration=best_iteration)
+    return SpatialLearningResult(np.array(actions), info, problem.grid, best_F[0],
+                                 best_F[1], np.array(history), best.visits, data.times,
+                                 best.nu)

@@ -5,10 +5,12 @@ Each function reads the model's geometry (and closure) name, looks it up in
 it; nothing here knows what a ring or a square lattice is.
 
 >>> from dynboltz.runtime.lattice.simulation import simulate
->>> ens = simulate(motif, rates={"branching": 1.0, "annihilation": 1.0, "diffusion": 1.0},
-...                N=1000, times=[0.0, 0.5, 1.0], initial=x0, replicates=10, seed=0)
+>>> ens = simulate(motif, {"branching": 1.0, "annihilation": 1.0, "diffusion": 1.0},
+...                x0, [0.0, 0.5, 1.0], replicates=10, seed=0, N=1000)
 >>> ens.moments.shape            # (replicates, T, L): per-site (µ_α, ∆_αβ), order
 (10, 3, 2)
+>>> ens.mean.shape, ens.stderr.shape
+((3, 2), (3, 2))
 """
 from __future__ import annotations
 
@@ -80,12 +82,18 @@ def _initial(initial, shape, n_species, replicates, geometry):
 
 
 @public
-def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: ArrayLike,
-             initial: ArrayLike, replicates: int = 1, seed: SeedLike = None,
-             scheme: str = "exact", scheme_options: Mapping[str, object] | None = None,
-             snapshots: bool = False, client: object = None, workers: int | None = None,
-             save: os.PathLike | str | None = None, overwrite: bool = False) -> Ensemble:
+def simulate(model: LatticeModel, rates: Mapping[str, float], initial: ArrayLike,
+             times: ArrayLike, replicates: int = 1, seed: SeedLike = None, *,
+             workers: int | None = None, client: object = None,
+             save: os.PathLike | str | None = None, overwrite: bool = False,
+             N: int | tuple[int, ...], scheme: str = "exact",
+             scheme_options: Mapping[str, object] | None = None,
+             snapshots: bool = False) -> Ensemble:
     """Stochastic lattice simulations of a motif: an ensemble of replicates.
+
+    The arguments up to ``seed`` and ``workers``, ``client``, ``save``, ``overwrite``
+    are those of every simulator (the well-mixed ``simulate``, ``simulate_kinetics``,
+    ``simulate_particles``); the lattice's own (``N``, ``scheme``, ...) are keywords.
 
     Parameters
     ----------
@@ -100,22 +108,32 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
         ``"paper"``: rates for unimolecular processes, probabilities for diffusion
         (hop per step) and bimolecular (reaction per collision) processes, see
         ``dynboltz.runtime.lattice.chain.paper_scheme``.
-    N : int or tuple of int
-        Lattice size in the model's geometry. The ring: sites, at least twice the widest
-        rule window and at most 16 777 215 (2**24 − 1).
-    times : array_like, shape (T,)
-        Ascending times >= 0 at which to record (the run starts at t = 0; the paper
-        scheme needs multiples of ``dt``).
     initial : array_like
         Float (L,): parameters x0 in parameter order, each replicate starting from its own
         sample of the geometry's Boltzmann distribution (eq. 50; exact on the ring).
         Integer of the lattice's shape, or (R, *shape): explicit lattices (site codes
         0..S), shared or one per replicate.
+    times : array_like, shape (T,)
+        Ascending times >= 0 at which to record (the run starts at t = 0; the paper
+        scheme needs multiples of ``dt``).
     replicates : int
         R.
     seed : None, int or sequence of int
         Replicate r uses stream r of ``SeedSequence(seed)``: same seed, same numbers,
         whatever the pool, cluster or chunking.
+    workers : int, optional
+        Local processes (default: all cores; 1: serial in this process).
+    client : dask.distributed.Client or str, optional
+        Run on a dask cluster (or at this scheduler address).
+    save : str or os.PathLike, optional
+        ``.npz`` file; finished replicates are checkpointed and a re-run with the same
+        arguments resumes (``dynboltz.runtime.common.ensemble``).
+    overwrite : bool
+        Replace results or checkpoints at ``save`` written by other arguments or
+        damaged (a damaged replicate file is run again).
+    N : int or tuple of int
+        Lattice size in the model's geometry. The ring: sites, at least twice the widest
+        rule window and at most 16 777 215 (2**24 − 1).
     scheme : str
         A scheme of the geometry (``geometry.schemes``); the ring has ``"exact"`` and
         ``"paper"`` (`dynboltz.runtime.lattice.chain.geometry.SCHEMES`).
@@ -123,22 +141,14 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
         The scheme's options (ring: ``boundary``; ``dt`` for ``"paper"``).
     snapshots : bool
         Also keep the lattices at ``times`` (memory R × T × sites bytes).
-    client : dask.distributed.Client or str, optional
-        Run on a dask cluster (or at this scheduler address).
-    workers : int, optional
-        Local processes (default: all cores; 1: serial in this process).
-    save : str or os.PathLike, optional
-        ``.npz`` file; finished replicates are checkpointed and a re-run with the same
-        arguments resumes (``dynboltz.runtime.common.ensemble``).
-    overwrite : bool
-        Replace results or checkpoints at ``save`` written by other arguments or
-        damaged (a damaged replicate file is run again).
 
     Returns
     -------
     Ensemble
         ``times`` (T,), ``moments`` (R, T, L) per-site (µ_α, ∆_αβ), ``metadata``,
-        ``snapshots`` (R, T, N) int8 or None.
+        ``snapshots`` (R, T, N) int8 or None; ``mean``, ``stderr`` and ``save``
+        (``.npz``, ``.csv``, ``.json``) of the ensemble result family
+        (`dynboltz.runtime.common.ensemble.EnsembleResult`).
 
     Raises
     ------

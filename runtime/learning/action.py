@@ -265,7 +265,7 @@ def rate_gradient(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: Arr
     asleep_settings : dict, optional
         Options of the asleep estimator (`asleep_options`).
     integration : dict, optional
-        Keyword arguments of `integrate` (method, substeps, rtol, ...).
+        Keyword arguments of `integrate` (integrator, substeps, rtol, ...).
     seed_sequence : numpy.random.SeedSequence, optional
         Root of the Gibbs streams.
     iteration : int

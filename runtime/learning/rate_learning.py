@@ -459,7 +459,7 @@ def learn_rates(lib: MotifLibrary, data: Ensemble | tuple[ArrayLike, ArrayLike],
     **keywords
         The settings' fields as flat keywords: ``iterations``, ``tolerance``,
         ``learning_rate``, ``optimizer_options``, ``l2`` (`OptimizerSettings`);
-        ``method``, ``substeps``, ``rtol``, ``atol`` (`IntegrationSettings`);
+        ``integrator``, ``substeps``, ``rtol``, ``atol`` (`IntegrationSettings`);
         ``checkpoint_every``, ``resume`` (`CheckpointSettings`).
 
     Returns

@@ -144,19 +144,20 @@ def check_times(times: ArrayLike, function: str) -> np.ndarray:
     return array
 
 
-def integration_options(function: str, method: str = "rk4", substeps: int = 1, rtol: float = 1e-8,
-                        atol: float = 1e-10, first_step: float | None = None,
+def integration_options(function: str, integrator: str = "rk4", substeps: int = 1,
+                        rtol: float = 1e-8, atol: float = 1e-10,
+                        first_step: float | None = None,
                         max_steps: int = 100_000) -> tuple[str, dict[str, Any]]:
-    """Checked ``method`` and options of `integrate` (``first_step`` 0: estimated).
+    """Checked ``integrator`` and options of `integrate` (``first_step`` 0: estimated).
 
     Returns
     -------
-    method : str
+    integrator : str
     options : dict
         ``substeps``, ``rtol``, ``atol``, ``first_step``, ``max_steps``.
     """
-    check_choice(method, "method", METHODS, function)
-    return method, {
+    check_choice(integrator, "integrator", METHODS, function)
+    return integrator, {
         "substeps": check_integer(substeps, "substeps", function, 1),
         "rtol": check_real(rtol, "rtol", function, 0.0, low_open=True),
         "atol": check_real(atol, "atol", function, 0.0, low_open=True),
@@ -251,7 +252,7 @@ class PreparedIntegration:
         # Fixed RK4 steps blow up when h·rate passes the stability limit.
         return "; the step is too coarse for these rates", [
             Advice("pass", "substeps", str(4 * self.substeps)),
-            Advice("pass", "method", "'adaptive'")]
+            Advice("pass", "integrator", "'adaptive'")]
 
     @property
     def info(self) -> dict[str, int]:
@@ -274,7 +275,7 @@ class PreparedIntegration:
 
 @public
 def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLike,
-              method: str = "rk4", sensitivities: bool = True, substeps: int = 1,
+              integrator: str = "rk4", sensitivities: bool = True, substeps: int = 1,
               rtol: float = 1e-8, atol: float = 1e-10, first_step: float | None = None,
               max_steps: int = 100_000, record_steps: bool = False) -> RateTrajectory:
     """Integrate the reduced model (eq. 52) and its sensitivities (eq. 54).
@@ -290,7 +291,7 @@ def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLi
         x at ``times[0]`` (order); S(times[0]) = 0.
     times : array_like, shape (T,)
         Strictly increasing output times.
-    method : {"rk4", "adaptive"}
+    integrator : {"rk4", "adaptive"}
         See `METHODS`.
     sensitivities : bool
         Also integrate S = ∂x/∂θ (eq. 54).
@@ -321,7 +322,7 @@ def integrate(lib: MotifLibrary, theta: ArrayLike, x0: ArrayLike, times: ArrayLi
     theta = check_vector(theta, n_processes, "theta", "integrate")
     x0 = check_vector(x0, size, "x0", "integrate")
     times = check_times(times, "integrate")
-    method, options = integration_options("integrate", method, substeps, rtol, atol,
+    method, options = integration_options("integrate", integrator, substeps, rtol, atol,
                                           first_step, max_steps)
     run = PreparedIntegration(lib, x0, times, method, options, sensitivities, record_steps)
     run.run(theta)

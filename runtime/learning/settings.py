@@ -112,21 +112,22 @@ class IntegrationSettings:
 
     Attributes
     ----------
-    method : {"rk4", "adaptive"}
+    integrator : {"rk4", "adaptive"}
+        The integrator's name (`dynboltz.runtime.learning.reduced_ode.METHODS`).
     substeps : int
         RK4 steps per data interval.
     rtol, atol : float
         ``"adaptive"`` tolerances.
     """
 
-    method: str = "rk4"
+    integrator: str = "rk4"
     substeps: int = 1
     rtol: float = 1e-8
     atol: float = 1e-10
 
     @public
     def __post_init__(self) -> None:
-        check_choice(self.method, "method", METHODS, _FUNCTION)
+        check_choice(self.integrator, "integrator", METHODS, _FUNCTION)
         object.__setattr__(self, "substeps",
                            check_integer(self.substeps, "substeps", _FUNCTION, 1))
         for name in ("rtol", "atol"):
@@ -192,7 +193,7 @@ _KEYWORDS = {
     OptimizerSettings: {"iterations": "iterations", "tolerance": "tolerance",
                         "learning_rate": "learning_rate", "optimizer_options": "options",
                         "l2": "l2"},
-    IntegrationSettings: {"method": "method", "substeps": "substeps", "rtol": "rtol",
+    IntegrationSettings: {"integrator": "integrator", "substeps": "substeps", "rtol": "rtol",
                           "atol": "atol"},
     CheckpointSettings: {"checkpoint_every": "every", "resume": "resume"},
 }
@@ -218,7 +219,7 @@ def settings_from_keywords(optimizer: str | OptimizerSettings,
     checkpoint : path, CheckpointSettings or None
     keywords : dict
         Flat keywords (``iterations``, ``tolerance``, ``learning_rate``,
-        ``optimizer_options``, ``l2``, ``method``, ``substeps``, ``rtol``, ``atol``,
+        ``optimizer_options``, ``l2``, ``integrator``, ``substeps``, ``rtol``, ``atol``,
         ``checkpoint_every``, ``resume``), applied on top of the objects.
 
     Returns

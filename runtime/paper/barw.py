@@ -227,10 +227,9 @@ def barw_data(settings: BarwSettings, workers: int | None = None) -> Ensemble:
     from dynboltz.runtime.lattice import simulate
 
     options = {"dt": settings.dt} if settings.scheme == "paper" else None
-    return simulate(_library(), dict(settings.rates), settings.N, settings.times,
-                    np.array(settings.x0, dtype=np.float64),
-                    replicates=settings.replicates, seed=settings.seed,
-                    scheme=settings.scheme, scheme_options=options, workers=workers)
+    return simulate(_library(), dict(settings.rates), np.array(settings.x0, dtype=np.float64),
+                    settings.times, settings.replicates, settings.seed, workers=workers,
+                    N=settings.N, scheme=settings.scheme, scheme_options=options)
 
 
 def _directions(theta0, theta):
@@ -242,7 +241,7 @@ def _exact_comparison(settings, theta0, theta, times, data_moments):
     """Learned θ against the simulated rates: the closure error (exact scheme)."""
     names = _library().process_names
     simulated = np.array([settings.rates[name] for name in names])
-    integration = {key: settings.learning[key] for key in ("method", "substeps", "rtol",
+    integration = {key: settings.learning[key] for key in ("integrator", "substeps", "rtol",
                                                             "atol") if key in settings.learning}
     trajectory = integrate(_library(), simulated, np.array(settings.x0), times,
                            sensitivities=False, **integration)

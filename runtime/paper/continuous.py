@@ -80,9 +80,9 @@ def diffusion_experiment(seed: int = 0, particles: int = 20000, replicates: int 
     initial = np.stack([sample_point_source(0.0, _T0, D, particles, domain, rng)
                         for _ in range(replicates)])
     times = np.linspace(_T0, T, n_times)
-    ensemble = simulate_particles(initial, times, D, domain=(domain.lo, domain.hi),
-                                  boundary=domain.boundary, nodes=domain.n_nodes, t0=_T0,
-                                  replicates=replicates, seed=simulation_seed, workers=1)
+    ensemble = simulate_particles({"diffusion": D}, initial, times, replicates,
+                                  simulation_seed, workers=1, domain=(domain.lo, domain.hi),
+                                  boundary=domain.boundary, nodes=domain.n_nodes, t0=_T0)
     data = estimate_density(ensemble)
     eta = point_source_nu(domain.nodes, _T0, 0.0, D, particles, domain)
     grid = np.round(np.arange(-0.5, 4.01, 0.25), 10)
@@ -95,7 +95,7 @@ def diffusion_experiment(seed: int = 0, particles: int = 20000, replicates: int 
         "max_relative_error": {
             "F1": float(np.abs(result.F1[visited] + D).max() / D),
             "F2": float(np.abs(result.F2[visited] - D).max() / D)},
-        "action": result.action.tolist(),
+        "action": result.action_history.tolist(),
         "settings": {"D": D, "x0": 0.0, "t0": _T0, "T": T, "particles": particles,
                      "replicates": replicates, "iterations": iterations,
                      "n_times": n_times, "domain": domain.as_dict(), "seed": seed,
@@ -171,9 +171,9 @@ def branching_number_parameters(seed: int = 0, replicates: int = 2000, mean: flo
     for r, n in enumerate(counts):
         initial[r, :n] = 0.0
     times = np.linspace(0.0, T, n_times)
-    ensemble = simulate_particles(initial, times, D, kb=KB, kd=KD, domain=(-3.0, 3.0),
-                                  nodes=3, replicates=replicates, seed=simulation_seed,
-                                  workers=1)
+    ensemble = simulate_particles({"diffusion": D, "branching": KB, "death": KD}, initial,
+                                  times, replicates, simulation_seed, workers=1,
+                                  domain=(-3.0, 3.0), nodes=3)
     simulated = np.stack(_gaussian_reading(ensemble.totals), axis=1)
     rng = np.random.default_rng(bootstrap_seed)
     resamples = [np.stack(_gaussian_reading(ensemble.totals[rng.integers(0, replicates,

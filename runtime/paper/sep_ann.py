@@ -231,9 +231,9 @@ def sep_data(settings: SepSettings, workers: int | None = None) -> np.ndarray:
     from dynboltz.runtime.lattice import simulate
 
     options = {"dt": settings.dt} if settings.scheme == "paper" else None
-    ensemble = simulate(_library(), dict(settings.rates), settings.N, settings.times,
-                        np.array(X0), replicates=settings.replicates, seed=settings.seed,
-                        scheme=settings.scheme, scheme_options=options, workers=workers)
+    ensemble = simulate(_library(), dict(settings.rates), np.array(X0), settings.times,
+                        settings.replicates, settings.seed, workers=workers, N=settings.N,
+                        scheme=settings.scheme, scheme_options=options)
     return ensemble.moments.mean(axis=0)
 
 

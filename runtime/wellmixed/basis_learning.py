@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -55,6 +55,7 @@ from dynboltz.errors import InvalidArgumentError
 from dynboltz.messages import public
 from dynboltz.errors import IntegrationError, OutOfDomain
 from dynboltz.runtime.common.results import LearningResult, Trajectory, convergence_info
+from dynboltz.runtime.common.settings_keywords import settings_with_keywords
 from dynboltz.runtime.common.validation import (check_choice, check_integer, check_real, invalid,
                                          rate_vector)
 from dynboltz.runtime.learning.action import trapezoid_weights
@@ -229,11 +230,14 @@ _OPEN_UNIT = ("decay", "memory")
 
 @dataclass(frozen=True)
 class BasisLearningSettings:
-    """How :func:`learn_basis` learns: method, batch, integration; checked on creation.
+    """How :func:`learn_basis` learns: optimiser, batch, integration; checked on creation.
+
+    Its fields are also keywords of :func:`learn_basis`
+    (``dynboltz.runtime.common.settings_keywords``).
 
     Attributes
     ----------
-    method : {"gauss_newton", "gradient"}
+    optimizer : {"gauss_newton", "gradient"}
         Levenberg–Marquardt on the grid values with accumulated curvature and a
         smoothness prior, or the paper's gradient descent (see
         :mod:`dynboltz.runtime.wellmixed.basis_steps`).
@@ -260,7 +264,7 @@ class BasisLearningSettings:
         Per-grid-point RMS-normalised step or plain gradient descent ("gradient").
     """
 
-    method: str = "gauss_newton"
+    optimizer: str = "gauss_newton"
     n_initial: int = 32
     resample_initial: bool = True
     n_steps: int = 200
@@ -278,7 +282,7 @@ class BasisLearningSettings:
     @public
     def __post_init__(self):
         function = "BasisLearningSettings"
-        check_choice(self.method, "method", METHODS, function)
+        check_choice(self.optimizer, "optimizer", METHODS, function)
         check_choice(self.step_rule, "step_rule", STEP_RULES, function)
         check_choice(self.delta, "delta", _DELTAS, function)
         check_integer(self.n_initial, "n_initial", function, 1)
@@ -307,7 +311,7 @@ class BasisLearningResult(LearningResult):
         iteration (before its step).
     info : dict
         ``iterations``, ``evaluations`` (batch evaluations, each one reduced
-        integration per η), ``converged``, ``message``; then ``method``, ``settings``
+        integration per η), ``converged``, ``message``; then ``optimizer``, ``settings``
         (the :class:`BasisLearningSettings`) and ``step_sizes`` ((iterations,): λ_i for
         "gradient", the Levenberg–Marquardt μ after each step for "gauss_newton").
     axes : tuple of K 1-D arrays
@@ -390,7 +394,8 @@ def _eta_box(eta_range, axes, function):
     return box[:, 0].copy(), box[:, 1].copy()
 
 
-def _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range, settings):
+def _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range, settings,
+                   keywords=None):
     """Validate the arguments that define the learning problem; no compilation."""
     function = "learn_basis"
     if not all(hasattr(net, name) for name in ("maxent_moments", "moment_system",
@@ -404,11 +409,8 @@ def _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range, set
     rate_values = rate_vector(rates, net.process_names, function)
     T = check_real(T, "T", function, 0.0, low_open=True)
     check_choice(truth, "truth", TRUTHS, function)
-    if settings is None:
-        settings = BasisLearningSettings()
-    elif not isinstance(settings, BasisLearningSettings):
-        raise invalid("settings", function, "a BasisLearningSettings or None", settings,
-                      TypeError)
+    settings = settings_with_keywords(settings, BasisLearningSettings, keywords or {},
+                                      function)
     eta_low, eta_high = _eta_box(eta_range, axes, function)
     if truth == "ssa":
         n_trajectories = check_integer(n_trajectories, "n_trajectories", function, 1)
@@ -544,14 +546,15 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
                 grid: ArrayLike | Sequence[ArrayLike], T: float, iterations: int = 30,
                 seed: SeedLike = None, *, truth: str = "analytic", n_trajectories: int = 200,
                 initial_F: ArrayLike = 0.0, eta_range: ArrayLike | None = None,
-                settings: BasisLearningSettings | None = None) -> BasisLearningResult:
+                settings: BasisLearningSettings | None = None,
+                **keywords: Any) -> BasisLearningResult:
     """Learn the basis functions F_k(ν) on a grid (Algorithm 1).
 
     Minimises the action S = ∫_0^T KL(p || p̃) dt (eq. 16) over the grid values of F
     using the gradient eq. 21 with sensitivities from eq. 22 (hat-function
     parameterisation; see the module docstring), by Gauss–Newton /
     Levenberg–Marquardt with a smoothness prior (default) or the paper's gradient
-    descent (``settings.method``; :mod:`dynboltz.runtime.wellmixed.basis_steps`).
+    descent (``settings.optimizer``; :mod:`dynboltz.runtime.wellmixed.basis_steps`).
 
     Parameters
     ----------
@@ -577,7 +580,10 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
     eta_range : (K, 2) array or None
         [low, high] of the uniform initial conditions per axis; default the grid box.
     settings : BasisLearningSettings or None
-        Method, batch size and integration settings; None for the defaults.
+        Optimiser, batch size and integration settings; None for the defaults.
+    **keywords
+        Fields of `BasisLearningSettings` (``optimizer``, ``learning_rate``,
+        ``n_initial``, ...), applied on top of ``settings``.
 
     Returns
     -------
@@ -594,14 +600,14 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
     """
     function = "learn_basis"
     problem = _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range,
-                             settings)
+                             settings, keywords)
     settings = problem.settings
     iterations = check_integer(iterations, "iterations", function, 1)
     shape = tuple(axis.size for axis in problem.axes)
     F = _initial_values(initial_F, shape + (K,), function)
     eta_seed, truth_seed = np.random.SeedSequence(seed).spawn(2)
     setup = _build_setup(problem)
-    method = METHODS[settings.method](settings, F.shape)
+    method = METHODS[settings.optimizer](settings, F.shape)
     eta_rng = np.random.default_rng(eta_seed)
     eta = eta_rng.uniform(problem.eta_low, problem.eta_high, size=(settings.n_initial, K))
     history = [F.copy()]
@@ -632,7 +638,7 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
     actions = np.array(records["actions"])
     nodes = np.stack(np.meshgrid(*problem.axes, indexing="ij"), axis=-1)
     info = convergence_info(n_done, evaluations, converged, message,
-                            method=settings.method, settings=settings,
+                            optimizer=settings.optimizer, settings=settings,
                             step_sizes=np.array(records["step_sizes"]),
                             dropped_paths=int(np.isnan(actions).sum()))
     return BasisLearningResult(np.nanmean(actions, axis=1), info, problem.axes, nodes, F,

@@ -73,7 +73,7 @@ def _check_order(order, closure):
     return order
 
 
-def _check_arguments(net, rates, initial, times, closure, order, rtol, atol, method):
+def _check_arguments(net, rates, initial, times, closure, order, rtol, atol, integrator):
     check_network(net, _FUNCTION)
     rate_values = rate_vector(rates, net.process_names, _FUNCTION)
     start = initial_counts(initial, len(net.species), _FUNCTION)
@@ -82,14 +82,14 @@ def _check_arguments(net, rates, initial, times, closure, order, rtol, atol, met
     _check_order(order, closure)
     check_real(rtol, "rtol", _FUNCTION, 0.0, low_open=True)
     check_real(atol, "atol", _FUNCTION, 0.0, low_open=True)
-    check_choice(method, "method", METHODS, _FUNCTION)
+    check_choice(integrator, "integrator", METHODS, _FUNCTION)
     return rate_values, start, time_points
 
 
 def integrate_moments(net: WellMixed, rates: Mapping[str, float], initial: ArrayLike,
                       times: ArrayLike, closure: str = "maxent", order: int = 2, *,
                       rtol: float = 1e-7, atol: float = 1e-9,
-                      method: str = "LSODA") -> MomentTrajectory:
+                      integrator: str = "LSODA") -> MomentTrajectory:
     """Moments of every species from the closed moment equations.
 
     Parameters
@@ -109,7 +109,7 @@ def integrate_moments(net: WellMixed, rates: Mapping[str, float], initial: Array
         integrated (``lognormal``: K = 2 only).
     rtol, atol : float
         Tolerances of ``solve_ivp`` on the factorial moments.
-    method : str
+    integrator : str
         ``solve_ivp`` method in :data:`METHODS` (default LSODA, which switches to a
         stiff scheme).
 
@@ -131,7 +131,7 @@ def integrate_moments(net: WellMixed, rates: Mapping[str, float], initial: Array
         If the closure cannot give finite moments or the integrator fails.
     """
     rate_values, start, time_points = _check_arguments(net, rates, initial, times, closure,
-                                                       order, rtol, atol, method)
+                                                       order, rtol, atol, integrator)
     equations = _compile(net, order)
     indices = equations.state_indices
     raw_map = RawFromFactorial(indices)
@@ -159,10 +159,10 @@ def integrate_moments(net: WellMixed, rates: Mapping[str, float], initial: Array
 
     began = time.perf_counter()
     solution = solve_ivp(rhs, (0.0, float(time_points[-1])), _initial_state(indices, start),
-                         method=method, t_eval=time_points, rtol=rtol, atol=atol)
+                         method=integrator, t_eval=time_points, rtol=rtol, atol=atol)
     seconds = time.perf_counter() - began
     if not solution.success:
-        raise ConvergenceError(f"integrate_moments: {method} failed with closure "
+        raise ConvergenceError(f"integrate_moments: {integrator} failed with closure "
                                f"{closure!r}: {solution.message}")
     raw = raw_map(solution.y.T)
     if projection is not None:

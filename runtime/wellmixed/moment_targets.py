@@ -142,7 +142,8 @@ class SsaTruth:
             initial = sample_maxent_counts(eta[i], self._n,
                                            np.random.default_rng(sample_seed))
             counts = simulate(self._net, self._rates, initial[:, None], self._times,
-                              self._n, seed=simulation_seed)[:, :, 0].astype(np.float64)
+                              self._n, seed=simulation_seed).counts[:, :, 0] \
+                .astype(np.float64)
             binomial = np.ones_like(counts)
             for k in range(1, self._K + 1):
                 binomial = binomial * (counts - k + 1) / k

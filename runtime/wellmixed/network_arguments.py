@@ -16,12 +16,12 @@ __all__ = ["check_network", "initial_counts", "initial_count_rows", "time_vector
 _INT64 = np.iinfo(np.int64)
 
 
-def check_network(net: object, function: str) -> None:
+def check_network(net: object, function: str, param: str = "net") -> None:
     """Raise TypeError unless ``net`` looks like a WellMixed network with a process."""
     if not all(hasattr(net, name) for name in ("stoichiometry", "process_names", "species")):
-        raise invalid("net", function, "a dynboltz.symbolic.WellMixed", net, TypeError)
+        raise invalid(param, function, "a dynboltz.symbolic.WellMixed", net, TypeError)
     if len(net.process_names) == 0:
-        raise invalid("net", function, "a network with at least one process", net)
+        raise invalid(param, function, "a network with at least one process", net)
 
 
 def initial_counts(initial: object, n_species: int, function: str) -> np.ndarray:

@@ -35,24 +35,19 @@ class SampleMoments(ShortRepr):
         Sample mean and its standard error.
     variance, variance_error : ndarray
         Unbiased sample variance and its standard error.
-    n : int
-        Number of trajectories.
+    replicates : int
+        Number of trajectories R.
     """
 
     mean: np.ndarray
     mean_error: np.ndarray
     variance: np.ndarray
     variance_error: np.ndarray
-    n: int
-
-
-def _counts(simulated: object) -> np.ndarray:
-    """Counts (n, T, S) of whatever ``simulate`` returns (the one adapter to its type)."""
-    return np.asarray(getattr(simulated, "counts", simulated), dtype=np.float64)
+    replicates: int
 
 
 def sample_moments(counts: ArrayLike) -> SampleMoments:
-    """Statistics of ``counts`` of shape (n, T, S), n >= 4 (module docstring)."""
+    """Statistics of ``counts`` of shape (R, T, S), R >= 4 (module docstring)."""
     counts = np.asarray(counts, dtype=np.float64)
     n = counts.shape[0]
     mean = counts.mean(axis=0)
@@ -60,19 +55,20 @@ def sample_moments(counts: ArrayLike) -> SampleMoments:
     m4 = ((counts - mean) ** 4).mean(axis=0)
     variance_error = np.sqrt(np.maximum(m4 - variance ** 2 * (n - 3) / (n - 1), 0.0) / n)
     return SampleMoments(mean=mean, mean_error=np.sqrt(variance / n), variance=variance,
-                         variance_error=variance_error, n=n)
+                         variance_error=variance_error, replicates=n)
 
 
-def ssa_moments(net: WellMixed, rates: Mapping[str, float], initial: ArrayLike,
-                times: ArrayLike, n: int, seed: SeedLike = None) -> SampleMoments:
-    """Means and variances of ``n`` Gillespie trajectories with standard errors.
+def ssa_moments(model: WellMixed, rates: Mapping[str, float], initial: ArrayLike,
+                times: ArrayLike, replicates: int, seed: SeedLike = None) -> SampleMoments:
+    """Means and variances of ``replicates`` Gillespie trajectories with standard errors.
 
-    Parameters are those of :func:`dynboltz.runtime.wellmixed.simulate`, with n >= 4.
+    Parameters are those of :func:`dynboltz.runtime.wellmixed.simulate`, with
+    replicates >= 4.
 
     Returns
     -------
     SampleMoments
         Each statistic of shape (T, S).
     """
-    n = check_integer(n, "n", "ssa_moments", 4)
-    return sample_moments(_counts(simulate(net, rates, initial, times, n, seed)))
+    replicates = check_integer(replicates, "replicates", "ssa_moments", 4)
+    return sample_moments(simulate(model, rates, initial, times, replicates, seed).counts)

@@ -74,8 +74,8 @@ def test_birth_death_imports_with_its_reactions_and_rates(tmp_path):
 def test_birth_death_ssa_means_match_the_analytic_solution(tmp_path):
     model = read_sbml(_birth_death(tmp_path / "bd.xml"))
     times = np.array([0.0, 10.0, 25.0, 50.0])
-    counts = simulate(model.network, model.rates, model.initial, times, n=2000,
-                      seed=11)[:, :, 0]
+    counts = simulate(model.network, model.rates, model.initial, times, replicates=2000,
+                      seed=11).counts[:, :, 0]
     rate = 0.1 - 0.11
     mean = 100 * np.exp(rate * times)                       # d<n>/dt = (λ − µ)<n>
     variance = 100 * (0.1 + 0.11) / rate * np.exp(rate * times) * (np.exp(rate * times) - 1)

@@ -55,14 +55,14 @@ def test_argument_names_become_options_by_param_not_by_text():
 
 def test_advice_becomes_options_and_advice_without_an_option_is_left_out():
     error = IntegrationError("eq. 52 failed", [Advice("pass", "substeps", "16"),
-                                               Advice("pass", "method", "'adaptive'")])
-    assert str(error) == "eq. 52 failed; pass substeps=16 or pass method='adaptive'"
+                                               Advice("pass", "integrator", "'adaptive'")])
+    assert str(error) == "eq. 52 failed; pass substeps=16 or pass integrator='adaptive'"
     assert in_cli_words(error, "learn") == "eq. 52 failed; pass --substeps 16"
     error = ConvergenceError("stepped too far", [Advice("lower", "learning_rate"),
                                                  Advice("use", "optimizer", "'lbfgs'")])
     assert in_cli_words(error, "learn") == ("stepped too far; lower --learning-rate or use "
                                             "--optimizer lbfgs")
-    assert in_cli_words(ConvergenceError("x", [Advice("pass", "method", "'a'")]), "learn") == "x"
+    assert in_cli_words(ConvergenceError("x", [Advice("pass", "integrator", "'a'")]), "learn") == "x"
 
 
 def test_an_impossible_rate_is_refused_in_cli_words_before_any_work(tmp_path):

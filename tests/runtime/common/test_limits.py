@@ -58,4 +58,4 @@ def test_learning_from_a_frozen_lattice_names_x0_not_the_step():
     # h = 5: H is well conditioned (cond ~ 4e3): accepted (the failure there, if any,
     # is the integration step's, and says so)
     learn_rates(library.barw, data, [5.0, 0.0], [1.0, 1.0, 1.0], iterations=1,
-                method="adaptive", progress=False)
+                integrator="adaptive", progress=False)

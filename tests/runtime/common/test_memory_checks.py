@@ -63,14 +63,14 @@ def test_particles_refuse_at_the_same_factor(memory_of, monkeypatch):
     memory_of(1.5 * result)
     with pytest.raises(ValueError, match="`replicates` of `simulate_particles` must be `"
                        + _REFUSAL.format("192 kB")):
-        simulate_particles(np.zeros(3), [0.0, 1.0], D=1.0, nodes=11, replicates=1000,
-                           seed=0)
+        simulate_particles({"diffusion": 1.0}, np.zeros(3), [0.0, 1.0], replicates=1000,
+                           seed=0, nodes=11)
 
 
 def test_ssa_refuses_at_the_same_factor(memory_of):
     result = 1000 * 1 * (2 + 1) * 8    # n × species × (times + initial) × 8 bytes
     memory_of(1.5 * result)
-    with pytest.raises(ValueError, match="`n` of `simulate` must be `"
+    with pytest.raises(ValueError, match="`replicates` of `simulate` must be `"
                        + _REFUSAL.format("24 kB")):
         simulate_ssa(WellMixed({"death": "A -> 0"}), {"death": 1.0}, [1], [0.0, 1.0], 1000,
                      seed=0)

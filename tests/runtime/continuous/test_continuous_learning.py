@@ -12,8 +12,8 @@ def _data(P=4000, R=4, M=61, t0=0.1, seed=0):
     domain = Domain(-3.0, 3.0, "reflecting", M)
     rng = np.random.default_rng(seed)
     initial = np.stack([sample_point_source(0.0, t0, 1.0, P, domain, rng) for _ in range(R)])
-    ens = simulate_particles(initial, np.linspace(t0, 1.0, 10), D=1.0, domain=(-3.0, 3.0),
-                             nodes=M, t0=t0, replicates=R, seed=seed, workers=1)
+    ens = simulate_particles({"diffusion": 1.0}, initial, np.linspace(t0, 1.0, 10), R, seed,
+                             workers=1, domain=(-3.0, 3.0), nodes=M, t0=t0)
     return estimate_density(ens), point_source_nu(domain.nodes, t0, 0.0, 1.0, P, domain)
 
 
@@ -42,7 +42,7 @@ def test_learns_pure_diffusion_within_ten_percent():
     assert visited.sum() >= 6
     assert np.abs(result.F1[visited] + 1.0).max() < 0.1
     assert np.abs(result.F2[visited] - 1.0).max() < 0.1
-    assert result.action[-1] < 1e-2 * result.action[0]
+    assert result.action_history[-1] < 1e-2 * result.action_history[0]
 
 
 def test_bad_input():
@@ -51,8 +51,8 @@ def test_bad_input():
         learn_spatial_basis(data, eta[:-1], np.linspace(0, 1, 3))
     with pytest.raises(ValueError, match="initial_F2"):
         learn_spatial_basis(data, eta, np.linspace(0, 1, 3), initial_F2=-1.0)
-    with pytest.raises(ValueError, match="step_rule"):
-        learn_spatial_basis(data, eta, np.linspace(0, 1, 3), step_rule="adam")
+    with pytest.raises(ValueError, match="optimizer"):
+        learn_spatial_basis(data, eta, np.linspace(0, 1, 3), optimizer="adam")
 
 
 @pytest.mark.slow
@@ -79,4 +79,4 @@ def test_spatial_action_is_the_action_the_learning_reports():
     for k in (0, -1):
         F1, F2 = result.F_history[k]
         assert spatial_learning.spatial_action(data, eta, grid, F1, F2, smoothness=1e-3) == \
-            pytest.approx(result.action[k], rel=1e-12)
+            pytest.approx(result.action_history[k], rel=1e-12)

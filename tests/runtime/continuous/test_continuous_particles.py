@@ -14,8 +14,8 @@ from dynboltz.runtime.continuous.heat_kernel import (point_source_bin_mass,
 def test_histograms_match_the_heat_kernel(boundary):
     P, R, x0 = 2000, 40, 0.3
     times = [0.01, 0.05, 0.2]
-    ens = simulate_particles(np.full(P, x0), times, D=1.0, domain=(0.0, 1.0),
-                             boundary=boundary, nodes=21, replicates=R, seed=1, workers=1)
+    ens = simulate_particles({"diffusion": 1.0}, np.full(P, x0), times, R, seed=1, workers=1,
+                             domain=(0.0, 1.0), boundary=boundary, nodes=21)
     domain = Domain(0.0, 1.0, boundary, 21)
     z = []
     for k, t in enumerate(times):
@@ -36,8 +36,8 @@ def test_density_and_nu_within_three_standard_errors():
     rng = np.random.default_rng(5)
     R, P, t0 = 10, 5000, 0.05
     initial = np.stack([sample_point_source(0.0, t0, 1.0, P, domain, rng) for _ in range(R)])
-    ens = simulate_particles(initial, [t0, 0.3], D=1.0, domain=(-2.0, 2.0), nodes=41,
-                             t0=t0, replicates=R, seed=2, workers=1)
+    ens = simulate_particles({"diffusion": 1.0}, initial, [t0, 0.3], R, seed=2, workers=1,
+                             domain=(-2.0, 2.0), nodes=41, t0=t0)
     data = estimate_density(ens)
     for k, t in enumerate(data.times):
         mass = point_source_bin_mass(t, 0.0, 1.0, domain)
@@ -58,8 +58,9 @@ def test_density_and_nu_within_three_standard_errors():
 
 def test_branching_and_death_mean_number():
     R, n0 = 3000, 20
-    ens = simulate_particles(np.zeros(n0), [0.0, 0.5, 1.0], D=1.0, kb=1.0, kd=1.5,
-                             domain=(-1.0, 1.0), nodes=5, replicates=R, seed=2, workers=1)
+    ens = simulate_particles({"diffusion": 1.0, "branching": 1.0, "death": 1.5}, np.zeros(n0),
+                             [0.0, 0.5, 1.0], R, seed=2, workers=1, domain=(-1.0, 1.0),
+                             nodes=5)
     mean = ens.totals.mean(axis=0)
     se = ens.totals.std(axis=0, ddof=1) / math.sqrt(R)
     expected = n0 * np.exp(-0.5 * np.array([0.0, 0.5, 1.0]))
@@ -69,25 +70,25 @@ def test_branching_and_death_mean_number():
 
 
 def test_seeded_and_independent_of_workers():
-    args = dict(times=[0.1, 0.2], D=0.5, kb=0.5, kd=0.5, domain=(0.0, 1.0), nodes=11,
-                replicates=4, seed=7)
-    a = simulate_particles(np.full(50, 0.5), workers=1, **args)
-    b = simulate_particles(np.full(50, 0.5), workers=2, **args)
-    c = simulate_particles(np.full(50, 0.5), workers=1, **dict(args, seed=8))
+    args = dict(times=[0.1, 0.2], domain=(0.0, 1.0), nodes=11, replicates=4, seed=7,
+                rates={"diffusion": 0.5, "branching": 0.5, "death": 0.5})
+    a = simulate_particles(initial=np.full(50, 0.5), workers=1, **args)
+    b = simulate_particles(initial=np.full(50, 0.5), workers=2, **args)
+    c = simulate_particles(initial=np.full(50, 0.5), workers=1, **dict(args, seed=8))
     np.testing.assert_array_equal(a.counts, b.counts)
     assert not np.array_equal(a.counts, c.counts)
 
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(initial=[2.0]), "initial"),
-    (dict(D=-1.0), "`D`"),
+    (dict(rates={"diffusion": -1.0}), r"`rates\['diffusion'\]`"),
     (dict(times=[0.2, 0.1]), "times"),
     (dict(boundary="open"), "boundary"),
     (dict(domain=(1.0, 0.0)), "domain"),
     (dict(nodes=2), "nodes"),
 ])
 def test_bad_input_is_rejected_before_work(kwargs, message):
-    args = dict(initial=[0.5], times=[0.1], D=1.0, domain=(0.0, 1.0))
+    args = dict(rates={"diffusion": 1.0}, initial=[0.5], times=[0.1], domain=(0.0, 1.0))
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         simulate_particles(**args)
@@ -95,8 +96,8 @@ def test_bad_input_is_rejected_before_work(kwargs, message):
 
 def test_supercritical_cap():
     with pytest.raises(OverflowError, match="max_particles"):
-        simulate_particles(np.zeros(10), [5.0], D=1.0, kb=5.0, max_particles=100, seed=0,
-                           workers=1)
+        simulate_particles({"diffusion": 1.0, "branching": 5.0}, np.zeros(10), [5.0], seed=0,
+                           workers=1, max_particles=100)
 
 
 @pytest.mark.parametrize("boundary", ["reflecting", "periodic"])

@@ -25,7 +25,7 @@ def test_particles_and_pde_refuse_the_same_times_alike(times):
     message = (r"`times` of `{}` must be `a non-empty ascending 1-D array of finite times "
                r">= t0 = 0.1`")
     with pytest.raises(ValueError, match=message.format("simulate_particles")):
-        simulate_particles(np.zeros(3), times, D=1.0, t0=0.1, domain=(-1.0, 1.0))
+        simulate_particles({"diffusion": 1.0}, np.zeros(3), times, t0=0.1, domain=(-1.0, 1.0))
     domain = Domain(-1.0, 1.0, "reflecting", 11)
     with pytest.raises(ValueError, match=message.format("integrate_pde")):
         integrate_pde(np.zeros(_GRID.size), np.ones(_GRID.size), _GRID, np.zeros(11), domain,

@@ -87,8 +87,8 @@ def test_compiled_gradient_equals_the_numpy_contraction(name, method, two_specie
     # against the module docstring's formulas on integrate's output.
     lib, theta, x0, data = _problem(name, two_species)
     action, grad, x = rate_gradient(lib, theta, x0, TIMES, data,
-                                    integration={"method": method})
-    trajectory = integrate(lib, theta, x0, TIMES, method=method)
+                                    integration={"integrator": method})
+    trajectory = integrate(lib, theta, x0, TIMES, integrator=method)
     weights = trapezoid_weights(TIMES)
     expected_action = weights @ (lib.log_eigenvalue(trajectory.x)
                                  - np.sum(trajectory.x * data, axis=1))
@@ -105,9 +105,9 @@ def test_compiled_gradient_equals_the_numpy_contraction(name, method, two_specie
 def test_adjoint_gradient_equals_forward(name, method, two_species):
     lib, theta, x0, data = _problem(name, two_species)
     forward = rate_gradient(lib, theta, x0, TIMES, data,
-                            integration={"method": method, "substeps": 2})
+                            integration={"integrator": method, "substeps": 2})
     adjoint = rate_gradient(lib, theta, x0, TIMES, data, gradient="adjoint",
-                            integration={"method": method, "substeps": 2})
+                            integration={"integrator": method, "substeps": 2})
     tolerance = 1e-10 if method == "rk4" else 1e-6   # adaptive: steps differ
     assert adjoint[0] == pytest.approx(forward[0], rel=tolerance)
     np.testing.assert_allclose(adjoint[1], forward[1], rtol=tolerance)

@@ -80,7 +80,7 @@ def test_prepared_integration_reruns_in_place_like_fresh_integrations(method):
     buffers = prepared.x, prepared.s
     for scale in (1.0, 0.3, 1.0):
         prepared.run(theta * scale)
-        fresh = integrate(lib, theta * scale, x0, TIMES, method=method, substeps=2,
+        fresh = integrate(lib, theta * scale, x0, TIMES, integrator=method, substeps=2,
                           record_steps=True)
         assert prepared.x is buffers[0] and prepared.s is buffers[1]
         np.testing.assert_array_equal(prepared.x, fresh.x)
@@ -94,7 +94,7 @@ def test_prepared_integration_reruns_in_place_like_fresh_integrations(method):
 def test_trajectory_matches_scipy(name):
     lib, theta, x0 = _case(name)
     truth = _scipy_trajectory(lib, theta, x0, TIMES)
-    adaptive = integrate(lib, theta, x0, TIMES, method="adaptive", rtol=1e-11, atol=1e-12,
+    adaptive = integrate(lib, theta, x0, TIMES, integrator="adaptive", rtol=1e-11, atol=1e-12,
                          sensitivities=False)
     np.testing.assert_allclose(adaptive.x, truth, atol=1e-9)
     errors = [np.abs(integrate(lib, theta, x0, TIMES, substeps=k).x - truth).max()
@@ -107,7 +107,7 @@ def test_trajectory_matches_scipy(name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_sensitivities_match_finite_differences(name, method):
     lib, theta, x0 = _case(name)
-    options = dict(method=method, rtol=1e-12, atol=1e-13)
+    options = dict(integrator=method, rtol=1e-12, atol=1e-13)
     trajectory = integrate(lib, theta, x0, TIMES, **options)
     assert trajectory.sensitivities.shape == (TIMES.size, lib.n_processes, lib.n_params)
     assert np.all(trajectory.sensitivities[0] == 0)
@@ -125,7 +125,7 @@ def test_sensitivities_match_finite_differences(name, method):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_adjoint_equals_forward_sensitivities(name, method):
     lib, theta, x0 = _case(name)
-    trajectory = integrate(lib, theta, x0, TIMES, method=method, substeps=3,
+    trajectory = integrate(lib, theta, x0, TIMES, integrator=method, substeps=3,
                            record_steps=True)
     forcing = np.random.default_rng(2).normal(size=trajectory.x.shape)
     forward = np.einsum("kl,ksl->s", forcing, trajectory.sensitivities)
@@ -138,9 +138,9 @@ def test_adjoint_on_its_own_steps_agrees_within_tolerance():
     lib, theta, x0 = _case("barw")
     forcing = np.random.default_rng(3).normal(size=(TIMES.size, lib.n_params))
     forward = np.einsum("kl,ksl->s", forcing,
-                        integrate(lib, theta, x0, TIMES, method="adaptive",
+                        integrate(lib, theta, x0, TIMES, integrator="adaptive",
                                   rtol=1e-11, atol=1e-12).sensitivities)
-    alone = integrate(lib, theta, x0, TIMES, method="adaptive", sensitivities=False,
+    alone = integrate(lib, theta, x0, TIMES, integrator="adaptive", sensitivities=False,
                       record_steps=True, rtol=1e-11, atol=1e-12)
     assert alone.sensitivities is None
     np.testing.assert_allclose(adjoint_gradient(lib, alone, forcing), forward, rtol=1e-7)
@@ -156,12 +156,12 @@ def test_rk4_steps_too_coarse_for_the_rates_suggest_the_fix():
     lib, theta, x0 = library.barw, [5.0, 5.0, 25.0], [1.0, 0.0]
     times = np.linspace(0.0, 2.0, 21)
     hint = (r"failed: the state became non-finite; the step is too coarse for these rates; "
-            r"pass substeps=4 or pass method='adaptive'$")
+            r"pass substeps=4 or pass integrator='adaptive'$")
     with pytest.raises(IntegrationError, match=hint):
         integrate(lib, theta, x0, times)
     # both suggested fixes integrate; adaptive agrees with much finer RK4 steps
     fine = integrate(lib, theta, x0, times, substeps=4, sensitivities=False).x
-    adaptive = integrate(lib, theta, x0, times, method="adaptive", sensitivities=False).x
+    adaptive = integrate(lib, theta, x0, times, integrator="adaptive", sensitivities=False).x
     finest = integrate(lib, theta, x0, times, substeps=400, sensitivities=False).x
     assert np.all(np.isfinite(fine))
     np.testing.assert_allclose(adaptive, finest, atol=1e-6)
@@ -179,8 +179,8 @@ def test_validation_messages():
     for change, message in bad:
         with pytest.raises(ValueError, match=message):
             integrate(lib, **{**good, **change})
-    with pytest.raises(ValueError, match="`method` of `integrate` must be `one of"):
-        integrate(lib, **good, method="euler")
+    with pytest.raises(ValueError, match="`integrator` of `integrate` must be `one of"):
+        integrate(lib, **good, integrator="euler")
     with pytest.raises(ValueError, match="`substeps` of `integrate` must be `an integer"):
         integrate(lib, **good, substeps=0)
     with pytest.raises(TypeError, match="`lib` of `integrate` must be `a compiled"):

@@ -36,8 +36,8 @@ def test_inverse_ising_of_simulated_moments_round_trips():
     lib = library.sep
     times = np.arange(21) * 0.01
     # Enough sites and replicates that every bond type occurs at every time.
-    ens = simulate(lib, PAPER_RATES, 100, times, X0, replicates=40, seed=3,
-                   scheme="paper", workers=1)
+    ens = simulate(lib, PAPER_RATES, X0, times, replicates=40, seed=3, workers=1, N=100,
+                   scheme="paper")
     moments = ens.moments.mean(axis=0)
     x = parameter_trajectory(lib, moments)
     assert np.abs(lib.moments(x) / moments - 1).max() < 1e-9
@@ -57,7 +57,7 @@ def _reduced_sep_path(n_times):
 
     theta = np.array([10.0, 0.1, 0.5, 5.0, 5.0, 5.0, 5.0])
     times = np.linspace(0.0, 0.5, n_times)
-    return integrate(library.sep, theta, X0, times, method="adaptive",
+    return integrate(library.sep, theta, X0, times, integrator="adaptive",
                      sensitivities=False).x
 
 

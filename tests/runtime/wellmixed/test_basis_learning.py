@@ -25,7 +25,7 @@ KB, KD = 1.0, 1.5
 RATES = {"birth": KB, "death": KD}
 GRID = np.round(np.arange(1, 31) * 0.1, 10)
 AXES2 = (np.round(np.arange(-30, 11) * 0.1, 10), np.round(np.arange(1, 31) * 0.1, 10))
-GRADIENT = BasisLearningSettings(method="gradient")
+GRADIENT = BasisLearningSettings(optimizer="gradient")
 
 
 @pytest.fixture(scope="module")
@@ -296,7 +296,7 @@ def _drawn_pairs(seed, n):
 def test_gauss_newton_k1_within_2_percent_in_30_iterations(net, kb, kd):
     result = learn_basis(net, {"birth": kb, "death": kd}, 1, GRID, 1.0, 30, seed=1)
     assert isinstance(result, LearningResult)
-    assert tuple(result.info)[:4] == INFO_KEYS and result.info["method"] == "gauss_newton"
+    assert tuple(result.info)[:4] == INFO_KEYS and result.info["optimizer"] == "gauss_newton"
     assert result.info["iterations"] <= 30
     assert result.visited().sum() >= 28
     assert _k1_error(result, kb, kd) < 0.02
@@ -401,7 +401,7 @@ def test_learn_validates_arguments_before_compiling(net, kwargs, match, monkeypa
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"method": "bfgs"}, r"`method` of `BasisLearningSettings` must be `one of "
+    ({"optimizer": "bfgs"}, r"`optimizer` of `BasisLearningSettings` must be `one of "
                          r"\['gauss_newton', 'gradient'\]`; got `'bfgs'`"),
     ({"step_rule": "adam"}, "`step_rule` of `BasisLearningSettings` must be `one of"),
     ({"n_record": 7}, "`n_record` of `BasisLearningSettings` must be"),
@@ -419,7 +419,7 @@ def test_settings_are_validated_on_creation(kwargs, match):
 
 def test_settings_must_be_a_settings_object(net):
     with pytest.raises(TypeError, match="`settings` of `learn_basis` must be"):
-        learn_basis(net, RATES, 1, GRID, 1.0, 1, settings={"method": "gradient"})
+        learn_basis(net, RATES, 1, GRID, 1.0, 1, settings={"optimizer": "gradient"})
 
 
 def test_non_finite_basis_values_are_rejected_before_integrating():
@@ -440,7 +440,7 @@ def test_a_trajectory_that_overflows_stops_with_an_error_not_a_crash(net):
         with pytest.raises(FloatingPointError, match=r"^the reduced trajectory ν\(t\) of "
                            r"learn_basis left the finite numbers at step 1 of 200"):
             learn_basis(net, RATES, 1, GRID, 1.0, 1, seed=0, initial_F=1e308,
-                        settings=BasisLearningSettings(method=method, n_initial=1))
+                        settings=BasisLearningSettings(optimizer=method, n_initial=1))
 
 
 def test_paths_leaving_the_domain_are_left_out_and_counted(net):

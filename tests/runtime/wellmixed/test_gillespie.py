@@ -75,7 +75,7 @@ def _cme_distribution(reactions, rates, initial, t):
 def test_galton_watson_mean_and_variance(kb, kd, n0, seed):
     times = np.array([0.0, 0.25, 0.5, 1.0, 2.0])
     counts = simulate(WellMixed(BIRTH_DEATH), {"birth": kb, "death": kd}, [n0], times,
-                      n=20000, seed=seed)[:, :, 0].astype(float)
+                      replicates=20000, seed=seed).counts[:, :, 0].astype(float)
     mean, se_mean, variance, se_variance = _mean_variance_with_errors(counts[:, 1:])
     exact_mean, exact_variance = _galton_watson_moments(kb, kd, n0, times[1:])
     np.testing.assert_array_equal(counts[:, 0], n0)
@@ -110,7 +110,7 @@ def test_bimolecular_network_matches_master_equation():
     initial, t = (12, 6, 1), 0.7
     states, probability = _cme_distribution(reactions, list(rates.values()), initial, t)
     exact_mean = probability @ states
-    counts = simulate(net, rates, initial, [t], n=40000, seed=21)[:, 0, :].astype(float)
+    counts = simulate(net, rates, initial, [t], replicates=40000, seed=21).counts[:, 0, :].astype(float)
     mean, se_mean, _, _ = _mean_variance_with_errors(counts)
     assert np.all(np.abs(mean - exact_mean) < 3 * se_mean), (mean, exact_mean, se_mean)
 
@@ -120,7 +120,7 @@ def test_immigration_death_is_poisson():
     # at all times; at t = 8 it is the stationary Poisson(k_in/k_out) to 3e-4
     k_in, k_out, t = 30.0, 1.0, 8.0
     counts = simulate(WellMixed({"in": "0 -> A", "out": "A -> 0"}),
-                      {"in": k_in, "out": k_out}, [0], [t], n=20000, seed=31)
+                      {"in": k_in, "out": k_out}, [0], [t], replicates=20000, seed=31).counts
     mean, se_mean, variance, se_variance = _mean_variance_with_errors(
         counts[:, 0, 0].astype(float))
     exact = k_in / k_out * -np.expm1(-k_out * t)
@@ -137,14 +137,14 @@ def test_waiting_times_are_exponential_into_the_tail():
     times = np.array([0.02, 0.1, 0.5, 1.0, 2.0, 4.0, 7.0, 8.0, 9.0])
     n = 400000
     alive = simulate(WellMixed({"death": "A -> 0"}), {"death": 1.0}, [1], times, n,
-                     seed=41)[:, :, 0].mean(axis=0)
+                     seed=41).counts[:, :, 0].mean(axis=0)
     exact = np.exp(-times)
     assert np.all(np.abs(alive - exact) < 3 * np.sqrt(exact * (1 - exact) / n))
 
 
 def test_absorbing_state_and_repeated_times():
     times = [0.0, 0.0, 1.0, 50.0, 50.0]
-    counts = simulate(WellMixed({"death": "A -> 0"}), {"death": 1.0}, [3], times, 50, 0)
+    counts = simulate(WellMixed({"death": "A -> 0"}), {"death": 1.0}, [3], times, 50, 0).counts
     np.testing.assert_array_equal(counts[:, :2, 0], 3)
     np.testing.assert_array_equal(counts[:, 3:, 0], 0)
     assert counts.dtype == np.int64 and counts.shape == (50, 5, 1)
@@ -154,27 +154,29 @@ def test_absorbing_state_and_repeated_times():
 def test_same_seed_same_numbers_and_streams_independent_of_n():
     net, rates = WellMixed(BIRTH_DEATH), {"birth": 1.0, "death": 1.5}
     times = np.linspace(0, 1, 6)
-    first = simulate(net, rates, [50], times, n=40, seed=5)
-    np.testing.assert_array_equal(first, simulate(net, rates, [50], times, n=40, seed=5))
-    np.testing.assert_array_equal(first[:7], simulate(net, rates, [50], times, n=7, seed=5))
-    other = simulate(net, rates, [50], times, n=40, seed=6)
+    first = simulate(net, rates, [50], times, replicates=40, seed=5).counts
+    np.testing.assert_array_equal(first, simulate(net, rates, [50], times, replicates=40,
+                                                  seed=5).counts)
+    np.testing.assert_array_equal(first[:7], simulate(net, rates, [50], times, replicates=7,
+                                                      seed=5).counts)
+    other = simulate(net, rates, [50], times, replicates=40, seed=6).counts
     # Independent streams: two trajectories agree at every time with probability
     # q <= sum_k p_k(t=1)^2, estimated without bias from the pairs of a large run.
-    at_one = np.bincount(simulate(net, rates, [50], [1.0], n=4000, seed=7)[:, 0, 0])
+    at_one = np.bincount(simulate(net, rates, [50], [1.0], replicates=4000, seed=7).counts[:, 0, 0])
     q = (at_one @ (at_one - 1)) / (4000 * 3999)
     matches = np.sum(np.all(first[:, 1:] == other[:, 1:], axis=(1, 2)))
     assert matches < 40 * q + 4 * math.sqrt(40 * q * (1 - q))
     seq = np.random.SeedSequence(5)
-    np.testing.assert_array_equal(first, simulate(net, rates, [50], times, 40, seq))
+    np.testing.assert_array_equal(first, simulate(net, rates, [50], times, 40, seq).counts)
 
 
 def test_initial_per_trajectory():
     net, rates = WellMixed(BIRTH_DEATH), {"birth": 1.0, "death": 1.5}
     initial = np.array([[3], [40], [0], [17]])
-    counts = simulate(net, rates, initial, [0.0, 0.5], n=4, seed=8)
+    counts = simulate(net, rates, initial, [0.0, 0.5], replicates=4, seed=8).counts
     np.testing.assert_array_equal(counts[:, 0, :], initial)
     for i in range(4):  # trajectory i depends only on (seed, i) and its own start
-        alone = simulate(net, rates, initial[i], [0.0, 0.5], n=i + 1, seed=8)
+        alone = simulate(net, rates, initial[i], [0.0, 0.5], replicates=i + 1, seed=8).counts
         np.testing.assert_array_equal(alone[i], counts[i])
 
 
@@ -227,26 +229,26 @@ def test_streams_are_numpy_seedsequence_children(seed):
     ({"initial": [-1]}, r"`initial` of `simulate` must be `non-negative"),
     ({"initial": [1, 2]}, r"`initial` of `simulate` must be `of shape \(1,\) or \(3, 1\)"),
     ({"initial": np.ones((2, 1), dtype=int)}, r"of shape \(1,\) or \(3, 1\)"),
-    ({"n": 0}, r"`n` of `simulate` must be `an integer >= 1"),
-    ({"n": 2.0}, r"`n` of `simulate` must be `an integer >= 1"),
-    ({"n": True}, r"`n` of `simulate` must be `an integer >= 1"),
+    ({"replicates": 0}, r"`replicates` of `simulate` must be `an integer >= 1"),
+    ({"replicates": 2.0}, r"`replicates` of `simulate` must be `an integer >= 1"),
+    ({"replicates": True}, r"`replicates` of `simulate` must be `an integer >= 1"),
 ])
 def test_invalid_arguments_are_named(change, match):
-    arguments = dict(net=WellMixed(BIRTH_DEATH), rates={"birth": 1.0, "death": 1.0},
-                     initial=[5], times=[0.0, 1.0], n=3, seed=0)
+    arguments = dict(model=WellMixed(BIRTH_DEATH), rates={"birth": 1.0, "death": 1.0},
+                     initial=[5], times=[0.0, 1.0], replicates=3, seed=0)
     arguments.update(change)
     with pytest.raises(ValueError, match=match):
         simulate(**arguments)
 
 
 @pytest.mark.parametrize("change, match", [
-    ({"net": {"birth": "A -> A + A"}}, r"`net` of `simulate` must be `a dynboltz"),
+    ({"model": {"birth": "A -> A + A"}}, r"`model` of `simulate` must be `a dynboltz"),
     ({"rates": [1.0, 1.0]}, r"`rates` of `simulate` must be `a mapping"),
     ({"initial": [5.0]}, r"`initial` of `simulate` must be `an array of integer counts"),
 ])
 def test_wrong_types_are_named(change, match):
-    arguments = dict(net=WellMixed(BIRTH_DEATH), rates={"birth": 1.0, "death": 1.0},
-                     initial=[5], times=[0.0, 1.0], n=3, seed=0)
+    arguments = dict(model=WellMixed(BIRTH_DEATH), rates={"birth": 1.0, "death": 1.0},
+                     initial=[5], times=[0.0, 1.0], replicates=3, seed=0)
     arguments.update(change)
     with pytest.raises(TypeError, match=match):
         simulate(**arguments)
@@ -264,7 +266,7 @@ def test_counts_beyond_int64_are_refused_not_wrapped(initial):
                        r"most 2\*\*63 - 1"):
         simulate(net, {"death": 1.0}, initial, [0.0, 1.0], 1, seed=0)
     largest = simulate(net, {"death": 0.0}, np.array([_INT64_MAX], dtype=np.uint64),
-                       [0.0, 1.0], 1, seed=0)
+                       [0.0, 1.0], 1, seed=0).counts
     assert largest.tolist() == [[[_INT64_MAX], [_INT64_MAX]]]
 
 
@@ -279,13 +281,13 @@ def test_a_count_that_would_overflow_stops_the_run_naming_species_and_time():
     # counts at the limit are no error by themselves: no event before t = 1e-30 here
     # (the mean waiting time is 1 / (2**63 - 2) ~ 1e-19)
     near = simulate(WellMixed({"birth": "B -> B + B"}), {"birth": 1.0}, [_INT64_MAX - 1],
-                    [0.0, 1e-30], 1, seed=0)
+                    [0.0, 1e-30], 1, seed=0).counts
     assert near.tolist() == [[[_INT64_MAX - 1], [_INT64_MAX - 1]]]
 
 
 def test_trajectories_that_cannot_fit_in_memory_are_refused_with_the_estimate():
     net = WellMixed({"death": "A -> 0"})
-    with pytest.raises(ValueError, match=r"^`n` of `simulate` must be `small enough for "
+    with pytest.raises(ValueError, match=r"^`replicates` of `simulate` must be `small enough for "
                        r"the result \(about 2.4 TB, 2× that while it is gathered\) to fit in the .* of memory "
                        r"available: simulate fewer trajectories or times per call`; "
                        r"got `99999999999`$"):

@@ -108,7 +108,7 @@ def test_maxent_against_the_master_equation_and_the_normal_closure(name):
     ({"times": [0.0, -1.0]}, "`times` of `integrate_moments`"),
     ({"initial": [1]}, "`initial` of `integrate_moments`"),
     ({"rtol": 0.0}, "`rtol` of `integrate_moments`"),
-    ({"method": "Euler"}, "`method` of `integrate_moments`"),
+    ({"integrator": "Euler"}, "`integrator` of `integrate_moments`"),
 ])
 def test_bad_arguments_are_named(kwargs, match):
     args = {"rates": CHAIN_RATES, "initial": [0, 0], "times": [0.0, 1.0]}

@@ -100,7 +100,8 @@ def test_a_michaelis_menten_law_matches_the_exact_master_equation(tmp_path):
     model = read_sbml(path)
     assert list(model.laws) == ["convert"]
     times = np.array([0.0, 2.0, 5.0, 10.0])
-    counts = simulate_kinetics(compile_kinetics(model), times, n=4000, seed=3)
+    counts = simulate_kinetics(compile_kinetics(model), times=times, replicates=4000,
+                               seed=3).counts
     assert np.all(counts.sum(axis=2) == s0)                    # S + P conserved
     s = np.arange(s0 + 1)
     rate = vmax * s / (km + s)
@@ -125,13 +126,14 @@ def test_compiled_laws_and_the_mass_action_path_draw_the_same_trajectories(tmp_p
                  tmp_path / "dimer.xml")
     model = read_sbml(path)
     times = np.linspace(0.0, 20.0, 6)
-    reference = simulate(model.network, model.rates, model.initial, times, n=50, seed=9)
-    fast = simulate_kinetics(compile_kinetics(model), times, n=50, seed=9)
+    reference = simulate(model.network, model.rates, model.initial, times, replicates=50,
+                         seed=9).counts
+    fast = simulate_kinetics(compile_kinetics(model), times=times, replicates=50, seed=9).counts
     assert np.array_equal(fast, reference)
     forced = SbmlModel(model.reactions, {"split": 0.05}, model.initial, "forced",
                        {"k1": 0.002}, {"dimerise": _dimer_law()})
-    compiled = simulate_kinetics(compile_kinetics(forced, name="forced"), times, n=50,
-                                 seed=9)
+    compiled = simulate_kinetics(compile_kinetics(forced, name="forced"), times=times,
+                                 replicates=50, seed=9).counts
     assert np.array_equal(compiled, reference)
 
 
@@ -155,14 +157,16 @@ def test_a_time_event_resets_the_state_at_its_time(tmp_path):
     model = _immigration_death(tmp_path, "time >= 25")
     assert model.events[0].time == 25.0 and not model.events[0].strict
     times = np.array([10.0, 24.99, 25.0, 30.0, 45.0])
-    counts = simulate_kinetics(compile_kinetics(model), times, n=3000, seed=5)[:, :, 0]
+    counts = simulate_kinetics(compile_kinetics(model), times=times, replicates=3000,
+                               seed=5).counts[:, :, 0]
     assert np.all(counts[:, 2] == 50)                          # time >= 25 fires at 25
     mean = np.where(times < 25, 10 * (1 - np.exp(-0.1 * times)),
                     10 + 40 * np.exp(-0.1 * (times - 25)))
     keep = times != 25.0
     assert _within(counts[:, keep].astype(float), mean[keep])
     strict = _immigration_death(tmp_path, "time > 25")
-    after = simulate_kinetics(compile_kinetics(strict), [25.0, 25.001], n=200, seed=5)
+    after = simulate_kinetics(compile_kinetics(strict), times=[25.0, 25.001], replicates=200,
+                              seed=5).counts
     assert np.any(after[:, 0, 0] != 50) and np.all(after[:, 1, 0] >= 45)
 
 
@@ -175,12 +179,13 @@ def test_a_species_trigger_fires_when_it_becomes_true(tmp_path):
     _add_event(document, "P2 > 30", {"P": "100", "P2": "0"})
     model = read_sbml(_save(document, tmp_path / "dimer_event.xml"))
     assert model.events[0].time is None
-    counts = simulate_kinetics(compile_kinetics(model), np.linspace(0, 50, 201), n=300,
-                               seed=2)
+    counts = simulate_kinetics(compile_kinetics(model), times=np.linspace(0, 50, 201),
+                               replicates=300, seed=2).counts
     assert np.all(counts[:, :, 0] + 2 * counts[:, :, 1] == 100)
     assert counts[:, :, 1].max() == 30
     # without the event P2 climbs past 30 in most runs by t = 50
-    free = simulate(model.reactions, model.rates, model.initial, [50.0], n=300, seed=2)
+    free = simulate(model.reactions, model.rates, model.initial, [50.0], replicates=300,
+                    seed=2).counts
     assert np.mean(free[:, 0, 1] > 30) > 0.5
 
 
@@ -198,7 +203,7 @@ def test_assignment_rules_for_species_and_parameters(tmp_path):
     assert model.rates == {"Birth": 0.1, "Death": 0.11}       # kd = Mu substituted
     assert model.reactions.species == ("X",) and list(model.assigned) == ["y"]
     kinetics = compile_kinetics(model)
-    counts = simulate_kinetics(kinetics, [0.0, 5.0], n=20, seed=1)
+    counts = simulate_kinetics(kinetics, times=[0.0, 5.0], replicates=20, seed=1).counts
     assert np.array_equal(kinetics.assigned_values(counts)[..., 0], 2.0 * counts[..., 0])
 
 
@@ -227,7 +232,8 @@ def test_a_law_that_fires_without_its_reactant_is_a_model_state_error(tmp_path):
                  tmp_path / "bad.xml")
     with pytest.raises(ModelStateError, match="reaction 'drain' fired with species 'A' "
                                               "too low"):
-        simulate_kinetics(compile_kinetics(read_sbml(path)), [0.0, 100.0], n=5, seed=0)
+        simulate_kinetics(compile_kinetics(read_sbml(path)), times=[0.0, 100.0], replicates=5,
+                          seed=0)
 
 
 def test_a_model_of_eleven_species_matches_its_exact_mean_equations(tmp_path):
@@ -267,8 +273,8 @@ def test_a_model_of_eleven_species_matches_its_exact_mean_equations(tmp_path):
     augmented[:10, :10], augmented[:10, 10] = a, b
     exact = np.array([(scipy.linalg.expm(augmented * t) @ np.r_[np.zeros(10), 1.0])[:10]
                       for t in times])
-    counts = simulate_kinetics(compile_kinetics(model, name="chain"), times, n=3000,
-                               seed=17)
+    counts = simulate_kinetics(compile_kinetics(model, name="chain"), times=times,
+                               replicates=3000, seed=17).counts
     assert np.all(counts[:, :, 0] == e0)
     assert _within(counts[:, :, 1:].astype(float), exact)
 
@@ -286,7 +292,7 @@ def test_ctrl_c_stops_a_long_run(tmp_path):
     try:
         with pytest.raises(KeyboardInterrupt):
             timer.start()
-            simulate_kinetics(kinetics, [0.0, 100.0], n=4, seed=0)
+            simulate_kinetics(kinetics, times=[0.0, 100.0], replicates=4, seed=0)
     finally:
         timer.cancel()
         signal.signal(signal.SIGINT, previous)
