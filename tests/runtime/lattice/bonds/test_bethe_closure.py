@@ -117,7 +117,7 @@ def test_learn_rates_recovers_untuned_creation_and_death_on_the_square_lattice()
     start = rng.uniform(0.02, 0.1)  # a nearly empty lattice, density drawn
     x0 = np.array([np.log(start / (1 - start)), 0.0])
     times = np.linspace(0.0, 3.0, 31)
-    ensemble = simulate(lib, rates, initial=x0, times=times, N=(64, 64), replicates=16,
+    ensemble = simulate(lib, rates, initial=x0, times=times, N=(64, 64), replicates=32,
                         seed=11)
     result = learn_rates(lib, data=ensemble, x0=x0, theta0={"creation": 1.0, "death": 1.0},
                          progress=False, substeps=16)
