@@ -8,6 +8,7 @@ learning the rates of creation/death, where the closure is exact, from simulatio
 """
 import numpy as np
 import pytest
+from scipy.optimize import brentq
 
 from dynboltz.codegen import compile_motif
 from dynboltz.errors import InvalidArgumentError
@@ -64,11 +65,15 @@ def test_zero_field_ising_pair_correlation_is_tanh_k_up_to_the_bethe_tc(lattice)
         assert abs(mu - 0.5) < 1e-8
         sigma_sigma = 4 * (2 * delta / z) - 1  # ⟨nn⟩ = (1 + ⟨σσ⟩)/4 at ⟨σ⟩ = 0
         assert np.isclose(sigma_sigma, np.tanh(k), rtol=1e-9)
-    # beyond K_c the ordered fixed point has the larger ln Z: a spontaneous density
-    for k, least in ((1.02 * k_c, 0.05), (1.3 * k_c, 0.3)):
+    # beyond K_c the ordered fixed point has the larger ln Z: the spontaneous
+    # magnetisation of the Bethe lattice, cavity field g = (z − 1) atanh(tanh K tanh g),
+    # m = tanh(z atanh(tanh K tanh g)); the emptier phase (µ < ½) on the tie
+    for k in (1.02 * k_c, 1.3 * k_c, 2.0 * k_c):
         coupling = 4 * k
         mu = lib.moments(np.array([-z * coupling / 2, coupling]))[0]
-        assert abs(2 * mu - 1) > least
+        g = brentq(lambda g: g - (z - 1) * np.arctanh(np.tanh(k) * np.tanh(g)), 1e-6, 50.0)
+        magnetisation = np.tanh(z * np.arctanh(np.tanh(k) * np.tanh(g)))
+        assert magnetisation > 0.05 and np.isclose(1 - 2 * mu, magnetisation, rtol=1e-9)
 
 
 # (lattice, species, x, bound on |Bethe − Gibbs| per moment): docs/closures.md, `## bethe`
