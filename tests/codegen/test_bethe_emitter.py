@@ -58,11 +58,17 @@ def test_emitter_refuses_the_ring_and_bad_names():
         emit_bethe("barw")
 
 
+def flip_motif(lattice):
+    """Creation and death of A (the same motif as the runtime tests', one cache entry)."""
+    return LatticeMotif(["A"], {"creation_A": ["_ -> A"], "death_A": ["A -> _"]},
+                        lattice=lattice)
+
+
 def test_square_and_cubic_default_to_the_bethe_closure():
-    lib = compile_motif(LatticeMotif.builtin("creation", lattice="square"))
+    lib = compile_motif(flip_motif("square"))
     assert (lib.geometry, lib.closure) == ("square", "bethe")
     assert lib.point_kernel is not None and lib.moments_kernel is not None
-    cubic = compile_motif(LatticeMotif.builtin("creation", lattice="cubic"), closure="bethe")
+    cubic = compile_motif(flip_motif("cubic"), closure="bethe")
     assert (cubic.geometry, cubic.closure) == ("cubic", "bethe")
 
 
@@ -109,9 +115,7 @@ def test_independent_sites_give_the_exact_basis():
     # J = 0: a product state stays one under creation and death, F̃ is exact:
     # dh/dt = d logit µ/dt = (1 − µ)/(µ(1 − µ)) per unit creation, −1/(1 − µ) per death.
     for lattice in ("square", "cubic"):
-        motif = LatticeMotif(["A"], {"creation": ["_ -> A"], "death": ["A -> _"]},
-                             lattice=lattice)
-        lib = compile_motif(motif)
+        lib = compile_motif(flip_motif(lattice))
         for h in (-3.0, -0.4, 1.5):
             mu = 1.0 / (1.0 + np.exp(-h))
             x = np.array([h, 0.0])

@@ -35,8 +35,9 @@ def square():
 
 
 def test_inverse_map_round_trip_and_refusals(square):
-    two = compile_motif(_flip_motif("cubic", ("A", "B")))
-    for lib, x in ((square, [-0.7, 0.9]), (two, [-1.0, 0.3, 0.4, -0.5, 0.2])):
+    cubic = compile_motif(LatticeMotif.builtin("trivalent", lattice="cubic"))
+    for lib, x in ((square, [-0.7, 0.9]),
+                   (cubic, [-1.0, -0.7, -1.2, 0.3, -0.2, 0.4, 0.1, 0.2, -0.3])):
         x = np.array(x)
         assert np.allclose(fit_parameters(lib, lib.moments(x)), x, atol=1e-11)
     assert CLOSURES["bethe"].geometries == ("square", "cubic")
@@ -115,8 +116,7 @@ def test_initial_slope_of_exact_kmc_from_gibbs_samples():
 
 
 def test_learn_rates_recovers_untuned_creation_and_death_on_the_square_lattice():
-    lib = compile_motif(LatticeMotif(["A"], {"creation": ["_ -> A"], "death": ["A -> _"]},
-                                     lattice="square"))
+    lib = compile_motif(_flip_motif("square"))
     rng = np.random.default_rng(20261205)
     rates = dict(zip(lib.process_names, rng.uniform(0.2, 2.0, 2)))
     start = rng.uniform(0.02, 0.1)  # a nearly empty lattice, density drawn
@@ -124,7 +124,7 @@ def test_learn_rates_recovers_untuned_creation_and_death_on_the_square_lattice()
     times = np.linspace(0.0, 3.0, 31)
     ensemble = simulate(lib, rates, initial=x0, times=times, N=(64, 64), replicates=32,
                         seed=11)
-    result = learn_rates(lib, data=ensemble, x0=x0, theta0={"creation": 1.0, "death": 1.0},
+    result = learn_rates(lib, data=ensemble, x0=x0, theta0=[1.0, 1.0],
                          progress=False, substeps=16)
     for name, value in rates.items():
         assert abs(result.rates[name] / value - 1) < 0.05
