@@ -127,3 +127,16 @@ def test_independent_sites_give_the_exact_basis():
             z = lib_z(lattice)
             assert np.allclose(lib.hessian(x) @ lib.basis(x)[0], [1 - mu, z * mu * (1 - mu)],
                                atol=1e-12)
+
+
+def test_fixed_point_found_at_random_parameters():
+    # the damped sweeps reach the fixed point where the plain iteration cycles (this
+    # trivalent point does: a sublattice-like 2-cycle), and every output is finite
+    lib = compile_motif(MOTIFS["trivalent_cubic"][0]())
+    cycling = np.array([1.5941569, -1.09547204, 0.3625025, 0.4439914, -0.36044017,
+                        0.58353413, -1.43852265, 2.11880303, -1.34204445])
+    points = np.vstack([cycling, np.random.default_rng(0).normal(0.0, 1.0, (500, 9))])
+    assert np.isfinite(lib.basis_jacobian(points)).all()
+    assert np.isfinite(lib.hessian(points)).all()
+    x = cycling
+    assert np.allclose(_central(lib.log_eigenvalue, x), lib.moments(x), rtol=0, atol=1e-8)
