@@ -140,3 +140,21 @@ def test_fixed_point_found_at_random_parameters():
     assert np.isfinite(lib.hessian(points)).all()
     x = cycling
     assert np.allclose(_central(lib.log_eigenvalue, x), lib.moments(x), rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", sorted(MOTIFS))
+def test_log_z_is_the_bethe_variational_free_energy_and_h_inverse_the_inverse_map(name):
+    # ln Z = x·m + (z/2) H(pair) − (z − 1) H(site), H the Shannon entropy, at the beliefs;
+    # H⁻¹ = ∂x/∂m, a central difference of the closed-form inverse map
+    build, x = MOTIFS[name]
+    motif = build()
+    lib = compile_motif(motif)
+    x = np.array(x)
+    z = lib_z(motif.geometry)
+    moments = lib.moments(x)
+    site, pair = bethe_cluster_probabilities(moments, motif.n_species, z)
+    entropy = (-0.5 * z * np.sum(pair * np.log(pair))
+               + (z - 1) * np.sum(site * np.log(site)))
+    assert np.isclose(lib.log_eigenvalue(x), x @ moments + entropy, rtol=0, atol=1e-12)
+    inverse = _central(lambda m: bethe_parameters(m, motif.n_species, z), moments, 1e-7)
+    assert np.allclose(inverse @ lib.hessian(x), np.eye(x.size), atol=1e-6)
