@@ -83,7 +83,8 @@ def _factors(expression):
     out = []
     for base, power in sorted(expression.as_powers_dict().items(), key=str):
         if not isinstance(power, sympy.Integer) or base.func.__name__ != "P":
-            raise ValueError(f"not a product of integer powers of P(..): {expression}")
+            raise invalid("expression", "bethe_tables", "a product of integer powers of "
+                          "P(..) (a tree cluster probability)", expression)
         out.append((tuple(int(c) for c in base.args), int(power)))
     return out
 
