@@ -47,10 +47,17 @@ def _emit_chain(motif: LatticeMotif, name: str) -> dict[str, str]:
     return emit_motif(motif, name=name)
 
 
+def _emit_bethe(motif: LatticeMotif, name: str) -> dict[str, str]:
+    from .bethe_closure import emit_bethe
+    return emit_bethe(motif, name=name)
+
+
 EMITTERS = Registry("closure", {
     "chain": ClosureEmitter("chain", ("chain",), _emit_chain),
+    "bethe": ClosureEmitter("bethe", ("square", "cubic"), _emit_bethe),
 })
-"""Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50)."""
+"""Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50;
+``"bethe"``: the Bethe pair closure of square and cubic lattices)."""
 
 
 @public

@@ -49,9 +49,9 @@ class LatticeKind:
 
 LATTICES = Registry("lattice", {
     "chain": LatticeKind("chain", dimension=1, coordination=2, default_closure="chain"),
-    "square": LatticeKind("square", dimension=2, coordination=4, default_closure=None,
+    "square": LatticeKind("square", dimension=2, coordination=4, default_closure="bethe",
                           max_window=2, ordered_pairs=True),
-    "cubic": LatticeKind("cubic", dimension=3, coordination=6, default_closure=None,
+    "cubic": LatticeKind("cubic", dimension=3, coordination=6, default_closure="bethe",
                          max_window=2, ordered_pairs=True),
 })
 """Lattice kinds by name: the ring, the periodic square and simple-cubic lattices."""

@@ -10,6 +10,9 @@ installed package):
   may ask for.
 * ``motif_module.pyx.in`` and ``motif_kernel.pxi.in`` — a lattice motif's closure
   (`dynboltz.codegen.motif`).
+* ``bethe_module.pyx.in`` and ``bethe_kernel.pxi.in`` — the Bethe pair closure of a
+  square or cubic motif (`dynboltz.codegen.bethe_closure`): cavity fixed point, Bethe
+  ln Z, moments, Hessian, basis and Jacobian, the same capsules as the chain's.
 
 The expression module is read best from the bottom up: ``_eval`` (printed
 kernel, one point), ``_eval_rows`` (loop over rows), ``evaluate`` (the Python

@@ -13,7 +13,7 @@ def test_the_ring_default_closure_is_the_chain():
 
 
 def test_an_unknown_closure_lists_the_registered_ones_before_any_build():
-    with pytest.raises(InvalidArgumentError, match=r"`closure` of `compile_motif`.*\['chain'"):
+    with pytest.raises(InvalidArgumentError, match=r"`closure` of `compile_motif`.*\[.*'chain'"):
         compile_motif(LatticeMotif.builtin("barw"), closure="plaquette")
     with pytest.raises(InvalidTypeError, match="`motif` of `compile_motif`"):
         compile_motif("barw")

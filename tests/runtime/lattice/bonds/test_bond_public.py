@@ -31,8 +31,8 @@ def test_motif_lattice_validated_and_hashed():
         LatticeMotif(["A"], {"fill": ["A _ A -> A A A"]}, lattice="square")
     with pytest.raises(ValueError, match="a lattice among"):
         LatticeMotif(["A"], {"hop": ["A _ -> _ A"]}, lattice="hexagonal")
-    with pytest.raises(ValueError, match="none is registered for the 'square' lattice"):
-        compile_motif(square)
+    with pytest.raises(ValueError, match="a closure of the 'square' lattice"):
+        compile_motif(square, closure="chain")
 
 
 def test_moment_equations_follow_the_lattice():
