@@ -47,10 +47,17 @@ def _emit_chain(motif: LatticeMotif, name: str) -> dict[str, str]:
     return emit_motif(motif, name=name)
 
 
+def _emit_strip(motif: LatticeMotif, name: str) -> dict[str, str]:
+    from .strip_closure import emit_strip
+    return emit_strip(motif, name)
+
+
 EMITTERS = Registry("closure", {
     "chain": ClosureEmitter("chain", ("chain",), _emit_chain),
+    "strip": ClosureEmitter("strip", ("square",), _emit_strip),
 })
-"""Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50)."""
+"""Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50;
+``"strip"``: the transfer matrix of a square-lattice cylinder)."""
 
 
 @public
