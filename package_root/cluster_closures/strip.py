@@ -125,16 +125,27 @@ class StripEngine:
                 tensor = np.moveaxis(np.tensordot(kernel, tensor, axes=(1, axis)), 0, axis)
         return tensor
 
-    def _leading(self, half_weight, kernel):
+    def _operator(self, half_weight, kernel):
         size = half_weight.size
 
         def product(v):
             v = np.ravel(v)
             return half_weight * self._apply_bonds(half_weight * v, kernel).ravel()
 
-        operator = LinearOperator((size, size), matvec=product, dtype=float)
-        values, vectors = eigsh(operator, k=1, which="LA", tol=0, v0=self._start,
-                                ncv=min(size - 1, 30))
+        return LinearOperator((size, size), matvec=product, dtype=float)
+
+    def _transfer(self, x):
+        """D^½ (row weights, shifted) and K (shifted), with the shifts of ln λ / W."""
+        field, coupling = _coupling_matrix(x, self.n_species)
+        log_weight = self._row_log_weight(field, coupling)
+        shift, kernel_shift = log_weight.max(), coupling.max()
+        return (np.exp(log_weight - shift), np.exp(coupling - kernel_shift),
+                shift + self.width * kernel_shift)
+
+    def _leading(self, half_weight, kernel):
+        size = half_weight.size
+        values, vectors = eigsh(self._operator(half_weight, kernel), k=1, which="LA",
+                                tol=0, v0=self._start, ncv=min(size - 1, 30))
         vector = vectors[:, 0]
         vector = vector * np.sign(vector.sum())
         self._start = np.abs(vector) + 1e-3 / np.sqrt(size)
@@ -165,14 +176,9 @@ class StripEngine:
         if x.shape != (n_params(self.n_species),) or not np.all(np.isfinite(x)):
             raise invalid("x", "StripEngine.clusters", f"a finite array of shape "
                           f"({n_params(self.n_species)},)", x)
-        field, coupling = _coupling_matrix(x, self.n_species)
-        log_weight = self._row_log_weight(field, coupling)
-        shift = log_weight.max()
-        kernel_shift = coupling.max()
-        kernel = np.exp(coupling - kernel_shift)
-        weight = np.exp(log_weight - shift)
+        weight, kernel, shift = self._transfer(x)
         value, psi = self._leading(np.sqrt(weight), kernel)
-        log_z = (np.log(value) + shift + self.width * kernel_shift) / self.width
+        log_z = (np.log(value) + shift) / self.width
         row = (psi * psi).reshape(self._shape)
         u = (np.sqrt(weight) * psi).reshape(self._shape)
         site, h_pair, h_line = self._row_clusters(row)
@@ -211,6 +217,31 @@ class StripEngine:
         u2, partial2 = u.reshape(n, n, -1), partial.reshape(n, n, -1)
         corner = np.einsum("bcr,acr->abc", u2, partial2) * kernel.T[:, :, None] / value
         return v_pair, v_line, corner
+
+    def correlation_length(self, x: np.ndarray) -> float:
+        """ξ_W = 1 / ln(λ₀/λ₁) in rows, from the two largest eigenvalues of T.
+
+        Parameters
+        ----------
+        x : ndarray, shape (L,)
+
+        Returns
+        -------
+        float
+            The correlation length along the cylinder (lattice spacings); at the
+            critical point ξ_W / W tends to a constant, which locates K_c by
+            phenomenological renormalisation (docs/closures.md).
+        """
+        x = np.asarray(x, dtype=float)
+        if x.shape != (n_params(self.n_species),) or not np.all(np.isfinite(x)):
+            raise invalid("x", "StripEngine.correlation_length", f"a finite array of shape "
+                          f"({n_params(self.n_species)},)", x)
+        weight, kernel, _ = self._transfer(x)
+        size = weight.size
+        values = eigsh(self._operator(np.sqrt(weight), kernel), k=2, which="LA", tol=0,
+                       ncv=min(size - 1, 40), return_eigenvectors=False)
+        low, high = np.sort(values)
+        return float(1.0 / np.log(high / low))
 
     # -- Hessian ------------------------------------------------------------------
     def hessian(self, x: np.ndarray, step: float = HESSIAN_STEP) -> np.ndarray:

@@ -125,3 +125,18 @@ def test_arguments_are_checked_before_any_work():
     with pytest.raises(InvalidArgumentError, match="`x` of `StripEngine.clusters`"):
         StripEngine(1, 4).clusters(np.array([0.0, np.inf]))
     assert [default_width(s) for s in (1, 2, 3, 4, 5)] == [12, 6, 5, 4, 3]
+
+
+def test_phenomenological_renormalisation_locates_the_critical_point():
+    # ξ_W / W = ξ_W' / W' at the critical coupling; exact K_c = ln(1 + √2) / 2.
+    from scipy.optimize import brentq
+
+    narrow, wide = StripEngine(1, 8), StripEngine(1, 10)
+
+    def scaled_difference(K):
+        x = np.array([-8 * K, 4 * K])
+        return narrow.correlation_length(x) / 8 - wide.correlation_length(x) / 10
+
+    estimate = brentq(scaled_difference, 0.35, 0.5, xtol=1e-10)
+    assert estimate == pytest.approx(np.log(1 + np.sqrt(2)) / 2, rel=2e-3)
+    assert abs(estimate - np.log(1 + np.sqrt(2)) / 2) > 1e-5  # a finite-size estimate
