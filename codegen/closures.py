@@ -52,12 +52,19 @@ def _emit_bethe(motif: LatticeMotif, name: str) -> dict[str, str]:
     return emit_bethe(motif, name=name)
 
 
+def _emit_strip(motif: LatticeMotif, name: str) -> dict[str, str]:
+    from .strip_closure import emit_strip
+    return emit_strip(motif, name)
+
+
 EMITTERS = Registry("closure", {
     "chain": ClosureEmitter("chain", ("chain",), _emit_chain),
     "bethe": ClosureEmitter("bethe", ("square", "cubic"), _emit_bethe),
+    "strip": ClosureEmitter("strip", ("square",), _emit_strip),
 })
 """Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50;
-``"bethe"``: the Bethe pair closure of square and cubic lattices)."""
+``"bethe"``: the Bethe pair closure of square and cubic lattices; ``"strip"``: the
+transfer matrix of a square-lattice cylinder)."""
 
 
 @public

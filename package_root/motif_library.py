@@ -38,14 +38,17 @@ class MotifLibrary:
         The compiled functions: x of shape (L,) or (n, L) -> a float or arrays
         of shape (L,), (L, L), (P, L), (P, L, L), with a leading n axis for
         2-D x.
-    point_kernel : PyCapsule
-        Named ``"dynboltz.motif.basis_and_jacobian"``; holds the C function
+    point_kernel : PyCapsule or None
+        None for a closure without C kernels (the numeric cluster closures of
+        `dynboltz.cluster_closures`); the learning code then takes its Python path.
+        Otherwise named ``"dynboltz.motif.basis_and_jacobian"``; holds the C function
         ``void kernel(const double* x, double* basis, double* jacobian)
         noexcept nogil`` writing basis (P, L) and, unless ``jacobian`` is
         NULL, basis_jacobian (P, L, L) at one finite x, for compiled
         integrators of eq. 52 and 54 (``dynboltz.runtime.learning``).
-    moments_kernel : PyCapsule
-        Named ``"dynboltz.motif.moments_and_log_eigenvalue"``; holds
+    moments_kernel : PyCapsule or None
+        None exactly when ``point_kernel`` is None.  Otherwise named
+        ``"dynboltz.motif.moments_and_log_eigenvalue"``; holds
         ``void kernel(const double* x, double* moments, double* log_eigenvalue)
         noexcept nogil`` writing the moments (L,) and ln λ₊ (1,) at one finite
         x, for the compiled gradient of eq. 53.
@@ -57,8 +60,8 @@ class MotifLibrary:
                  motif_hash: str, log_eigenvalue: Callable[..., Any],
                  moments: Callable[..., np.ndarray], hessian: Callable[..., np.ndarray],
                  basis: Callable[..., np.ndarray], basis_jacobian: Callable[..., np.ndarray],
-                 point_kernel: object, moments_kernel: object, geometry: str = "chain",
-                 closure: str = "chain") -> None:
+                 point_kernel: object | None, moments_kernel: object | None,
+                 geometry: str = "chain", closure: str = "chain") -> None:
         self.name = name
         self.species = tuple(species)
         self.param_names = tuple(param_names)

@@ -1,0 +1,15 @@
+"""Numerical cluster closures of square and cubic lattices, shared by every layer.
+
+A closure of a lattice with coordination z > 2 needs the probabilities of four kinds of
+cluster (a site, a nearest-neighbour pair, three sites in a line, a corner) as functions
+of the Boltzmann parameters x; the exact moment equations
+(`dynboltz.symbolic.lattice.bond_moments`) are linear in them.  Each engine here is plain
+numpy/scipy (no sympy, no codegen, no runtime), so generated modules and the runtime can
+both use it:
+
+* :mod:`dynboltz.cluster_closures.library` — `ClusterProbabilities` and `build_library`,
+  which turns an engine and a table of moment-equation coefficients into the callables of
+  a `dynboltz.motif_library.MotifLibrary`;
+* :mod:`dynboltz.cluster_closures.strip` — `StripEngine`, the transfer matrix of an
+  infinite square-lattice cylinder of width W.
+"""
