@@ -52,12 +52,19 @@ def _emit_strip(motif: LatticeMotif, name: str) -> dict[str, str]:
     return emit_strip(motif, name)
 
 
+def _emit_plaquette(motif: LatticeMotif, name: str) -> dict[str, str]:
+    from .plaquette_closure import emit_plaquette
+    return emit_plaquette(motif, name)
+
+
 EMITTERS = Registry("closure", {
     "chain": ClosureEmitter("chain", ("chain",), _emit_chain),
     "strip": ClosureEmitter("strip", ("square",), _emit_strip),
+    "plaquette": ClosureEmitter("plaquette", ("square",), _emit_plaquette),
 })
 """Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50;
-``"strip"``: the transfer matrix of a square-lattice cylinder)."""
+``"strip"``: the transfer matrix of a square-lattice cylinder; ``"plaquette"``: Kikuchi's
+square cluster variation method)."""
 
 
 @public
