@@ -13,5 +13,7 @@ both use it:
 * :mod:`dynboltz.cluster_closures.strip` — `StripEngine`, the transfer matrix of an
   infinite square-lattice cylinder of width W;
 * :mod:`dynboltz.cluster_closures.plaquette` — `PlaquetteEngine`, Kikuchi's square
-  cluster variation method (the 2×2 plaquette as the largest cluster).
+  cluster variation method (the 2×2 plaquette as the largest cluster), and
+  :mod:`dynboltz.cluster_closures.cube` — `CubeEngine`, its simple-cubic analogue, both
+  on the shared solver :mod:`dynboltz.cluster_closures.cvm`.
 """

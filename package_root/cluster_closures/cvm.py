@@ -53,6 +53,7 @@ from .library import ClusterProbabilities, moment_vector
 __all__ = ["CvmGeometry", "CvmSolution", "KikuchiEngine"]
 
 _FLOOR = 1e-300  # marginals are kept above this, so their logarithms stay finite
+_STALL = 25  # Newton steps without halving the residual after which a start is dropped
 
 
 @dataclass(frozen=True)
@@ -248,8 +249,10 @@ class KikuchiEngine:
         return q - logsumexp(q + self._log_sizes)
 
     def _newton(self, q, energy):
-        """Fixed point of (*) from q, or None when this start fails."""
+        """Fixed point of (*) from q, or None when this start fails (a residual that cannot
+        be evaluated, `_STALL` steps without halving it, or ``max_iter`` steps)."""
         q = self._normalised(q)
+        best, since_best = np.inf, 0
         for _ in range(self.max_iter):
             with np.errstate(all="ignore"):
                 g_new, _, rho, marginals = self._update(q, energy)
@@ -260,6 +263,9 @@ class KikuchiEngine:
                 if size <= self.tol:
                     return q
                 jacobian = self._jacobian(g_new, rho, marginals)
+            best, since_best = (size, 0) if size < 0.5 * best else (best, since_best + 1)
+            if since_best > _STALL:
+                return None  # no fixed point near this start (a branch that has ended)
             try:
                 step = -np.linalg.solve(jacobian, residual)
             except np.linalg.LinAlgError:

@@ -17,6 +17,7 @@ CLOSURES = Registry("closure", {
     "chain": "dynboltz.runtime.lattice.chain.closure:CLOSURE",
     "strip": "dynboltz.runtime.lattice.bonds.strip_closure:CLOSURE",
     "plaquette": "dynboltz.runtime.lattice.bonds.plaquette_closure:CLOSURE",
+    "cube": "dynboltz.runtime.lattice.bonds.cube_closure:CLOSURE",
 })
 """Runtime closures by name (``"chain"``: the 1D transfer-matrix closure)."""
 

@@ -1,8 +1,9 @@
-"""compile_motif(..., closure="plaquette"): Kikuchi's square CVM end to end."""
+"""compile_motif(..., closure="plaquette" or "cube"): Kikuchi's CVM closures end to end."""
 import numpy as np
 import pytest
 
 from dynboltz.codegen import compile_motif
+from dynboltz.codegen.cube_closure import emit_cube
 from dynboltz.codegen.plaquette_closure import ENGINE, emit_plaquette
 from dynboltz.errors import InvalidArgumentError
 from dynboltz.symbolic import LatticeMotif
@@ -72,3 +73,34 @@ def test_plaquette_refuses_other_lattices():
         compile_motif(LatticeMotif.builtin("barw", lattice="cubic"), closure="plaquette")
     with pytest.raises(InvalidArgumentError, match="`motif` of `emit_plaquette`"):
         emit_plaquette(LatticeMotif.builtin("barw", lattice="cubic"), "motif")
+
+
+def test_cube_closure_at_zero_coupling_gives_the_exact_rates_and_hessian():
+    # Simple cubic (z = 6), independent sites: creation (1 - p, 6p(1 - p)), death
+    # (-p, -6p²); ∂µ/∂h = p(1-p), ∂µ/∂J = ∂∆/∂h = 6p²(1-p),
+    # ∂∆/∂J = 3p²(1-p²) + 30p³(1-p) (bond variance plus the z(z-1) bond pairs at a site).
+    lib = compile_motif(LatticeMotif(["A"], {"creation": ["_ -> A"], "death": ["A -> _"]},
+                                     lattice="cubic"), closure="cube")
+    assert (lib.geometry, lib.closure) == ("cubic", "cube")
+    x = np.array([-0.6, 0.0])
+    p = 1 / (1 + np.exp(0.6))
+    hessian = np.array([[p * (1 - p), 6 * p * p * (1 - p)],
+                        [6 * p * p * (1 - p), 3 * p * p * (1 - p * p) + 30 * p ** 3 * (1 - p)]])
+    np.testing.assert_allclose(lib.hessian(x), hessian, rtol=1e-10)
+    rates = np.array([[1 - p, 6 * p * (1 - p)], [-p, -6 * p * p]])
+    np.testing.assert_allclose(lib.hessian(x) @ lib.basis(x).T, rates.T, rtol=1e-10,
+                               atol=1e-12)
+
+
+def test_cube_basis_jacobian_is_the_central_difference_of_the_basis():
+    lib = compile_motif(LatticeMotif.builtin("barw", lattice="cubic"), closure="cube")
+    x, step = np.array([-1.5, 0.3]), 1e-4
+    difference = np.stack([(lib.basis(x + e) - lib.basis(x - e)) / (2 * step)
+                           for e in np.eye(2) * step], axis=-1)
+    jacobian = lib.basis_jacobian(x)
+    np.testing.assert_allclose(jacobian, difference, rtol=1e-6,
+                               atol=1e-7 * np.abs(jacobian).max())
+    with pytest.raises(InvalidArgumentError, match="closure"):
+        compile_motif(LatticeMotif.builtin("barw", lattice="square"), closure="cube")
+    with pytest.raises(InvalidArgumentError, match="`motif` of `emit_cube`"):
+        emit_cube(LatticeMotif.builtin("trivalent", lattice="cubic"), "motif")

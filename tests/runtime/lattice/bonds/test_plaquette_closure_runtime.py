@@ -83,3 +83,33 @@ def test_moments_agree_with_gibbs_within_the_static_error(species, x, bound):
     mean = moments.mean(axis=0)
     error = moments.std(axis=0, ddof=1) / np.sqrt(len(moments))
     assert np.all(np.abs(lib.moments(np.array(x)) - mean) <= bound + 4 * error)
+
+
+@pytest.fixture(scope="module")
+def cube():
+    motif = LatticeMotif(["A"], {"make": ["_ -> A"], "lose": ["A -> _"]}, lattice="cubic")
+    return compile_motif(motif, closure="cube")
+
+
+@pytest.mark.parametrize("x", [[-1.0, 0.3], [0.5, -0.4], [-3.2, 1.0]])
+def test_fit_parameters_inverts_the_cube_moments(cube, x):
+    x = np.array(x)
+    np.testing.assert_allclose(fit_parameters(cube, cube.moments(x)), x, rtol=1e-8,
+                               atol=1e-9)
+
+
+def test_cube_realisability_uses_six_neighbours(cube):
+    closure = CLOSURES.lookup("cube", "closure", "test")
+    assert (closure.name, closure.geometries, closure.coordination) == ("cube", ("cubic",), 6)
+    closure.check_realisable(np.array([0.5, 1.2]), 1, "check")  # P(A, A) = 0.4 < µ
+    with pytest.raises(InvalidArgumentError, match="realisable"):
+        closure.check_realisable(np.array([0.5, 1.6]), 1, "check")  # P(A, A) > µ
+
+
+@pytest.mark.parametrize("x, bound", [([-2.0, 0.4], 0.002), ([-1.0, 0.5], 0.002)])
+def test_cube_moments_agree_with_gibbs_within_the_static_error(cube, x, bound):
+    configurations = sample(cube, np.array(x), N=(16, 16, 16), n=300, seed=5)
+    moments = torus_moments(configurations, 1, 3)
+    mean = moments.mean(axis=0)
+    error = moments.std(axis=0, ddof=1) / np.sqrt(len(moments))
+    assert np.all(np.abs(cube.moments(np.array(x)) - mean) <= bound + 4 * error)
