@@ -4,7 +4,7 @@ The emitted module holds the motif's exact moment equations as a coefficient tab
 (`dynboltz.codegen.cluster_table`) and evaluates the cluster probabilities with
 `dynboltz.cluster_closures.strip.StripEngine`, the transfer matrix of a cylinder of
 circumference W (default `dynboltz.cluster_closures.strip.default_width`: 12 for one
-species, 6 for two), numerically exact as W grows.  ``compile_motif(motif,
+species, 7 for two), numerically exact as W grows.  ``compile_motif(motif,
 closure="strip")`` uses the default width; `strip_library` takes another.
 """
 from __future__ import annotations

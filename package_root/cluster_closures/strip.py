@@ -43,8 +43,8 @@ MAX_STATES = 1 << 15
 HESSIAN_STEP = 1e-3
 """Step of the fourth-order central difference of the moments giving the Hessian."""
 
-DEFAULT_WIDTH = {1: 12, 2: 6, 3: 5, 4: 4}
-"""Default circumference W by number of species S (4096, 729, 1024, 625 row states)."""
+DEFAULT_WIDTH = {1: 12, 2: 7, 3: 5, 4: 4}
+"""Default circumference W by number of species S (4096, 2187, 1024, 625 row states)."""
 
 _COORDINATION = 4
 
@@ -119,11 +119,12 @@ class StripEngine:
 
     def _apply_bonds(self, vector, kernel, skip=()):
         """(⊗_i K) applied to a row tensor, leaving the axes in ``skip`` untouched."""
-        tensor = vector.reshape(self._shape)
+        n = self.n_species + 1
+        tensor = vector
         for axis in range(self.width):
-            if axis not in skip:
-                tensor = np.moveaxis(np.tensordot(kernel, tensor, axes=(1, axis)), 0, axis)
-        return tensor
+            if axis not in skip:  # K on this axis, batched over the axes before it
+                tensor = np.matmul(kernel, tensor.reshape(n ** axis, n, -1))
+        return tensor.reshape(self._shape)
 
     def _operator(self, half_weight, kernel):
         size = half_weight.size

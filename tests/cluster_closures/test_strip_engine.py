@@ -124,7 +124,7 @@ def test_arguments_are_checked_before_any_work():
         StripEngine(0)
     with pytest.raises(InvalidArgumentError, match="`x` of `StripEngine.clusters`"):
         StripEngine(1, 4).clusters(np.array([0.0, np.inf]))
-    assert [default_width(s) for s in (1, 2, 3, 4, 5)] == [12, 6, 5, 4, 3]
+    assert [default_width(s) for s in (1, 2, 3, 4, 5)] == [12, 7, 5, 4, 3]
 
 
 def test_phenomenological_renormalisation_locates_the_critical_point():
