@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike
 
 from dynboltz.errors import ConvergenceError
 from dynboltz.lattice_layout import bond_pairs
+from dynboltz.lattices import lattice_kind
 from dynboltz.messages import invalid
 from dynboltz.runtime.common.validation import check_integer, check_real
 from dynboltz.runtime.lattice.chain.boltzmann_chain import pair_probabilities
@@ -27,7 +28,6 @@ from dynboltz.runtime.lattice.geometries import check_lattice_model
 
 __all__ = ["CLOSURE", "CvmClosure", "bethe_start", "check_realisable", "fit_parameters"]
 
-_LATTICE_COORDINATION = {"square": 4, "cubic": 6}
 _MAX_STEP = 1.0  # largest change of any parameter in one Newton step
 _QUADRATIC_REGIME = 1e-10  # Newton decrement below which the dual is flat to rounding
 
@@ -159,7 +159,8 @@ def fit_parameters(model, moments: ArrayLike, x0: ArrayLike | None = None,
     """
     n_species = check_lattice_model(model, "fit_parameters", "model",
                                     needs=("log_eigenvalue", "moments", "hessian"))
-    coordination = _LATTICE_COORDINATION.get(getattr(model, "geometry", "square"), 4)
+    coordination = lattice_kind(getattr(model, "geometry", "square"), "fit_parameters",
+                                "model.geometry").coordination
     target = check_realisable(moments, n_species, "fit_parameters", coordination)
     tol = check_real(tol, "tol", "fit_parameters", low=0.0, low_open=True)
     max_iter = check_integer(max_iter, "max_iter", "fit_parameters", 1)
