@@ -57,14 +57,27 @@ def _emit_strip(motif: LatticeMotif, name: str) -> dict[str, str]:
     return emit_strip(motif, name)
 
 
+def _emit_plaquette(motif: LatticeMotif, name: str) -> dict[str, str]:
+    from .plaquette_closure import emit_plaquette
+    return emit_plaquette(motif, name)
+
+
+def _emit_cube(motif: LatticeMotif, name: str) -> dict[str, str]:
+    from .cube_closure import emit_cube
+    return emit_cube(motif, name)
+
+
 EMITTERS = Registry("closure", {
     "chain": ClosureEmitter("chain", ("chain",), _emit_chain),
     "bethe": ClosureEmitter("bethe", ("square", "cubic"), _emit_bethe),
     "strip": ClosureEmitter("strip", ("square",), _emit_strip),
+    "plaquette": ClosureEmitter("plaquette", ("square",), _emit_plaquette),
+    "cube": ClosureEmitter("cube", ("cubic",), _emit_cube),
 })
 """Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50;
 ``"bethe"``: the Bethe pair closure of square and cubic lattices; ``"strip"``: the
-transfer matrix of a square-lattice cylinder)."""
+transfer matrix of a square-lattice cylinder; ``"plaquette"``: Kikuchi's square cluster
+variation method; ``"cube"``: Kikuchi's cube approximation)."""
 
 
 @public

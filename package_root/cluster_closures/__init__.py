@@ -11,5 +11,9 @@ both use it:
   which turns an engine and a table of moment-equation coefficients into the callables of
   a `dynboltz.motif_library.MotifLibrary`;
 * :mod:`dynboltz.cluster_closures.strip` — `StripEngine`, the transfer matrix of an
-  infinite square-lattice cylinder of width W.
+  infinite square-lattice cylinder of width W;
+* :mod:`dynboltz.cluster_closures.plaquette` — `PlaquetteEngine`, Kikuchi's square
+  cluster variation method (the 2×2 plaquette as the largest cluster), and
+  :mod:`dynboltz.cluster_closures.cube` — `CubeEngine`, its simple-cubic analogue, both
+  on the shared solver :mod:`dynboltz.cluster_closures.cvm`.
 """

@@ -17,6 +17,8 @@ CLOSURES = Registry("closure", {
     "chain": "dynboltz.runtime.lattice.chain.closure:CLOSURE",
     "bethe": "dynboltz.runtime.lattice.bonds.bethe_closure:CLOSURE",
     "strip": "dynboltz.runtime.lattice.bonds.strip_closure:CLOSURE",
+    "plaquette": "dynboltz.runtime.lattice.bonds.plaquette_closure:CLOSURE",
+    "cube": "dynboltz.runtime.lattice.bonds.cube_closure:CLOSURE",
 })
 """Runtime closures by name (``"chain"``: the 1D transfer-matrix closure; ``"bethe"``:
 the pair closure of square and cubic lattices)."""
