@@ -47,10 +47,17 @@ def _emit_chain(motif: LatticeMotif, name: str) -> dict[str, str]:
     return emit_motif(motif, name=name)
 
 
+def _emit_chain2(motif: LatticeMotif, name: str) -> dict[str, str]:
+    from .chain2_closure import emit_chain2
+    return emit_chain2(motif, name=name)
+
+
 EMITTERS = Registry("closure", {
     "chain": ClosureEmitter("chain", ("chain",), _emit_chain),
+    "chain2": ClosureEmitter("chain2", ("chain",), _emit_chain2),
 })
-"""Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50)."""
+"""Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50;
+``"chain2"``: the ring with next-nearest-neighbour couplings J2, `codegen.chain2_closure`)."""
 
 
 @public

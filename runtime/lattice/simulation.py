@@ -58,10 +58,10 @@ def _times(times):
     return array
 
 
-def _initial(initial, shape, n_species, replicates, geometry):
+def _initial(initial, shape, n_species, replicates, geometry, closure):
     """(x0, one shared lattice ``shape``, or rows (R, *shape)); the two absent ones are None."""
     array = np.asarray(initial)
-    size = n_params(n_species)
+    size = _moment_count(closure, n_species)
     rows_shape = (replicates, *shape)
     if np.issubdtype(array.dtype, np.integer):
         if array.shape not in (shape, rows_shape):
@@ -73,6 +73,8 @@ def _initial(initial, shape, n_species, replicates, geometry):
         lattices = np.ascontiguousarray(array, dtype=np.int8)
         return (None, lattices, None) if array.shape == shape else (None, None, lattices)
     if np.issubdtype(array.dtype, np.floating) and array.shape == (size,):
+        if hasattr(closure, "initial_parameters"):
+            array = closure.initial_parameters(array, n_species, "simulate")
         return geometry.check_parameters(array, n_species, "initial", "simulate"), None, None
     raise invalid("initial", "simulate", f"Boltzmann parameters x0 of shape ({size},) "
                   f"(float) or an integer lattice of shape {shape} or {rows_shape} "
@@ -156,12 +158,16 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
     shape = geometry.shape(N, "simulate", widest)
     times = _times(times)
     replicates = check_integer(replicates, "replicates", "simulate", 1)
-    x0, shared, rows = _initial(initial, shape, n_species, replicates, geometry)
+    closure = closure_of(model, "simulate", "model")
+    x0, shared, rows = _initial(initial, shape, n_species, replicates, geometry, closure)
     entropy = seed_entropy(seed)
+    extended = hasattr(closure, "simulation_task")
     task = geometry.replicate_task(scheme, options, n_species, shape, rule_table, values,
                                    model.process_names, times, entropy, x0, shared,
-                                   snapshots)
-    shapes = {"moments": (times.size, n_params(n_species))}
+                                   snapshots or extended)
+    if extended:
+        task = closure.simulation_task(task, n_species, options, snapshots)
+    shapes = {"moments": (times.size, _moment_count(closure, n_species))}
     if snapshots:
         shapes["snapshots"] = (times.size, *shape)
     _check_memory(replicates, shapes)
@@ -182,6 +188,13 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
     return run_ensemble(task, replicates, times, metadata, initial_rows=rows,
                         client=client, workers=workers, save=save, overwrite=overwrite,
                         key=fingerprint(metadata), shapes=shapes, caller="simulate")
+
+
+def _moment_count(closure, n_species):
+    """L of the geometry's statistics, or the closure's own count when it records more."""
+    if hasattr(closure, "n_moments"):
+        return closure.n_moments(n_species)
+    return n_params(n_species)
 
 
 def _check_memory(replicates, shapes):
