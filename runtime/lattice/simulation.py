@@ -166,7 +166,8 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
                                    model.process_names, times, entropy, x0, shared,
                                    snapshots or extended)
     if extended:
-        task = closure.simulation_task(task, n_species, options, snapshots)
+        task = closure.simulation_task(task, n_species, options, snapshots,
+                                       None if x0 is None else np.asarray(initial, float))
     shapes = {"moments": (times.size, _moment_count(closure, n_species))}
     if snapshots:
         shapes["snapshots"] = (times.size, *shape)
@@ -181,7 +182,7 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], N: int, times: Arr
         "N": shape[0] if len(shape) == 1 else list(shape),
         "seed": entropy, "scheme": scheme, "scheme_options": options,
         "replicates": replicates, "times": times.tolist(), "snapshots": bool(snapshots),
-        "initial": {"x0": x0.tolist()} if x0 is not None else
+        "initial": {"x0": np.asarray(initial, float).tolist()} if x0 is not None else
         {"lattices_sha256": hashlib.sha256((shared if rows is None else rows).tobytes())
          .hexdigest()},
     }
@@ -235,10 +236,13 @@ def sample(model: LatticeModel, x: ArrayLike, N: int | tuple[int, ...] = 1000, n
     """
     geometry = geometry_of(model, "sample")
     check_lattice_model(model, "sample")
-    method = geometry.samplers[0] if method is None else method
-    check_choice(method, "method", geometry.samplers, "sample")
+    # A closure whose law is not the geometry's own (chain2) samples it itself.
+    closure = closure_of(model, "sample", "model")
+    sampler = closure if hasattr(closure, "sample") else geometry
+    method = sampler.samplers[0] if method is None else method
+    check_choice(method, "method", sampler.samplers, "sample")
     shape = geometry.shape(N, "sample")
-    return geometry.sample(model, x, shape, n, seed, method, options)
+    return sampler.sample(model, x, shape, n, seed, method, options)
 
 
 @public

@@ -9,9 +9,9 @@ Parameters x = [h, J, J2] and moments m = [µ, ∆, ∆2] (L2 = S + S(S+1) entri
   nearest-neighbour margins are the pair law of (µ, ∆) and whose next-nearest margin is
   the pair law of (µ, ∆2) must exist (a linear programme); then finite x exist;
 * the data side: simulations record (µ, ∆) from the geometry's engine; this closure
-  adds ∆2 from the recorded lattices (`Chain2Task`, `next_nearest_moments`).  Initial
-  lattices are exact samples of the nearest-neighbour chain, so an initial x0 given to
-  `simulate` must have J2 = 0.
+  adds ∆2 from the recorded lattices (`Chain2Task`, `next_nearest_moments`); initial
+  rings at x0 with J2 ≠ 0 and `sample` are exact draws of the ring's law
+  (`dynboltz.runtime.lattice.chain.chain2_sampling`).
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from dynboltz.pair_transfer_chain import n_params
 from dynboltz.runtime.common.validation import check_real, invalid
 from dynboltz.runtime.lattice.chain.boltzmann_chain import (pair_probabilities,
                                                             parameters_from_probabilities)
+from dynboltz.runtime.lattice.chain.chain2_sampling import sample_ring
 from dynboltz.runtime.lattice.chain.inverse_ising import _newton
 from dynboltz.runtime.lattice.geometries import check_lattice_model
 
@@ -57,7 +58,7 @@ def realisability_margin(moments: ArrayLike, n_species: int) -> float:
     -------
     float
         Positive iff a strictly positive law exists (the moments are realisable by
-        finite parameters); -inf if not even a non-negative one does.
+        finite parameters); negative when not even a non-negative one does.
     """
     moments = np.asarray(moments, dtype=float)
     _, pair, second = _pair_laws(moments, n_species)
@@ -141,8 +142,14 @@ class Chain2Task:
     n_species: int
     periodic: bool
     snapshots: bool
+    x0: np.ndarray | None = None
 
     def __call__(self, replicate, lattice=None):
+        if lattice is None and self.x0 is not None and self.task.lattice is None:
+            # Replicate r's initial-lattice stream, as the geometry's sampler uses it.
+            seed = np.random.SeedSequence(self.task.entropy, spawn_key=(int(replicate), 0))
+            lattice = sample_ring(self.x0, self.n_species, self.task.n_sites, 1, seed,
+                                  "simulate")[0]
         result = self.task(replicate, lattice)
         frames = result["snapshots"]
         second = next_nearest_moments(frames, self.n_species, self.periodic)
@@ -163,23 +170,41 @@ class Chain2Closure:
         """L2 = S + S(S+1), the moments a simulation records for this closure."""
         return n_params(n_species)
 
+    samplers: tuple[str, ...] = ("exact",)
+
     def initial_parameters(self, x0: np.ndarray, n_species: int, function: str
                            ) -> np.ndarray:
-        """The nearest-neighbour chain's x0 of an L2-vector [h, J, J2] with J2 = 0."""
-        size = chain_n_params(n_species)
-        if x0.shape != (n_params(n_species),) or np.any(x0[size:] != 0):
-            raise invalid("initial", function, f"Boltzmann parameters [h, J, J2] of shape "
-                          f"({n_params(n_species)},) with J2 = 0 (initial lattices are "
-                          "samples of the nearest-neighbour chain)", x0)
-        return np.ascontiguousarray(x0[:size])
+        """The (h, J) part of x0 = [h, J, J2], checked by the geometry's sampler.
 
-    def simulation_task(self, task, n_species: int, options, snapshots: bool):
+        With J2 = 0 the geometry's own exact sampler draws the initial rings (the same
+        streams as a chain-closure run); otherwise `Chain2Task` draws them.
+        """
+        if not np.all(np.isfinite(x0)):
+            raise invalid("initial", function, "finite Boltzmann parameters [h, J, J2]", x0)
+        return np.ascontiguousarray(x0[:chain_n_params(n_species)])
+
+    def simulation_task(self, task, n_species: int, options, snapshots: bool,
+                        x0: np.ndarray | None = None):
         """``task`` (run with snapshots) wrapped to record ∆2 as well.
 
         ``options`` are the ring scheme's (``boundary``); ``snapshots``: whether the
-        caller asked for the lattices (else they are dropped after counting).
+        caller asked for the lattices (else they are dropped after counting); ``x0``:
+        the initial parameters [h, J, J2] when lattices are drawn from them.
         """
-        return Chain2Task(task, n_species, options["boundary"] == "periodic", snapshots)
+        periodic = options["boundary"] == "periodic"
+        coupled = x0 is not None and np.any(x0[chain_n_params(n_species):] != 0)
+        if coupled and not periodic:
+            raise invalid("initial", "simulate", "parameters with J2 = 0 on an open chain "
+                          "(the exact sampler with J2 draws rings)", x0)
+        return Chain2Task(task, n_species, periodic, snapshots, x0 if coupled else None)
+
+    def sample(self, model, x: ArrayLike, shape: tuple[int], n: int, seed, method: str,
+               options) -> np.ndarray:
+        """``n`` exact rings of ``shape[0]`` sites at x = [h, J, J2] (no options)."""
+        if options:
+            raise invalid("options", "sample", "no options for the exact chain2 ring sampler",
+                          dict(options))
+        return sample_ring(x, check_lattice_model(model, "sample"), shape[0], n, seed)
 
     def fit_parameters(self, model, moments: ArrayLike, tol: float = 1e-10,
                        max_iter: int = 100) -> np.ndarray:
