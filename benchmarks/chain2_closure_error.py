@@ -10,7 +10,9 @@ chain's run records (same seeds).  For both closures:
   (J2 = 0), its moments against the simulated ones, ∫ |m̃ − m|² dt over (µ, ∆) (and over
   (µ, ∆, ∆2) for chain2);
 * learned rates: ``learn_rates`` from θ₀ = half the true rates (the demo's default
-  settings), and their relative distance |θ − θ_sim| / |θ_sim|.
+  settings), and their relative distance |θ − θ_sim| / |θ_sim|;
+* cost of one basis / basis-Jacobian evaluation, chain2 against the chain's compiled
+  kernel (the baseline) in the same run.
 
 Run: ``python benchmarks/chain2_closure_error.py [replicates] [out.json] [seed]``.
 """
@@ -61,6 +63,18 @@ def _closure_rows(lib, ensemble, settings, x0, data_columns):
     }
 
 
+def _per_point_seconds(lib, x, repeats=200):
+    """Mean wall time of one basis and one basis_jacobian evaluation at x."""
+    out = {}
+    for name in ("basis", "basis_jacobian"):
+        function = getattr(lib, name)
+        start = time.perf_counter()
+        for _ in range(repeats):
+            function(x)
+        out[name] = (time.perf_counter() - start) / repeats
+    return out
+
+
 def main(replicates: int = 4000, out: str | None = None, seed: int = 0) -> dict:
     settings = barw_settings("exact", replicates=replicates, seed=seed)
     chain2 = compile_motif(LatticeMotif.builtin("barw"), closure="chain2")
@@ -78,6 +92,11 @@ def main(replicates: int = 4000, out: str | None = None, seed: int = 0) -> dict:
         "chain2": _closure_rows(chain2, ensemble, settings,
                                 np.array(settings.x0 + (0.0,)), 3),
     }
+    chain_cost = _per_point_seconds(library.barw, np.array([0.3, -0.2]), 20000)
+    chain2_cost = _per_point_seconds(chain2, np.array([0.3, -0.2, 0.1]))
+    report["cost_per_point_seconds"] = {"chain": chain_cost, "chain2": chain2_cost,
+                                        "ratio": {k: chain2_cost[k] / chain_cost[k]
+                                                  for k in chain_cost}}
     text = json.dumps(report, indent=2)
     print(text)
     if out:

@@ -32,6 +32,7 @@ generator's emitted modules and the runtime (no sympy, no runtime import).
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -65,12 +66,13 @@ def moment_names(species: Sequence[str]) -> tuple[str, ...]:
             + tuple(f"Delta2_{species[a - 1]}{species[b - 1]}" for a, b in pairs))
 
 
+@functools.cache
 def triple_statistics(n_species: int) -> np.ndarray:
     """g[l, a, b, c] = ∂w(a, b, c)/∂x_l, shape (L2, S+1, S+1, S+1).
 
     Summed over the triples (s_i−1, s_i, s_i+1) of a ring, g gives every site once
     (¼ + ½ + ¼), every nearest-neighbour bond once (½ + ½) and every next-nearest bond
-    once: its Boltzmann mean is the moment vector m.
+    once: its Boltzmann mean is the moment vector m.  Cached and read-only.
     """
     n = n_species + 1
     pairs = bond_pairs(n_species)
@@ -85,6 +87,7 @@ def triple_statistics(n_species: int) -> np.ndarray:
             return ((u == s) & (v == t)) | ((u == t) & (v == s))
         g[n_species + k] = 0.5 * bond(a, b) + 0.5 * bond(b, c)
         g[n_species + len(pairs) + k] = bond(a, c)
+    g.flags.writeable = False   # cached: shared by every caller
     return g
 
 
