@@ -25,7 +25,7 @@ from .names import check_module_name
 
 __all__ = ["GENERATOR_VERSION", "emit_chain2"]
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 """Bumped whenever the template or the table change meaning."""
 
 

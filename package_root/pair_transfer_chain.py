@@ -39,8 +39,8 @@ import numpy as np
 
 from dynboltz.lattice_layout import bond_pairs
 
-__all__ = ["n_params", "parameter_names", "moment_names", "PairChain", "basis_and_jacobian",
-           "moment_rates"]
+__all__ = ["n_params", "parameter_names", "moment_names", "PairChain", "TermTable",
+           "basis_and_jacobian", "moment_rates"]
 
 _POWER_STEPS = 8
 
@@ -147,11 +147,11 @@ class PairChain:
         values, vectors = np.linalg.eig(matrix)
         top = int(np.argmax(values.real))
         r = np.abs(vectors[:, top].real)
-        r /= np.linalg.norm(r)
+        r /= r.sum()
         # Power steps on the positive matrix restore full relative accuracy of small entries.
         for _ in range(_POWER_STEPS):
             r = matrix @ r
-            r /= np.linalg.norm(r)
+            r /= r.sum()
         lam = float((matrix @ r).sum() / r.sum())
         r = r.reshape(n, n)
         left = r.T
@@ -236,20 +236,70 @@ def transition_matrix(transition: np.ndarray) -> np.ndarray:
     return full.reshape(n * n, n * n)
 
 
+class TermTable:
+    """The moment-equation terms of a motif, grouped by cluster length for vectorised use.
+
+    Parameters
+    ----------
+    table : sequence
+        ``table[r]``: rows ``(moment index, cluster codes, coefficient)``, dm_i/dt +=
+        coefficient × P(cluster) for process r at unit rate (eq. 48).
+    n_params : int
+        L2.
+    """
+
+    def __init__(self, table, n_params: int) -> None:
+        self.n_processes = len(table)
+        self.n_params = int(n_params)
+        groups = {}
+        for r, terms in enumerate(table):
+            for index, codes, coefficient in terms:
+                rows = groups.setdefault(len(codes), ([], [], []))
+                rows[0].append(r * self.n_params + index)
+                rows[1].append(tuple(codes))
+                rows[2].append(float(coefficient))
+        self.groups = [(np.array(slot, dtype=np.intp), np.array(codes, dtype=np.intp),
+                        np.array(coefficient)) for slot, codes, coefficient in
+                       (groups[m] for m in sorted(groups))]
+
+    def evaluate(self, chain: PairChain, slopes: bool = True):
+        """ṁ (P, L2) and, if ``slopes``, ∂ṁ/∂x (P, L2, L2) at ``chain``."""
+        size, flat = self.n_params, self.n_processes * self.n_params
+        rates = np.zeros(flat)
+        gradient = np.zeros((flat, size)) if slopes else None
+        for slot, codes, coefficient in self.groups:
+            if codes.shape[1] == 1:
+                sites = codes[:, 0]
+                probability = chain.pair[sites].sum(axis=1)
+                tangent = np.einsum("kb,lkb->kl", chain.pair[sites],
+                                    chain.pair_tangent[:, sites, :]) / probability[:, None]
+            else:
+                probability = chain.pair[codes[:, 0], codes[:, 1]].copy()
+                tangent = chain.pair_tangent[:, codes[:, 0], codes[:, 1]].T.copy()
+                for k in range(codes.shape[1] - 2):
+                    a, b, c = codes[:, k], codes[:, k + 1], codes[:, k + 2]
+                    probability *= chain.transition[a, b, c]
+                    tangent += (chain.triple_tangent[:, a, b, c]
+                                - chain.pair_tangent[:, a, b]).T
+            np.add.at(rates, slot, coefficient * probability)
+            if slopes:
+                np.add.at(gradient, slot, (coefficient * probability)[:, None] * tangent)
+        rates = rates.reshape(self.n_processes, size)
+        if slopes:
+            gradient = gradient.reshape(self.n_processes, size, size)
+        return rates, gradient
+
+
 def moment_rates(chain: PairChain, table) -> tuple[np.ndarray, np.ndarray]:
     """ṁ_r (P, L2) and ∂ṁ_r/∂x (P, L2, L2) from a table of cluster terms.
 
-    ``table[r]`` is a sequence of ``(moment index, cluster codes, coefficient)``:
-    dm_i/dt += coefficient × P(cluster) for process r at unit rate (eq. 48).
+    ``table`` is a `TermTable` or the sequence it is built from: ``table[r]`` holds
+    ``(moment index, cluster codes, coefficient)`` rows, dm_i/dt += coefficient ×
+    P(cluster) for process r at unit rate (eq. 48).
     """
-    size = chain.moments.size
-    rates = np.zeros((len(table), size))
-    slopes = np.zeros((len(table), size, size))
-    for r, terms in enumerate(table):
-        for index, codes, coefficient in terms:
-            rates[r, index] += coefficient * chain.cluster_probability(codes)
-            slopes[r, index] += coefficient * chain.cluster_gradient(codes)
-    return rates, slopes
+    if not isinstance(table, TermTable):
+        table = TermTable(table, chain.moments.size)
+    return table.evaluate(chain)
 
 
 def basis_and_jacobian(x, n_species: int, table, jacobian: bool = True):
@@ -264,7 +314,9 @@ def basis_and_jacobian(x, n_species: int, table, jacobian: bool = True):
     """
     chain = PairChain(x, n_species)
     hess = chain.hessian()
-    rates, slopes = moment_rates(chain, table)
+    if not isinstance(table, TermTable):
+        table = TermTable(table, chain.moments.size)
+    rates, slopes = table.evaluate(chain, jacobian)
     basis = np.linalg.solve(hess, rates.T).T
     if not jacobian:
         return basis, None
