@@ -5,8 +5,8 @@ number of next-nearest {a, b} bonds (sites i, i + 2) per site, both orders count
 a ≠ b (`dynboltz.pair_transfer_chain`).  A rule changes site counts inside its window and
 the bonds at distance d = 1, 2 that touch the window, so d m/dt at θ = 1 is a linear
 combination of probabilities of consecutive-site clusters that span the window and the
-far end of every such bond: up to w + 4 sites for a window of w sites (4 for the ring's
-two-site rules).  Nothing is approximated here; the closure enters only when the
+far end of every such bond: up to w + 2 sites for a window of w sites (4 for two-site
+rules, 5 for three-site ones).  Nothing is approximated here; the closure enters only when the
 cluster probabilities are evaluated.  For d = 1 the terms are those of
 `dynboltz.symbolic.lattice.moments.rule_moment_terms`.
 """

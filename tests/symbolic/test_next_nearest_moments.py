@@ -58,9 +58,14 @@ def _cluster_probability(cluster, confs, law):
     return sum(p for c, p in zip(confs, law) if tuple(c[:m]) == cluster)
 
 
-@pytest.mark.parametrize("name,n_sites", [("barw", 9), ("trivalent", 6)])
+FILL = LatticeMotif(species=["A"], processes={"fill": ["A _ A -> A A A"],
+                                               "clear": ["A A A -> _ A _"],
+                                               "hop": ["A _ -> _ A", "_ A -> A _"]})
+
+
+@pytest.mark.parametrize("name,n_sites", [("barw", 9), ("trivalent", 6), ("fill", 9)])
 def test_terms_match_the_master_equation_of_a_ring(name, n_sites):
-    motif = LatticeMotif.builtin(name)
+    motif = FILL if name == "fill" else LatticeMotif.builtin(name)
     s = motif.n_species
     confs, stats, law = _ring_law(s, n_sites, seed=3)
     table = chain2_moment_table(motif.processes, s)
@@ -83,8 +88,8 @@ def test_nearest_block_equals_the_chain_terms(name):
         assert chain2 == process_moment_terms(process, s)
 
 
-def test_clusters_span_at_most_four_sites_for_two_site_rules():
-    motif = LatticeMotif.builtin("barw")
-    widths = {len(cluster) for terms in chain2_moment_table(motif.processes, 1)
-              for _, cluster, _ in terms}
-    assert max(widths) == 4
+def test_clusters_span_the_window_and_two_more_sites():
+    for motif, widest in ((LatticeMotif.builtin("barw"), 4), (FILL, 5)):
+        widths = {len(cluster) for terms in chain2_moment_table(motif.processes, 1)
+                  for _, cluster, _ in terms}
+        assert max(widths) == widest
