@@ -10,7 +10,7 @@ from dynboltz.codegen import compile_motif
 from dynboltz.codegen.chain2_closure import emit_chain2
 from dynboltz.errors import InvalidArgumentError
 from dynboltz.generated import library
-from dynboltz.pair_transfer_chain import triple_statistics
+from dynboltz.pair_transfer_chain import PairChain, basis_and_jacobian, triple_statistics
 from dynboltz.runtime.learning import integrate
 from dynboltz.symbolic import LatticeMotif
 
@@ -98,3 +98,29 @@ def test_bad_points_are_refused(lib):
         lib.moments(np.zeros(2))
     with pytest.raises(ValueError, match="finite"):
         lib.basis(np.array([0.0, np.nan, 0.0]))
+
+
+def _matches_the_numpy_engine(lib, x):
+    terms = __import__(lib.basis.__module__).TERMS
+    chain = PairChain(x, lib.n_species)
+    basis, jacobian = basis_and_jacobian(x, lib.n_species, terms)
+    np.testing.assert_allclose(lib.moments(x), chain.moments, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(lib.log_eigenvalue(x), chain.log_eigenvalue, rtol=1e-13)
+    np.testing.assert_allclose(lib.hessian(x), chain.hessian(), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(lib.basis(x), basis, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(lib.basis_jacobian(x), jacobian, rtol=1e-8, atol=1e-11)
+
+
+def test_compiled_kernel_matches_the_numpy_engine(lib):
+    for x in ([0.3, -0.2, 0.1], [-2.0, 3.0, -1.5], [4.0, -3.0, 2.5]):
+        _matches_the_numpy_engine(lib, np.array(x))
+
+
+@pytest.mark.slow
+def test_compiled_kernel_matches_the_numpy_engine_with_two_species():
+    motif = LatticeMotif(species=["A", "B"], processes={
+        "swap": ["A B -> B A"], "turn": ["A _ -> B _"], "hop": ["B _ -> _ B", "_ B -> B _"]})
+    two = compile_motif(motif, closure="chain2")
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        _matches_the_numpy_engine(two, rng.normal(0.0, 1.0, two.n_params))
