@@ -1,10 +1,12 @@
 """The ``"chain2"`` closure emitter: ring motifs with next-nearest-neighbour couplings.
 
 The emitted module (template ``codegen/kernels/chain2_module.pyx.in``) holds the motif's
-exact moment equations for (µ, ∆, ∆2) as a literal table of cluster terms
-(`dynboltz.symbolic.lattice.next_nearest_moments`, clusters of up to four sites for the
-ring's two-site rules) and evaluates them with the second-order Markov chain of
-`dynboltz.pair_transfer_chain`, exact in the thermodynamic limit.  Parameters and moments
+exact moment equations for (µ, ∆, ∆2) as C tables of cluster terms
+(`dynboltz.symbolic.lattice.next_nearest_moments`: the window and two more sites) and
+includes the shared nogil kernel ``chain2_kernel.pxi`` (``codegen/kernels/
+chain2_kernel.pxi.in``), which evaluates them with the second-order Markov chain of the
+pair transfer matrix, exact in the thermodynamic limit; `dynboltz.pair_transfer_chain`
+is the same computation in numpy, the reference the tests compare the kernel with.  Parameters and moments
 extend the chain's layout by one block, x = [h, J, J2], m = [µ, ∆, ∆2] (L2 = S + S(S+1)
 entries).  ``compile_motif(motif, closure="chain2")`` builds it.
 """

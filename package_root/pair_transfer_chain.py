@@ -27,8 +27,9 @@ Derivatives (all analytic): with g(a, b, c) = ∂w/∂x and dev = g − m, the l
 tangent β = ∂ ln r/∂x solves the Poisson equation of the pair chain
 (I − P) β = Σ_c P dev, so ∂ ln P(s_1..s_m)/∂x = α(s_1 s_2) + β(s_m−1 s_m) − E_π[α + β]
 + Σ_k dev(s_k, s_k+1, s_k+2) with α(a, b) = β(b, a); H = ∂m/∂x (eq. 48, B2) and its
-derivative follow by differentiating once more.  Plain numpy: shared by the code
-generator's emitted modules and the runtime (no sympy, no runtime import).
+derivative follow by differentiating once more.  Plain numpy (no sympy, no runtime
+import): the layout and triple statistics for every layer, and the reference
+implementation of the compiled ``chain2`` kernel (``codegen/kernels/chain2_kernel.pxi.in``).
 """
 from __future__ import annotations
 
