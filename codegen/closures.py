@@ -67,17 +67,24 @@ def _emit_cube(motif: LatticeMotif, name: str) -> dict[str, str]:
     return emit_cube(motif, name)
 
 
+def _emit_chain2(motif: LatticeMotif, name: str) -> dict[str, str]:
+    from .chain2_closure import emit_chain2
+    return emit_chain2(motif, name=name)
+
+
 EMITTERS = Registry("closure", {
     "chain": ClosureEmitter("chain", ("chain",), _emit_chain),
+    "chain2": ClosureEmitter("chain2", ("chain",), _emit_chain2),
     "bethe": ClosureEmitter("bethe", ("square", "cubic"), _emit_bethe),
     "strip": ClosureEmitter("strip", ("square",), _emit_strip),
     "plaquette": ClosureEmitter("plaquette", ("square",), _emit_plaquette),
     "cube": ClosureEmitter("cube", ("cubic",), _emit_cube),
 })
 """Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50;
-``"bethe"``: the Bethe pair closure of square and cubic lattices; ``"strip"``: the
-transfer matrix of a square-lattice cylinder; ``"plaquette"``: Kikuchi's square cluster
-variation method; ``"cube"``: Kikuchi's cube approximation)."""
+``"chain2"``: the ring with next-nearest-neighbour couplings J2; ``"bethe"``: the Bethe
+pair closure of square and cubic lattices; ``"strip"``: the transfer matrix of a
+square-lattice cylinder; ``"plaquette"``: Kikuchi's square cluster variation method;
+``"cube"``: Kikuchi's cube approximation)."""
 
 
 @public

@@ -27,7 +27,8 @@ class MotifLibrary:
     species, param_names, moment_names, process_names : tuple of str
         As in ``LatticeMotif``; parameters in parameter order.
     n_species, n_params, n_processes : int
-        S, L = S + S(S+1)/2 and P.
+        S, L and P; L = S + S(S+1)/2 for the chain's layout, S + S(S+1) for ``chain2``
+        (next-nearest couplings appended, docs/closures.md).
     motif_hash : str
         sha256 of the canonical motif text (species, rules, weights).
     geometry, closure : str

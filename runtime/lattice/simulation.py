@@ -60,10 +60,10 @@ def _times(times):
     return array
 
 
-def _initial(initial, shape, n_species, replicates, geometry):
+def _initial(initial, shape, n_species, replicates, geometry, closure):
     """(x0, one shared lattice ``shape``, or rows (R, *shape)); the two absent ones are None."""
     array = np.asarray(initial)
-    size = n_params(n_species)
+    size = _moment_count(closure, n_species)
     rows_shape = (replicates, *shape)
     if np.issubdtype(array.dtype, np.integer):
         if array.shape not in (shape, rows_shape):
@@ -75,6 +75,8 @@ def _initial(initial, shape, n_species, replicates, geometry):
         lattices = np.ascontiguousarray(array, dtype=np.int8)
         return (None, lattices, None) if array.shape == shape else (None, None, lattices)
     if np.issubdtype(array.dtype, np.floating) and array.shape == (size,):
+        if hasattr(closure, "initial_parameters"):
+            array = closure.initial_parameters(array, n_species, "simulate")
         return geometry.check_parameters(array, n_species, "initial", "simulate"), None, None
     raise invalid("initial", "simulate", f"Boltzmann parameters x0 of shape ({size},) "
                   f"(float) or an integer lattice of shape {shape} or {rows_shape} "
@@ -166,12 +168,17 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], initial: ArrayLike
     shape = geometry.shape(N, "simulate", widest)
     times = _times(times)
     replicates = check_integer(replicates, "replicates", "simulate", 1)
-    x0, shared, rows = _initial(initial, shape, n_species, replicates, geometry)
+    closure = closure_of(model, "simulate", "model")
+    x0, shared, rows = _initial(initial, shape, n_species, replicates, geometry, closure)
     entropy = seed_entropy(seed)
+    extended = hasattr(closure, "simulation_task")
     task = geometry.replicate_task(scheme, options, n_species, shape, rule_table, values,
                                    model.process_names, times, entropy, x0, shared,
-                                   snapshots)
-    shapes = {"moments": (times.size, n_params(n_species))}
+                                   snapshots or extended)
+    if extended:
+        task = closure.simulation_task(task, n_species, options, snapshots,
+                                       None if x0 is None else np.asarray(initial, float))
+    shapes = {"moments": (times.size, _moment_count(closure, n_species))}
     if snapshots:
         shapes["snapshots"] = (times.size, *shape)
     _check_memory(replicates, shapes)
@@ -185,13 +192,20 @@ def simulate(model: LatticeModel, rates: Mapping[str, float], initial: ArrayLike
         "N": shape[0] if len(shape) == 1 else list(shape),
         "seed": entropy, "scheme": scheme, "scheme_options": options,
         "replicates": replicates, "times": times.tolist(), "snapshots": bool(snapshots),
-        "initial": {"x0": x0.tolist()} if x0 is not None else
+        "initial": {"x0": np.asarray(initial, float).tolist()} if x0 is not None else
         {"lattices_sha256": hashlib.sha256((shared if rows is None else rows).tobytes())
          .hexdigest()},
     }
     return run_ensemble(task, replicates, times, metadata, initial_rows=rows,
                         client=client, workers=workers, save=save, overwrite=overwrite,
                         key=fingerprint(metadata), shapes=shapes, caller="simulate")
+
+
+def _moment_count(closure, n_species):
+    """L of the geometry's statistics, or the closure's own count when it records more."""
+    if hasattr(closure, "n_moments"):
+        return closure.n_moments(n_species)
+    return n_params(n_species)
 
 
 def _check_memory(replicates, shapes):
@@ -235,14 +249,17 @@ def sample(model: LatticeModel, x: ArrayLike, N: int | tuple[int, ...] = 1000, n
     """
     geometry = geometry_of(model, "sample")
     check_lattice_model(model, "sample")
-    method = geometry.samplers[0] if method is None else method
-    check_choice(method, "method", geometry.samplers, "sample")
+    # A closure whose law is not the geometry's own (chain2) samples it itself.
+    closure = closure_of(model, "sample", "model")
+    sampler = closure if hasattr(closure, "sample") else geometry
+    method = sampler.samplers[0] if method is None else method
+    check_choice(method, "method", sampler.samplers, "sample")
     shape = geometry.shape(N, "sample")
     n = check_integer(n, "n", "sample", 1)
     # int8 site codes, shape (n, *shape)
     check_result_fits(n * int(np.prod(shape, dtype=np.int64)), "n", "sample", n,
                       "draw fewer configurations or a smaller lattice per call")
-    return geometry.sample(model, x, shape, n, seed, method, options)
+    return sampler.sample(model, x, shape, n, seed, method, options)
 
 
 @public
