@@ -50,6 +50,7 @@ def _figures():
     from dynboltz.runtime.paper.barw_figures import LEARNING_FIGURES
     from dynboltz.runtime.paper.continuous import CONTINUOUS_FIGURES
     from dynboltz.runtime.paper.sep_ann import SEP_FIGURES
+    from dynboltz.runtime.paper.lattice_learning import LATTICE_LEARNING_FIGURES
 
     return {
         **FIGURES,
@@ -57,6 +58,7 @@ def _figures():
         **LEARNING_FIGURES,
         **CONTINUOUS_FIGURES,
         **SEP_FIGURES,
+        **LATTICE_LEARNING_FIGURES,
     }
 
 
