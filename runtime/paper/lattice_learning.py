@@ -31,6 +31,7 @@ from dynboltz.errors import IntegrationError
 from dynboltz.runtime.lattice import fit_parameters, simulate
 from dynboltz.runtime.lattice.bonds.pair_dynamics import CLASSICAL_CLOSURES
 from dynboltz.runtime.learning import IntegrationSettings, integrate, learn_rates
+from dynboltz.runtime.learning.action import rate_gradient
 from dynboltz.runtime.paper.barw import write_summary
 from dynboltz.runtime.paper.figure_files import new_figure, save_png
 
@@ -199,6 +200,16 @@ def _predictions(libs, default, motif, experiment, theta, x0, times):
     return out
 
 
+def _action(lib, theta, x0, times, data, experiment):
+    """The action (eq. 53's objective) at θ on the training data, or None if eq. 52
+    cannot be integrated there."""
+    try:
+        return float(rate_gradient(lib, theta, x0, times, data,
+                                   integration=dict(experiment.integration))[0])
+    except IntegrationError:
+        return None
+
+
 def _rms(predicted, data, mask):
     if predicted is None:
         return None  # the model could not be integrated: no error to report
@@ -283,6 +294,11 @@ def run_experiment(experiment: Experiment, out_dir: os.PathLike | str, seed: int
     timings.update({"learning_s": learn_seconds, "iterations": int(result.info["iterations"]),
                     "evaluations": int(result.info["evaluations"]),
                     "seconds_per_iteration": learn_seconds / n_iter})
+    true = np.array([experiment.rates[n] for n in lib.process_names])
+    actions = {label: _action(lib, theta, x0, times[fit], result.data_moments, experiment)
+               for label, theta in (("theta0", np.array([experiment.theta0[n] for n in
+                                                         lib.process_names])),
+                                    ("true rates", true), ("learned", result.theta))}
     predictions = [_predictions(libs, default, motif, experiment, result.theta, x, times)
                    for x in (x0, _x0(lib, held_initial, held))]
     means = [run.moments.mean(axis=0) for run in (train, held)]
@@ -299,6 +315,7 @@ def run_experiment(experiment: Experiment, out_dir: os.PathLike | str, seed: int
         "moment_names": list(lib.moment_names),
         "true_rates": dict(experiment.rates), "theta0": dict(experiment.theta0),
         "learned_rates": dict(result.rates), "converged": bool(result.info["converged"]),
+        "action": actions,
         "rms_moment_error": table, "data_standard_error_rms": noise, "timings": timings,
     }
     write_summary(summary, out_dir / f"{experiment.name}.json")

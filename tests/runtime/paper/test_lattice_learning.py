@@ -2,9 +2,9 @@
 
 Independent routes: the pair approximation and the Bethe reduced model at the true
 rates are the same equations in moment space, so their error rows must agree while
-the trajectory stays off the Bethe coexistence line; the learned model is fitted to
-the training window, so its training error cannot exceed that of the true-rate closure
-it was learned with by more than rounding; the JSON records what the report needs.
+the trajectory stays off the Bethe coexistence line; the learned rates minimise the
+action on the training window, so it is no larger there than at the true rates or at
+θ₀; the JSON records what the report needs.
 """
 import dataclasses
 import json
@@ -26,7 +26,10 @@ def test_tiny_contact_experiment(tmp_path):
                           "mean_field"}
     for window, value in table["pair_approximation"].items():
         assert table["bethe (true rates)"][window] == pytest.approx(value, rel=1e-5)
-    assert table["learned"]["training"] <= table["bethe (true rates)"]["training"] * 1.001
+    # learning minimises the action (not the RMS moment error): at the learned rates it
+    # is no larger than at the true rates or at θ₀
+    action = summary["action"]
+    assert action["learned"] <= min(action["true rates"], action["theta0"]) + 1e-9
     assert summary["default_closure"] == "bethe" and summary["shape"] == [12, 12]
     assert summary["timings"]["iterations"] >= 1
 
