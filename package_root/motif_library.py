@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from dynboltz.messages import invalid
+
 
 class MotifLibrary:
     """Compiled closure of one lattice motif (eq. 47–49, 54, B2).
@@ -40,19 +42,21 @@ class MotifLibrary:
         of shape (L,), (L, L), (P, L), (P, L, L), with a leading n axis for
         2-D x.
     point_kernel : PyCapsule or None
-        None for a closure without C kernels (the numeric cluster closures of
-        `dynboltz.cluster_closures`); the learning code then takes its Python path.
-        Otherwise named ``"dynboltz.motif.basis_and_jacobian"``; holds the C function
+        Named ``"dynboltz.motif.basis_and_jacobian"``; holds the C function
         ``void kernel(const double* x, double* basis, double* jacobian)
         noexcept nogil`` writing basis (P, L) and, unless ``jacobian`` is
         NULL, basis_jacobian (P, L, L) at one finite x, for compiled
-        integrators of eq. 52 and 54 (``dynboltz.runtime.learning``).
+        integrators of eq. 52 and 54 (``dynboltz.runtime.learning``).  None for a
+        closure evaluated numerically, without C code: the learning routines then run
+        step-for-step identical Python integrators on ``basis`` and
+        ``basis_jacobian`` (``dynboltz.runtime.learning.backends``), at the cost of
+        one Python call per stage.
     moments_kernel : PyCapsule or None
-        None exactly when ``point_kernel`` is None.  Otherwise named
-        ``"dynboltz.motif.moments_and_log_eigenvalue"``; holds
+        Named ``"dynboltz.motif.moments_and_log_eigenvalue"``; holds
         ``void kernel(const double* x, double* moments, double* log_eigenvalue)
         noexcept nogil`` writing the moments (L,) and ln λ₊ (1,) at one finite
-        x, for the compiled gradient of eq. 53.
+        x, for the compiled gradient of eq. 53.  None together with
+        ``point_kernel``: ``moments`` and ``log_eigenvalue`` are called instead.
     """
 
     def __init__(self, *, name: str, species: Sequence[str], param_names: Sequence[str],
@@ -61,8 +65,9 @@ class MotifLibrary:
                  motif_hash: str, log_eigenvalue: Callable[..., Any],
                  moments: Callable[..., np.ndarray], hessian: Callable[..., np.ndarray],
                  basis: Callable[..., np.ndarray], basis_jacobian: Callable[..., np.ndarray],
-                 point_kernel: object | None, moments_kernel: object | None,
-                 geometry: str = "chain", closure: str = "chain") -> None:
+                 point_kernel: object | None = None,
+                 moments_kernel: object | None = None, geometry: str = "chain",
+                 closure: str = "chain") -> None:
         self.name = name
         self.species = tuple(species)
         self.param_names = tuple(param_names)
@@ -81,6 +86,10 @@ class MotifLibrary:
         self.hessian = hessian
         self.basis = basis
         self.basis_jacobian = basis_jacobian
+        if (point_kernel is None) != (moments_kernel is None):
+            raise invalid("moments_kernel", "MotifLibrary", "None exactly when "
+                          "`point_kernel` is None (both C kernels, or neither)",
+                          moments_kernel)
         self.point_kernel = point_kernel
         self.moments_kernel = moments_kernel
 

@@ -247,9 +247,9 @@ def _learning_x0(args, motif, ensemble, lib):
     recorded = ensemble.metadata.get("initial", {}).get("x0")
     if recorded is not None:
         return np.asarray(recorded, dtype=np.float64)
-    from dynboltz.runtime.lattice.chain.inverse_ising import fit_parameters
+    from dynboltz.runtime.lattice import fit_parameters
 
-    # explicit initial lattices: the Boltzmann chain matching their mean moments
+    # explicit initial lattices: the closure's Boltzmann parameters matching their mean moments
     return fit_parameters(lib, ensemble.moments[:, 0].mean(axis=0))
 
 
@@ -298,6 +298,7 @@ def _fit_summary(args, lib, ensemble, x0, theta0, result):
     info = result.info
     return {
         "motif": str(args.motif), "motif_hash": lib.motif_hash, "data": str(args.data),
+        "geometry": lib.geometry, "closure": lib.closure,
         "process_names": list(lib.process_names), "rates": rates,
         # JSON has no infinity: an undetermined rate's error is null (and listed)
         "standard_errors": None if result.standard_errors is None else {

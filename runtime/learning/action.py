@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike
 from dynboltz.errors import InvalidArgumentError
 from dynboltz.messages import public
 from dynboltz.runtime.learning import _reduced_ode
+from dynboltz.runtime.learning.backends import backend_of
 from dynboltz.runtime.lattice.closures import closure_of
 from dynboltz.runtime.lattice.geometries import geometry_of
 from dynboltz.runtime.learning.reduced_ode import (PreparedIntegration, check_library, check_times,
@@ -226,9 +227,10 @@ class GradientProblem:
         run.run(theta)
         grad = np.empty(lib.n_processes)
         if self.forward and self.estimator is _exact_asleep:
-            # The default, in one compiled pass: moments kernel and contraction.
-            action = _reduced_ode.exact_action_gradient(
-                lib.moments_kernel, self.weights, self.data, run.x, run.s,
+            # The default, in one pass: moments kernel and contraction.
+            backend = backend_of(lib)
+            action = backend.exact_action_gradient(
+                backend.moments_kernel(lib), self.weights, self.data, run.x, run.s,
                 self._asleep_moments, self._log_eigenvalue, grad)
             return action, grad, run.x
         asleep_moments = self.estimator(lib, run.x, self.seed_sequence, iteration,

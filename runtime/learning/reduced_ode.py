@@ -3,7 +3,9 @@
 ``integrate(lib, theta, x0, times)`` solves dx/dt = Σ_r θ_r F̃⁽ʳ⁾(x) for the
 Boltzmann parameters x(t) together with S_s(t) = ∂x(t)/∂θ_s,
 dS_s/dt = F̃⁽ˢ⁾ + (Σ_r θ_r ∂F̃⁽ʳ⁾/∂x) S_s, S(0) = 0, in compiled code
-(``dynboltz.runtime.learning._reduced_ode``) that calls the motif's C point kernel.
+(``dynboltz.runtime.learning._reduced_ode``) that calls the motif's C point kernel, or,
+for a library without C kernels, step for step the same in Python on its callables
+(`dynboltz.runtime.learning.backends` chooses).
 ``adjoint_gradient`` gives Σ_k c_k · S(t_k) for given c_k by one backward
 sweep over the same discrete steps (reverse mode), without forming S.
 ``PreparedIntegration`` is the same integration set up once and rerun in
@@ -20,6 +22,7 @@ from numpy.typing import ArrayLike
 
 from dynboltz.messages import public
 from dynboltz.runtime.learning import _reduced_ode
+from dynboltz.runtime.learning.backends import backend_of
 from dynboltz.runtime.common.results import Trajectory
 from dynboltz.advice import Advice
 from dynboltz.errors import ConvergenceError, IntegrationError
@@ -112,8 +115,8 @@ class RateTrajectory(Trajectory):
 
 
 def check_library(lib: MotifLibrary, function: str) -> tuple[int, int]:
-    """(P, L) of a compiled MotifLibrary; `InvalidTypeError` for anything else."""
-    check_lattice_model(lib, function, "lib", needs=("point_kernel", "n_params",
+    """(P, L) of a MotifLibrary (C kernels or None); `InvalidTypeError` for anything else."""
+    check_lattice_model(lib, function, "lib", needs=("basis", "basis_jacobian", "n_params",
                                                      "n_processes"))
     return lib.n_processes, lib.n_params
 
@@ -212,8 +215,10 @@ class PreparedIntegration:
         self._steps = _step_buffers(record_steps, method, times, options, size)
         self._outputs = np.empty(times.size, dtype=np.intc), np.empty(times.size)
         error = tableau.b if tableau.error is None else tableau.error
-        self._compiled = _reduced_ode.Integration(
-            lib.point_kernel, n_processes, size, self.theta, x0, times, tableau.a.ravel(),
+        backend = backend_of(lib)
+        self._compiled = backend.integration(
+            backend.point_kernel(lib), n_processes, size, self.theta, x0, times,
+            tableau.a.ravel(),
             tableau.b, error, tableau.dense, tableau.order, tableau.fsal,
             method == "adaptive", options["substeps"], options["rtol"], options["atol"],
             options["first_step"], options["max_steps"], bool(sensitivities), self.x,
@@ -383,8 +388,9 @@ def adjoint_gradient(lib: MotifLibrary, trajectory: RateTrajectory, forcing: Arr
 def _adjoint_sweep(lib, theta, method, recorded_steps, forcing):
     tableau = METHODS[method]
     grad = np.empty(lib.n_processes)
-    status = _reduced_ode.adjoint_gradient(
-        lib.point_kernel, lib.n_processes, lib.n_params, theta, tableau.a.ravel(),
+    backend = backend_of(lib)
+    status = backend.adjoint_gradient(
+        backend.point_kernel(lib), lib.n_processes, lib.n_params, theta, tableau.a.ravel(),
         tableau.b, tableau.dense, *recorded_steps, forcing, grad)
     if status:
         raise IntegrationError(f"adjoint sweep failed: {_reduced_ode.STATUS[status]}")

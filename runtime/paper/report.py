@@ -93,6 +93,14 @@ _CAPTIONS = {
     "fig11": "Fig. 11: SEP on a ring: Boltzmann parameters and moments from lattice "
              "simulations, the ANN's extrapolation and the well-mixed model; eq. 56 "
              "errors; the learned F_JSP over (h_S, h_P).",
+    "contact2d": "Contact process on the square lattice (λ = 2): simulated moments, the "
+                 "rates learned by Algorithm 2 (Bethe closure), the closures at the true "
+                 "rates, pair approximation and mean field; right of the grey line: "
+                 "later times than trained on; bottom: a held-out initial condition.",
+    "barw2d": "Branching–annihilating random walk on the square lattice, as contact2d.",
+    "lotka_volterra2d": "Lotka–Volterra on a 40×40 periodic square lattice (100 prey + "
+                        "100 predators at t = 0), as contact2d.",
+    "contact3d": "Contact process on the 16³ cubic lattice (λ = 2), as contact2d.",
 }
 """Report caption of each figure."""
 

@@ -23,8 +23,11 @@ FIGURES = Registry("figure", {
     "fig9": f"{_PAPER}.barw_figures:fig9",
     "fig10": f"{_PAPER}.barw_figures:fig10",
     "fig11": f"{_PAPER}.sep_ann:fig11",
+    **{name: f"{_PAPER}.lattice_learning:{name}"
+       for name in ("contact2d", "barw2d", "lotka_volterra2d", "contact3d")},
 })
-"""Reproduce targets by name (the paper's figures 1–11)."""
+"""Reproduce targets by name: the paper's figures 1–11, then learning on square and
+cubic lattices (``contact2d``, ``barw2d``, ``lotka_volterra2d``, ``contact3d``)."""
 
 
 def figure_order(name: str) -> tuple[int, int]:
