@@ -22,8 +22,11 @@ _LAYERS = ("symbolic", "codegen", "generated", "runtime")
 
 
 def _packages():
-    """``{import name: folder}``: the shared root (``package_root/``), the layers and their subfolders."""
+    """``{import name: folder}``: the shared root (``package_root/``), the layers, and the subfolders of both."""
     packages = {"dynboltz": "package_root"}
+    for init in sorted((_HERE / "package_root").rglob("__init__.py")):
+        folder = init.parent.relative_to(_HERE)
+        packages[".".join(("dynboltz",) + folder.parts[1:])] = folder.as_posix()
     for layer in _LAYERS:
         for init in sorted((_HERE / layer).rglob("__init__.py")):
             folder = init.parent.relative_to(_HERE)

@@ -79,7 +79,7 @@ class Experiment:
     quick_replicates: int = 4
     iterations: int = 200
     quick_iterations: int = 20
-    integration: Mapping[str, object] = field(default_factory=lambda: {"method": "adaptive"})
+    integration: Mapping[str, object] = field(default_factory=lambda: {"integrator": "adaptive"})
 
 
 def _independent(mu):
@@ -146,7 +146,7 @@ EXPERIMENTS = {
         n_times=41, replicates=32, quick_replicates=8, iterations=200, quick_iterations=15,
         # fixed steps of 1 (rates <= 1 per site): the adaptive pair's tolerances on the
         # sensitivities over a long window cost 10-100× more per evaluation
-        integration={"method": "rk4", "substeps": 10}),
+        integration={"integrator": "rk4", "substeps": 10}),
     "contact3d": Experiment(
         "contact3d", _contact("cubic"), {"death": 1.0, "infection": 2.0 / 6},
         {"death": 0.5, "infection": 0.5}, (16, 16, 16), (8, 8, 8), _independent([0.5]),
@@ -181,7 +181,7 @@ def _x0(lib, initial, ensemble):
 def _moments(lib, theta, x0, times, settings):
     """Moments (T, L) of eq. 52 at ``theta``, or None where it cannot be integrated
     (the state leaves the closure's domain) with the given settings nor adaptively."""
-    for options in (settings, {"method": "adaptive"}):
+    for options in (settings, {"integrator": "adaptive"}):
         try:
             return lib.moments(integrate(lib, theta, x0, times, sensitivities=False,
                                          **options).x)

@@ -40,7 +40,7 @@ def test_dispatch_picks_the_backend_from_the_kernels(pair):
 @pytest.mark.parametrize("method", ["rk4", "adaptive"])
 def test_python_integration_equals_compiled(pair, method):
     compiled, python = pair
-    runs = [integrate(lib, THETA, X0, TIMES, method=method, substeps=3, record_steps=True)
+    runs = [integrate(lib, THETA, X0, TIMES, integrator=method, substeps=3, record_steps=True)
             for lib in pair]
     np.testing.assert_allclose(runs[1].x, runs[0].x, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(runs[1].sensitivities, runs[0].sensitivities, rtol=1e-10,

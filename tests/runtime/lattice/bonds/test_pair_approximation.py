@@ -102,7 +102,7 @@ def test_bethe_reduced_model_at_true_rates_is_the_pair_approximation():
     motif = _contact("square")
     lib = compile_motif(motif)
     x0, times, theta = np.array([-1.0, 0.3]), np.linspace(0, 4, 9), np.array([1.0, 0.6])
-    learned = lib.moments(integrate(lib, theta, x0, times, method="adaptive").x)
+    learned = lib.moments(integrate(lib, theta, x0, times, integrator="adaptive").x)
     classical = pair_approximation(motif, theta, lib.moments(x0), times).moments
     np.testing.assert_allclose(learned, classical, rtol=1e-6, atol=1e-9)
 
