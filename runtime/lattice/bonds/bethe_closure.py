@@ -4,7 +4,8 @@ What the runtime needs beyond the compiled library (`dynboltz.codegen.compile_mo
 closure ``"bethe"``): the inverse map from moments to parameters, in closed form
 (`dynboltz.bethe_inverse_map`: J from pair ratios, h from the pair and site laws with
 the (1 − z) correction), and the test of which moments it accepts — every site and
-ordered pair probability positive — shared by learning's data check.
+ordered pair probability positive (`dual_inverse_map.check_realisable`, the test of
+every closure of these lattices) — shared by learning's data check.
 """
 from __future__ import annotations
 
@@ -13,31 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.bethe_inverse_map import bethe_cluster_probabilities, bethe_parameters
-from dynboltz.lattice_layout import n_params
+from dynboltz.bethe_inverse_map import bethe_parameters
 from dynboltz.lattices import lattice_kind
 from dynboltz.runtime.common.validation import invalid
+from dynboltz.runtime.lattice.bonds.dual_inverse_map import check_realisable
 
 __all__ = ["CLOSURE", "BetheClosure"]
-
-
-def _check_moments(moments, n_species, coordination, function):
-    size = n_params(n_species)
-    moments = np.asarray(moments, dtype=float)
-    if moments.shape != (size,) or not np.all(np.isfinite(moments)):
-        raise invalid("moments", function, f"a finite array of shape ({size},)", moments)
-    site, pair = bethe_cluster_probabilities(moments, n_species, coordination)
-    problems = []
-    if np.any(site <= 0):
-        problems.append(f"every µ > 0 and Σ µ < 1 (site law {site})")
-    if np.any(pair <= 0):
-        problems.append(f"every ordered nearest-neighbour pair probability > 0 (pair law, "
-                        f"p_ab = ∆_ab/z, p_aa = 2∆_aa/z, empty rows by difference: "
-                        f"{pair.tolist()})")
-    if problems:
-        raise invalid("moments", function, "realisable by finite parameters of the Bethe "
-                      "closure: " + "; ".join(problems), moments)
-    return moments
 
 
 @dataclass(frozen=True)
@@ -72,7 +54,7 @@ class BetheClosure:
             raise invalid("options", "fit_parameters", "none for the 'bethe' closure (its "
                           "inverse map is closed-form)", sorted(options))
         z = lattice_kind(model.geometry, "fit_parameters", "lib.geometry").coordination
-        moments = _check_moments(moments, model.n_species, z, "fit_parameters")
+        moments = check_realisable(moments, model.n_species, z, "fit_parameters", "bethe")
         return bethe_parameters(moments, model.n_species, z)
 
     def check_realisable(self, moments: ArrayLike, n_species: int, function: str,
@@ -94,7 +76,7 @@ class BetheClosure:
         if coordination is None:
             coordination = max(lattice_kind(name, function).coordination
                                for name in self.geometries)
-        _check_moments(moments, n_species, coordination, function)
+        check_realisable(moments, n_species, coordination, function, "bethe")
 
 
 CLOSURE = BetheClosure()

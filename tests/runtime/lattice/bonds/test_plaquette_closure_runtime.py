@@ -10,7 +10,7 @@ import pytest
 from dynboltz.codegen import compile_motif
 from dynboltz.errors import ConvergenceError, InvalidArgumentError
 from dynboltz.runtime.lattice import fit_parameters, sample
-from dynboltz.runtime.lattice.bonds.plaquette_closure import bethe_start
+from dynboltz.bethe_inverse_map import bethe_parameters
 from dynboltz.runtime.lattice.bonds.statistics import torus_moments
 from dynboltz.runtime.lattice.closures import CLOSURES
 from dynboltz.symbolic import LatticeMotif
@@ -47,7 +47,7 @@ def test_fit_parameters_inverts_two_species_moments(two_species):
 
 def test_bethe_start_is_exact_for_independent_sites(two_species):
     x = np.array([-0.3, 0.7, 0.0, 0.0, 0.0])
-    np.testing.assert_allclose(bethe_start(two_species.moments(x), 2), x, atol=1e-12)
+    np.testing.assert_allclose(bethe_parameters(two_species.moments(x), 2, 4), x, atol=1e-12)
 
 
 def test_unrealisable_and_coexistence_moments_are_refused(one_species):
