@@ -59,13 +59,18 @@ def main():
 def start(entry="main", **arguments):
     """The child process running ``run(**arguments)`` (``entry="learn_main"``:
     `learn`), in a session of its own (so a test can signal its whole process group
-    as a terminal's Ctrl-C does)."""
+    as a terminal's Ctrl-C does).  SIGINT is reset to its default in the child: a test
+    run started in the background of a non-interactive shell (``pytest &``, nohup)
+    inherits SIGINT ignored, and Python then never raises KeyboardInterrupt, so the
+    tests would measure the shell rather than dynboltz."""
+    import signal
     import subprocess
     code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
             f"import interruptible_runs; interruptible_runs.{entry}()")
     return subprocess.Popen([sys.executable, "-c", code, json.dumps(arguments)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def children(pid):
