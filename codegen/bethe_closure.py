@@ -36,7 +36,7 @@ from .names import check_module_name
 
 __all__ = ["emit_bethe", "bethe_tables", "GEOMETRIES"]
 
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 """Bumped whenever the template or the tables change meaning."""
 
 KERNEL_FILE = "bethe_kernel.pxi"

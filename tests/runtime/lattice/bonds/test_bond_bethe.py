@@ -12,7 +12,9 @@ from scipy.optimize import brentq
 
 from dynboltz.codegen import compile_motif
 from dynboltz.errors import InvalidArgumentError
+from dynboltz.bethe_inverse_map import bethe_parameters
 from dynboltz.runtime.lattice import fit_parameters, sample, simulate
+from dynboltz.runtime.lattice.bonds.pair_approximation import pair_approximation
 from dynboltz.runtime.lattice.bonds.statistics import torus_moments
 from dynboltz.runtime.lattice.closures import CLOSURES
 from dynboltz.runtime.learning import learn_rates
@@ -128,3 +130,61 @@ def test_learn_rates_recovers_untuned_creation_and_death_on_the_square_lattice()
                          progress=False, substeps=16)
     for name, value in rates.items():
         assert abs(result.rates[name] / value - 1) < 0.05
+
+
+def _lattice_gas_fixed_points(h, coupling, z):
+    """Every cavity fixed point of the one-species lattice gas, by bracketing the scalar
+    R(u) = u − ln((1 + e^(J + h + (z−1)u)) / (1 + e^(h + (z−1)u))) on a fine grid:
+    [(µ, Bethe ln Z per site)] in increasing µ."""
+    grid = np.linspace(-30.0, 30.0, 60001)
+
+    def residual(u):
+        w = h + (z - 1) * u
+        return u - np.logaddexp(0.0, coupling + w) + np.logaddexp(0.0, w)
+
+    values = residual(grid)
+    out = []
+    for k in np.flatnonzero(np.sign(values[1:]) != np.sign(values[:-1])):
+        u = brentq(residual, grid[k], grid[k + 1], xtol=1e-14)
+        w = h + (z - 1) * u
+        log_zs = np.logaddexp(0.0, h + z * u)
+        log_zp = np.logaddexp.reduce([0.0, w, w, coupling + 2 * w])
+        out.append((1.0 / (1.0 + np.exp(-(h + z * u))), z / 2 * log_zp - (z - 1) * log_zs))
+    return out
+
+
+def test_several_fixed_points_the_branch_continued_from_zero_coupling_is_kept():
+    # cubic lattice gas at J = 1 > J_c = 4 atanh(1/5) and h = −2.91 > −zJ/2: three
+    # fixed points; the dense one has the larger ln Z, the dilute one is the branch
+    # continued from J = 0 at these fields (the Ising field h + zsJ/2 < 0 for s < 0.97)
+    contact = LatticeMotif(["A"], {"death": ["A -> _"], "infection": ["A _ -> A A"]},
+                           lattice="cubic")
+    lib = compile_motif(contact)
+    x = np.array([-2.91, 1.0])
+    (dilute, lnz_dilute), (_, lnz_middle), (dense, lnz_dense) = \
+        _lattice_gas_fixed_points(x[0], x[1], 6)
+    assert lnz_dense > lnz_dilute > lnz_middle
+    assert lib.moments(x)[0] == pytest.approx(dilute, abs=1e-10)
+    assert lib.log_eigenvalue(x) == pytest.approx(lnz_dilute, abs=1e-10)
+    assert dense > 0.9
+    # along the pair approximation's trajectory from µ0 = 0.1 (contact3d's held-out
+    # start), which crosses the coexistence line h + zJ/2 = 0 at J > J_c, the basis
+    # at x(t) = (inverse map of m(t)) is dx/dt, a central difference in time: the
+    # kernel returns the trajectory's own branch at every point, before, in and after
+    # the three-fixed-point region
+    theta = np.array([1.0, 1.0 / 3.0])
+    times = np.linspace(0.2, 2.0, 37)
+    step = 1e-4
+    grid = np.sort(np.concatenate([times - step, times, times + step]))
+    grid = np.concatenate([[0.0], grid])
+    moments = pair_approximation(contact, theta, [0.1, 0.03], grid).moments[1:]
+    x_path = np.array([bethe_parameters(m, 1, 6) for m in moments]).reshape(-1, 3, 2)
+    dxdt = (x_path[:, 2] - x_path[:, 0]) / (2 * step)
+    field = x_path[:, 1, 0] + 3.0 * x_path[:, 1, 1]
+    assert field.min() < 0.0 < field.max()
+    assert x_path[:, 1, 1].max() > 4.0 * np.arctanh(0.2)
+    assert any(len(_lattice_gas_fixed_points(*x_t, 6)) == 3 for x_t in x_path[:, 1])
+    np.testing.assert_allclose(lib.moments(x_path[:, 1]), moments.reshape(-1, 3, 2)[:, 1],
+                               rtol=1e-9)
+    np.testing.assert_allclose(np.einsum("r,nrl->nl", theta, lib.basis(x_path[:, 1])),
+                               dxdt, rtol=1e-5, atol=1e-7)
