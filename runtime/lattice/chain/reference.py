@@ -15,7 +15,9 @@ so a test that compares the two checks the symbolic moment equations and the ker
 nogil arithmetic against an independent route.  Eq. B2 and the basis through the
 inverse map are written twice on purpose, once here in numpy and once in the nogil
 kernel (``codegen/kernels/motif_kernel.pxi.in``), which cannot call numpy; this file is
-the readable statement and the test oracle of that kernel.
+the readable statement and the test oracle of that kernel, and the library's
+compiler-free model of the chain closure: ``simulate``, ``sample``, ``fit_parameters``,
+``integrate`` and ``learn_rates`` accept it in place of a compiled library.
 
 Boltzmann chain (paper eq. 46, 50, + sign): weight
 exp(Σ_i h_{s_i} + Σ_i J_{s_i s_{i+1}}), transfer matrix
@@ -122,6 +124,12 @@ class LatticeReference:
 
     geometry = "chain"
     closure = "chain"
+    point_kernel = None
+    moments_kernel = None
+    """No C kernels: the learning routines (``runtime/learning/backends.py``) run their
+    Python integrators on `basis`, `basis_jacobian`, `moments` and `log_eigenvalue`,
+    so ``integrate`` and ``learn_rates`` take a reference as they take a compiled
+    library, without a compiler."""
 
     def __init__(self, n_species: int,
                  rule_table: Sequence[Sequence[tuple[ArrayLike, ArrayLike, float]]],
@@ -140,6 +148,7 @@ class LatticeReference:
                             for rules in rule_table)
         self.process_names = tuple(process_names or
                                    (f"process{r}" for r in range(len(self._rules))))
+        self.n_processes = len(self._rules)
         self.param_names = tuple(param_names or (f"x{i}" for i in range(self.n_params)))
         self.species = tuple(species or ())
         self.motif_hash = motif_hash
