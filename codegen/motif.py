@@ -20,6 +20,7 @@ import hashlib
 import json
 import pprint
 
+from dynboltz.bond_statistics import doubled_bond_statistics
 from dynboltz.chain_inverse_map import inverse_ising_map
 from dynboltz.lattice_layout import bond_pairs, statistic_types
 from dynboltz.symbolic.lattice.motif import LatticeMotif
@@ -75,14 +76,11 @@ def _coupling_table(motif):
 
 
 def _statistic_levels(motif):
-    """2 g_l(a, b): twice the per-bond statistic of parameter l (values 0, 1, 2)."""
-    n = motif.n_species + 1
-    rows = [[(a == alpha) + (b == alpha) for a in range(n) for b in range(n)]
-            for alpha in range(1, n)]
-    rows += [[2 * ({a, b} == {alpha, beta}) for a in range(n) for b in range(n)]
-             for alpha, beta in bond_pairs(motif.n_species)]
-    return [(row, f"2 g(a, b) of {name}, (a, b) row-major")
-            for row, name in zip(rows, motif.param_names)]
+    """2 g_l(a, b) of ``dynboltz.bond_statistics`` (values 0, 1, 2), (a, b) row-major."""
+    rows = doubled_bond_statistics(motif.n_species)
+    return [([level for row_a in table for level in row_a],
+             f"2 g(a, b) of {name}, (a, b) row-major")
+            for table, name in zip(rows, motif.param_names)]
 
 
 def _term_tables(motif):

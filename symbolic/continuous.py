@@ -12,7 +12,9 @@
   and of the forcing η(ν), which the hat parameterisation replaces by φ_g(ν));
 * the integrands of the gradients eq. 44 (spatial) and eq. 45 (temporal ν1, ν2).
 
-Pure sympy; never imports ``dynboltz.codegen`` or ``dynboltz.runtime``.
+Pure sympy; never imports ``dynboltz.codegen`` or ``dynboltz.runtime``.  Eq. 33 itself
+is written once in ``dynboltz.point_source`` (plain arithmetic), which this module and
+``runtime/continuous/heat_kernel.py`` both evaluate.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import sympy
+
+from dynboltz import point_source
 
 __all__ = ["Y", "T", "D", "X0", "N_PARTICLES", "JET", "Jet", "point_source_nu",
            "diffusion_functional", "parameterised_rate", "true_parameterisation",
@@ -61,8 +65,8 @@ def point_source_nu() -> sympy.Expr:
     sympy.Expr
         In `Y`, `T`, `D`, `X0`, `N_PARTICLES`.
     """
-    return sympy.log(1 + 1 / N_PARTICLES) + sympy.log(4 * sympy.pi * D * T) / 2 + \
-        (Y - X0) ** 2 / (4 * D * T)
+    return point_source.point_source_nu(Y, T, X0, D, N_PARTICLES, sympy.log,
+                                        lambda z: sympy.log(1 + z), sympy.pi)
 
 
 def diffusion_functional(nu: sympy.Expr) -> sympy.Expr:

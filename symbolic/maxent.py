@@ -10,6 +10,12 @@ interaction parameters ν = (ν1, .., νK) as real sympy Symbols named ``"nu1"``
   variable with mean µ = 1/2 − ν1/ν2 and variance σ² = 1/ν2; factorial moments are
   the falling-factorial polynomials averaged with the normal raw moments.
 
+The Gaussian reading's maps (ν ↔ (µ, σ²)) are written once in
+``dynboltz.maxent_gaussian`` (plain arithmetic) and evaluated here on symbols; the
+runtime's moment-matched KL evaluates the same functions on arrays, and its Fisher
+information is compiled from `maxent_moments` (−∂m̃/∂ν), so the symbolic expressions
+here are the one source of the K = 1, 2 closure.
+
 Basis functions (eq. 20) follow from the chain rule F = (∂ν/∂M) · Ṁ, where M are the
 moments controlled by ν and Ṁ comes from the CME with every factorial moment taken
 from p̃ (moment closure, eq. 30 and Sec. III A).
@@ -21,6 +27,7 @@ from collections.abc import Sequence
 import sympy
 from sympy.functions.combinatorial.numbers import stirling
 
+from dynboltz import maxent_gaussian
 from dynboltz.messages import invalid
 
 __all__ = [
@@ -70,7 +77,7 @@ def gaussian_mean_variance(nu1: sympy.Expr, nu2: sympy.Expr) -> tuple[sympy.Expr
     (sympy.Expr, sympy.Expr)
         ``(µ, σ²) = (1/2 − ν1/ν2, 1/ν2)``.
     """
-    return sympy.Rational(1, 2) - nu1 / nu2, 1 / nu2
+    return maxent_gaussian.gaussian_mean_variance(nu1, nu2)
 
 
 def gaussian_inverse_map(mu: sympy.Expr, sigma2: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
@@ -81,7 +88,7 @@ def gaussian_inverse_map(mu: sympy.Expr, sigma2: sympy.Expr) -> tuple[sympy.Expr
     (sympy.Expr, sympy.Expr)
         ``(ν1, ν2)`` as functions of ``(µ, σ²)``.
     """
-    return (sympy.Rational(1, 2) - mu) / sigma2, 1 / sigma2
+    return maxent_gaussian.gaussian_inverse_map(mu, sigma2)
 
 
 def _geometric_mean(nu):

@@ -6,6 +6,10 @@ lo and hi (length L) the method of images sums G over the sources x0 + 2mL and
 2 lo − x0 + 2mL; on a periodic interval over x0 + mL. The K = 1 natural parameter of n
 independent particles is eq. 33, ν(y, t) = ln(1 + 1/n) − ln p(y, t), which on the line
 is ln(1 + 1/n) + ½ ln(4πDt) + (y − x0)²/(4Dt).
+
+Source: the formula's pieces (ln(1 + 1/n), ½ ln(4πDt), the exponent of one source) are
+written once in ``dynboltz.point_source``, which ``dynboltz.symbolic.continuous``
+evaluates on sympy symbols; here they are evaluated on floats and arrays.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import erf
 
+from dynboltz import point_source
 from dynboltz.runtime.continuous.domain import Domain
 
 __all__ = ["point_source_density", "point_source_nu", "point_source_bin_mass",
@@ -59,8 +64,9 @@ def point_source_density(y: ArrayLike, t: float, x0: float, D: float,
     """
     y = np.asarray(y, dtype=np.float64)
     sources = _sources(x0, t, D, domain)
-    squared = (y[..., None] - sources) ** 2
-    return np.exp(-squared / (4.0 * D * t)).sum(axis=-1) / math.sqrt(4.0 * math.pi * D * t)
+    exponents = point_source.heat_exponent(y[..., None], sources, D, t)
+    log_normaliser = point_source.log_normaliser(D, t, math.log, math.pi)
+    return np.exp(exponents - log_normaliser).sum(axis=-1)
 
 
 def point_source_nu(y: ArrayLike, t: float, x0: float, D: float, n: float,
@@ -81,15 +87,14 @@ def point_source_nu(y: ArrayLike, t: float, x0: float, D: float, n: float,
         On the line computed in closed form (no exp underflow far from x0).
     """
     y = np.asarray(y, dtype=np.float64)
-    number_term = math.log1p(1.0 / n)
     if domain is None:
-        return number_term + 0.5 * math.log(4.0 * math.pi * D * t) + \
-            (y - x0) ** 2 / (4.0 * D * t)
+        return point_source.point_source_nu(y, t, x0, D, n, math.log, math.log1p, math.pi)
     sources = _sources(x0, t, D, domain)
-    exponents = -(y[..., None] - sources) ** 2 / (4.0 * D * t)
+    exponents = point_source.heat_exponent(y[..., None], sources, D, t)
     top = exponents.max(axis=-1)
     log_sum = top + np.log(np.exp(exponents - top[..., None]).sum(axis=-1))
-    return number_term + 0.5 * math.log(4.0 * math.pi * D * t) - log_sum
+    return (point_source.number_term(n, math.log1p)
+            + point_source.log_normaliser(D, t, math.log, math.pi) - log_sum)
 
 
 def point_source_bin_mass(t: float, x0: float, D: float, domain: Domain) -> np.ndarray:

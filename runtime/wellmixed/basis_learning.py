@@ -39,7 +39,10 @@ methods (Gauss–Newton / Levenberg–Marquardt with a smoothness prior, the def
 the paper's gradient descent) in :mod:`dynboltz.runtime.wellmixed.basis_steps`.
 
 Moments of p̃ come from ``net.maxent_moments(K)`` compiled by
-``dynboltz.codegen.compile_expressions``; this module never imports sympy.
+``dynboltz.codegen.compile_expressions``, together with the Fisher information
+I(ν) = −∂m̃/∂ν of the Gauss–Newton metric, differentiated from the same expressions
+(`_maxent_functions`): the symbolic closure is their one source.  This module never
+imports sympy (it calls ``diff`` on the expressions the network hands it).
 """
 from __future__ import annotations
 
@@ -61,7 +64,7 @@ from dynboltz.runtime.common.validation import (check_choice, check_integer, che
 from dynboltz.runtime.learning.action import trapezoid_weights
 from dynboltz.runtime.wellmixed import _hat_ode
 from dynboltz.runtime.wellmixed.basis_steps import METHODS, STEP_RULES, Evaluation
-from dynboltz.runtime.wellmixed.moment_targets import (FISHER, MOMENT_MATCHED_KL, TRUTHS,
+from dynboltz.runtime.wellmixed.moment_targets import (MOMENT_MATCHED_KL, TRUTHS,
                                                        AnalyticTruth, SsaTruth)
 
 if TYPE_CHECKING:  # annotations only
@@ -101,6 +104,25 @@ def _compile(expressions, inputs, params):
     from dynboltz.codegen import compile_expressions
 
     return compile_expressions(list(expressions), inputs=list(inputs), params=list(params))
+
+
+def _maxent_functions(net, K, rate_values):
+    """Compiled m̃(ν) (n, K) and Fisher information I(ν) = −∂m̃/∂ν (n, K, K) of p̃.
+
+    Both from ``net.maxent_moments(K)`` (eq. 19, 24; Gaussian reading for K = 2) in one
+    compiled module; the derivative is taken symbolically on the expressions.
+    """
+    moments, nu = list(net.maxent_moments(K)), list(net.nu(K))
+    fisher = [-moment.diff(symbol) for moment in moments for symbol in nu]
+    compiled = _compile(moments + fisher, nu, net.rate_symbols)
+
+    def maxent_moments(points):
+        return compiled(np.ascontiguousarray(points, dtype=np.float64), rate_values)[:, :K]
+
+    def fisher_information(points):
+        values = compiled(np.ascontiguousarray(points, dtype=np.float64), rate_values)
+        return values[:, K:].reshape(-1, K, K)
+    return maxent_moments, fisher_information
 
 
 def integrate_reduced(F: ArrayLike, grid: ArrayLike | Sequence[ArrayLike], eta: ArrayLike, T: float,
@@ -375,6 +397,7 @@ class _Setup:
 
     problem: _Problem
     maxent_moments: object
+    fisher: object
     truth: object
     weights: np.ndarray
 
@@ -421,11 +444,7 @@ def _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range, set
 def _build_setup(problem):
     """Compile the MaxEnt moments and the truth of a checked problem."""
     net, K, rate_values = problem.net, problem.K, problem.rate_values
-    compiled = _compile(net.maxent_moments(K), net.nu(K), net.rate_symbols)
-
-    def maxent_moments(nu):
-        return compiled(np.ascontiguousarray(nu, dtype=np.float64), rate_values)
-
+    maxent_moments, fisher = _maxent_functions(net, K, rate_values)
     times = np.linspace(0.0, problem.T, problem.settings.n_record)
     if problem.truth == "analytic":
         try:
@@ -442,7 +461,7 @@ def _build_setup(problem):
     else:
         truth_moments = SsaTruth(net, dict(zip(net.process_names, rate_values)), K,
                                  problem.n_trajectories, times)
-    return _Setup(problem, maxent_moments, truth_moments, trapezoid_weights(times))
+    return _Setup(problem, maxent_moments, fisher, truth_moments, trapezoid_weights(times))
 
 
 class _Batch:
@@ -504,7 +523,7 @@ class _Batch:
             actions[i] = setup.weights @ MOMENT_MATCHED_KL[K](nu, self._truth[i])
             occupation += visits
             if curvature:
-                _add_curvature(blocks, s, FISHER[K](nu), setup.weights)
+                _add_curvature(blocks, s, setup.fisher(nu), setup.weights)
         n = int(self.kept.sum())
         if n == 0:
             raise OutOfDomain(

@@ -12,10 +12,17 @@ N = 100 is in these units), a unimolecular k per molecule.
 ``SEP_REACTIONS`` is eq. 55, S + E ⇌ C → P + E with rates (k1, k−1, k2). `fit_rates`
 fits the rates by non-linear least squares (``scipy.optimize.least_squares`` in ln k,
 so rates stay positive) to mean densities over some time window.
+
+Source of the reactions: a lattice motif's processes, written once in
+``symbolic/lattice/motif.py`` and compiled into ``dynboltz.generated.library``.
+`MassAction.from_lattice_model` reads the stoichiometry off its rule table (the
+species counts of a rule's left and right sides), so ``SEP_REACTIONS`` is the
+well-mixed reading of ``library.sep`` and not a second copy of eq. 55.
 """
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +30,7 @@ from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
 from scipy.optimize import least_squares
 
+from dynboltz.generated import library
 from dynboltz.runtime.common.validation import check_integer, invalid
 from dynboltz.runtime.common.results import ShortRepr
 
@@ -48,6 +56,51 @@ class MassAction:
     products: np.ndarray
     rate_names: tuple[str, ...]
 
+    @classmethod
+    def from_lattice_model(cls, model: object, rate_names: Mapping[str, str]) -> MassAction:
+        """The reactions of a lattice model's processes, read off its rule table.
+
+        A rule ``lhs -> rhs`` of process r consumes the species on its left side and
+        produces those on its right side (empty sites, code 0, are not species), so
+        ν^in_r and ν^out_r are the species counts of the two sides.
+
+        Parameters
+        ----------
+        model : compiled motif library, LatticeMotif or LatticeReference
+            Anything with ``species``, ``process_names`` and ``rule_table()``.
+        rate_names : dict of str -> str
+            Process name -> rate name, in the order of the reactions wanted.  The
+            processes left out must change no species count (e.g. diffusion).
+
+        Returns
+        -------
+        MassAction
+
+        Raises
+        ------
+        ValueError
+            A name that is not a process of the model, a process whose rules do not
+            share one left and one right species count, one that changes no count, or
+            a left-out process that changes one.
+        """
+        species = tuple(model.species)
+        rules = dict(zip(model.process_names, model.rule_table()))
+        unknown = [name for name in rate_names if name not in rules]
+        if unknown:
+            raise invalid("rate_names", "MassAction.from_lattice_model",
+                          f"keys among the process names {list(rules)}", unknown)
+        stoichiometry = {name: _process_counts(name, table, len(species))
+                         for name, table in rules.items()}
+        for name, (reactants, products) in stoichiometry.items():
+            if (name in rate_names) == (reactants == products):
+                raise invalid("rate_names", "MassAction.from_lattice_model",
+                              "exactly the processes that change species counts",
+                              sorted(rate_names))
+        return cls(species=species,
+                   reactants=np.array([stoichiometry[name][0] for name in rate_names]),
+                   products=np.array([stoichiometry[name][1] for name in rate_names]),
+                   rate_names=tuple(rate_names.values()))
+
     def rhs(self, densities: np.ndarray, rates: np.ndarray, n_sites: float) -> np.ndarray:
         """dc/dt (module docstring), densities (S,) -> (S,)."""
         order = self.reactants.sum(axis=1)
@@ -55,13 +108,24 @@ class MassAction:
         return (self.products - self.reactants).T @ flux
 
 
+def _process_counts(name, table, n_species):
+    """(ν^in, ν^out) species counts shared by every rule of one process, as tuples."""
+    def counts(codes):
+        return tuple(int(np.count_nonzero(np.asarray(codes) == a))
+                     for a in range(1, n_species + 1))
+    sides = {(counts(lhs), counts(rhs)) for lhs, rhs, _ in table}
+    if len(sides) != 1:
+        raise invalid("model", "MassAction.from_lattice_model", "processes whose rules "
+                      f"share one left and one right species count (process {name!r})",
+                      sorted(sides))
+    return sides.pop()
+
+
 SEP_RATE_NAMES = ("k1", "k_minus1", "k2")
-SEP_REACTIONS = MassAction(
-    species=("S", "E", "C", "P"),
-    reactants=np.array([[1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 1, 0]]),
-    products=np.array([[0, 0, 1, 0], [1, 1, 0, 0], [0, 1, 0, 1]]),
-    rate_names=SEP_RATE_NAMES)
-"""Eq. 55: S + E -> C (k1), C -> S + E (k−1), C -> P + E (k2); species S, E, C, P."""
+SEP_REACTIONS = MassAction.from_lattice_model(
+    library.sep, dict(zip(("bind", "unbind", "catalysis"), SEP_RATE_NAMES)))
+"""Eq. 55 read off ``library.sep``: S + E -> C (k1, ``bind``), C -> S + E (k−1,
+``unbind``), C -> P + E (k2, ``catalysis``); species S, E, C, P."""
 
 
 def integrate_mass_action(network: MassAction, rates: ArrayLike, c0: ArrayLike,

@@ -15,8 +15,13 @@ KL = m ν − ln(1 − e^−ν) − ln(1 + m) + m ln(m / (1 + m)); with K = 2 (t
 reading µ = 1/2 − ν1/ν2, σ² = 1/ν2) the KL between N(µ*, σ*²) and N(µ, σ²),
 µ* = m_1, σ*² = 2 m_2 + m_1 − m_1² (floored at ``VARIANCE_FLOOR`` when a sampled truth
 has lost all variance).  Its gradient in ν is m − m̃(ν) and its Hessian the Fisher
-information I(ν) = −∂m̃/∂ν = Cov_p̃(C(n,k), C(n,l)) (:data:`FISHER`), the metric of the
-Gauss–Newton step of Algorithm 1.
+information I(ν) = −∂m̃/∂ν = Cov_p̃(C(n,k), C(n,l)), the metric of the Gauss–Newton
+step of Algorithm 1; it is not written here but compiled from the symbolic moments
+(``dynboltz.symbolic.maxent.maxent_moments``) with them, by ``basis_learning``.
+
+Sources: the Gaussian reading (µ, σ²) ↔ ν and (µ*, σ*²) of the binomial moments come
+from ``dynboltz.maxent_gaussian``, the same functions the symbolic layer builds the
+closure from; only the two KL closed forms are written here.
 """
 from __future__ import annotations
 
@@ -25,9 +30,10 @@ import math
 import numpy as np
 from scipy.linalg import expm
 
+from dynboltz import maxent_gaussian
 from dynboltz.runtime.wellmixed.ssa import simulate
 
-__all__ = ["MOMENT_MATCHED_KL", "FISHER", "TRUTHS", "AnalyticTruth", "SsaTruth",
+__all__ = ["MOMENT_MATCHED_KL", "TRUTHS", "AnalyticTruth", "SsaTruth",
            "sample_maxent_counts", "VARIANCE_FLOOR"]
 
 VARIANCE_FLOOR = 1e-6
@@ -43,33 +49,14 @@ def _geometric_kl(nu, m):
 
 def _gaussian_kl(nu, m):
     """KL(N(µ*, σ*²) || N(µ, σ²)), Gaussian reading of p̃_ν for K = 2; shapes (..., 2)."""
-    mu, var = 0.5 - nu[..., 0] / nu[..., 1], 1.0 / nu[..., 1]
-    mu_star = m[..., 0]
-    var_star = np.maximum(2.0 * m[..., 1] + mu_star - mu_star ** 2, VARIANCE_FLOOR)
+    mu, var = maxent_gaussian.gaussian_mean_variance(nu[..., 0], nu[..., 1])
+    mu_star, var_star = maxent_gaussian.gaussian_of_binomial_moments(m[..., 0], m[..., 1])
+    var_star = np.maximum(var_star, VARIANCE_FLOOR)
     return 0.5 * (np.log(var / var_star) + (var_star + (mu_star - mu) ** 2) / var - 1.0)
-
-
-def _geometric_fisher(nu):
-    """I(ν) = m̃(1 + m̃), m̃ = 1/(e^ν − 1) (eq. 24): the variance of n; (..., 1, 1)."""
-    m = 1.0 / np.expm1(nu[..., 0])
-    return (m * (1.0 + m))[..., None, None]
-
-
-def _gaussian_fisher(nu):
-    """I(ν) = −∂(µ, (σ² + µ² − µ)/2)/∂ν for µ = 1/2 − ν1/ν2, σ² = 1/ν2; (..., 2, 2)."""
-    nu1, nu2 = nu[..., 0], nu[..., 1]
-    out = np.empty(nu.shape + (2,))
-    out[..., 0, 0] = 1.0 / nu2
-    out[..., 0, 1] = out[..., 1, 0] = -nu1 / nu2 ** 2
-    out[..., 1, 1] = 0.5 / nu2 ** 2 + nu1 ** 2 / nu2 ** 3
-    return out
 
 
 MOMENT_MATCHED_KL = {1: _geometric_kl, 2: _gaussian_kl}
 """K -> KL(p̃_ν* || p̃_ν)(ν, m) on arrays of shape (..., K)."""
-
-FISHER = {1: _geometric_fisher, 2: _gaussian_fisher}
-"""K -> Fisher information I(ν) of p̃_ν, shape (..., K, K)."""
 
 
 def _augmented_step(net, rate_values, K, dt, compile_expressions):

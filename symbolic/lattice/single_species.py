@@ -21,6 +21,13 @@ basis functions F̃ = (∂x/∂m) ṁ (eq. 49) through the closed-form 1D invers
 Ising map h = ln(p01² π0/(p00² π1)), J = ln(p11 p00/p01²): F̃ is a fixed
 combination of logarithmic rates d ln p/dt of the site and bond types, each a
 signed sum of monomials in the transition probabilities.
+
+Relation to the general closure: the source of the chain closure for any S is the
+motif's moment tables with the shared tables of ``dynboltz.lattice_layout``,
+``dynboltz.bond_statistics`` and ``dynboltz.chain_inverse_map`` (compiled by
+``codegen/motif.py``; numpy in ``runtime/lattice/chain/``).  This module is not a copy
+of it but the S = 1 case solved in closed form (the quadratic Perron root in place of
+an eigen-solve), a public result of its own; its tests compare it with both.
 """
 from __future__ import annotations
 

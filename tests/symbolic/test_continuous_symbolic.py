@@ -73,3 +73,21 @@ def test_temporal_gradient_integrand_shape(K):
     integrand, symbols = sc.temporal_gradient_integrand(K)
     assert len(symbols) == 3 * K
     assert sympy.diff(integrand, symbols[2 * K]) == symbols[0] - symbols[K]
+
+
+def test_runtime_eq33_is_the_symbolic_eq33_at_numbers():
+    # both evaluate dynboltz.point_source; this checks the two callers' algebra
+    # (log1p vs log(1 + z)) and the images of a wide domain (reducing to the line)
+    import math
+
+    from dynboltz.runtime.continuous.domain import Domain
+    from dynboltz.runtime.continuous.heat_kernel import point_source_nu
+
+    values = {sc.T: 0.3, sc.X0: 0.2, sc.D: 1.3, sc.N_PARTICLES: 40}
+    nu = sympy.lambdify(sc.Y, sc.point_source_nu().subs(values))
+    y = np.linspace(-2.0, 2.0, 9)
+    line = point_source_nu(y, 0.3, 0.2, 1.3, 40)
+    np.testing.assert_allclose(line, nu(y), rtol=1e-14)
+    walls = point_source_nu(y, 0.3, 0.2, 1.3, 40, Domain(-30.0, 30.0, "reflecting", 61))
+    np.testing.assert_allclose(walls, line, rtol=1e-12)
+    assert math.isfinite(point_source_nu(np.array([1e3]), 0.3, 0.2, 1.3, math.inf)[0])

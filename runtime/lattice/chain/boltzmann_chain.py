@@ -13,6 +13,15 @@ integer matrix (`inverse_ising_map`) applied to logarithms of site and pair
 probabilities, the one matrix of ``dynboltz.chain_inverse_map`` that the code generator
 emits too.
 
+Sources: ln T = Σ_l x_l g_l with the bond-statistic table g of ``dynboltz.bond_statistics``
+(the table the code generator emits into every chain module), and the inverse map of
+``dynboltz.chain_inverse_map``; this module is the one numpy copy of the chain itself
+(transfer matrix, Perron vector, pair law), read by the sampler, the inverse Ising
+fit, the strip/plaquette/chain2 closures and the numpy reference closure
+``runtime/lattice/chain/reference.py``.  The compiled kernel
+(``codegen/kernels/motif_kernel.pxi.in``) is its nogil C counterpart, checked against
+it in the tests.
+
 Numerics: T is built in log space and divided by its largest entry; the Perron vector
 from ``eigh`` is refined by positive power steps so that tiny components keep their
 relative accuracy (they set the probabilities of rare site types, π = u²).
@@ -20,24 +29,48 @@ relative accuracy (they set the probabilities of rare site types, π = u²).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz import chain_inverse_map, lattice_layout
+from dynboltz import bond_statistics, chain_inverse_map, lattice_layout
 from dynboltz.lattice_layout import n_params
 from dynboltz.runtime.common.validation import invalid
 
 
-__all__ = ["n_params", "log_transfer_matrix", "perron_vector",
+__all__ = ["n_params", "bond_statistics_table", "log_transfer_matrix", "perron_vector",
            "BoltzmannChain", "pair_probabilities", "inverse_ising_map",
            "parameters_from_probabilities"]
 
 _PERRON_STEPS = 4
 
 
+@lru_cache(maxsize=32)
+def _bond_statistics(n_species):
+    table = 0.5 * np.array(bond_statistics.doubled_bond_statistics(n_species), dtype=float)
+    table.setflags(write=False)
+    return table
+
+
+def bond_statistics_table(n_species: int) -> np.ndarray:
+    """g[l, a, b], the per-bond statistic of parameter l (``dynboltz.bond_statistics``).
+
+    Parameters
+    ----------
+    n_species : int
+        S.
+
+    Returns
+    -------
+    ndarray, shape (L, S+1, S+1)
+        Read-only (cached per S): ½(δ_aα + δ_bα) for h_α, 1[{a, b} = {α, β}] for J_αβ.
+    """
+    return _bond_statistics(int(n_species))
+
+
 def log_transfer_matrix(x: ArrayLike, n_species: int) -> np.ndarray:
-    """ln T(a, b) = (h_a + h_b)/2 + J_ab (eq. 50), h_0 = J_0· = 0.
+    """ln T(a, b) = Σ_l x_l g_l(a, b) = (h_a + h_b)/2 + J_ab (eq. 50), h_0 = J_0· = 0.
 
     Parameters
     ----------
@@ -51,14 +84,7 @@ def log_transfer_matrix(x: ArrayLike, n_species: int) -> np.ndarray:
     ndarray, shape (S+1, S+1)
         Symmetric; site code 0 = empty.
     """
-    x = np.asarray(x, dtype=float)
-    n = n_species + 1
-    h = np.concatenate([[0.0], x[:n_species]])
-    coupling = np.zeros((n, n))
-    rows, cols = np.triu_indices(n_species)
-    coupling[rows + 1, cols + 1] = x[n_species:]
-    coupling[cols + 1, rows + 1] = x[n_species:]
-    return 0.5 * (h[:, None] + h[None, :]) + coupling
+    return np.tensordot(np.asarray(x, dtype=float), bond_statistics_table(n_species), 1)
 
 
 def perron_vector(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

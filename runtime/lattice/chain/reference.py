@@ -4,6 +4,21 @@ The baseline the compiled motif libraries are checked and benchmarked
 against ("numpy eigh per point").  It reads plain data only (the motif's
 `rule_table`), never sympy.
 
+What is shared and what is independent.  The chain itself (transfer matrix, Perron
+vector, pair law, inverse Ising map) and the tables (bond statistics g of
+``dynboltz.bond_statistics``, statistic types of ``dynboltz.lattice_layout``) are the
+one copies the compiled modules are generated from as well.  The moment equations are
+deliberately not: `_rule_rate` derives d p/dt from the rules directly, where the
+compiled modules read ``LatticeMotif.moment_table`` (sympy), and the spectrum comes
+from ``numpy.linalg.eigh``, where the compiled kernel runs its own Jacobi rotations;
+so a test that compares the two checks the symbolic moment equations and the kernel's
+nogil arithmetic against an independent route.  Eq. B2 and the basis through the
+inverse map are written twice on purpose, once here in numpy and once in the nogil
+kernel (``codegen/kernels/motif_kernel.pxi.in``), which cannot call numpy; this file is
+the readable statement and the test oracle of that kernel, and the library's
+compiler-free model of the chain closure: ``simulate``, ``sample``, ``fit_parameters``,
+``integrate`` and ``learn_rates`` accept it in place of a compiled library.
+
 Boltzmann chain (paper eq. 46, 50, + sign): weight
 exp(Σ_i h_{s_i} + Σ_i J_{s_i s_{i+1}}), transfer matrix
 T(a, b) = exp((h_a + h_b)/2 + J_ab), h_0 = J_0· = 0.  With x the parameters in
@@ -26,28 +41,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from dynboltz.runtime.lattice.chain.boltzmann_chain import BoltzmannChain, inverse_ising_map, n_params
+from dynboltz.lattice_layout import statistic_types
+from dynboltz.runtime.lattice.chain.boltzmann_chain import (BoltzmannChain,
+                                                            bond_statistics_table,
+                                                            inverse_ising_map, n_params)
 from dynboltz.runtime.common.validation import invalid
 
 if TYPE_CHECKING:  # annotations only
     from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 _FD_STEP = 3e-4
-
-
-def _pair_statistics(n_species):
-    """g[x, a, b]: per-bond statistic of parameter x (order) on bond (a, b)."""
-    n = n_species + 1
-    g = np.zeros((n_params(n_species), n, n))
-    eye = np.eye(n)
-    for alpha in range(1, n):
-        g[alpha - 1] = 0.5 * (eye[alpha][:, None] + eye[alpha][None, :])
-    k = n_species
-    for a in range(1, n):
-        for b in range(a, n):
-            g[k, a, b] = g[k, b, a] = 1.0
-            k += 1
-    return g
 
 
 def _statistics(n_species, with_empty):
@@ -58,15 +61,14 @@ def _statistics(n_species, with_empty):
     0..S, then every unordered bond type {c, d}, c ≤ d, over 0..S.
     """
     n = n_species + 1
-    first = 0 if with_empty else 1
-    pairs = [(c, d) for c in range(first, n) for d in range(c, n)]
-    sites = n - first
-    sigma = np.zeros((sites + len(pairs), n))
-    beta = np.zeros((sites + len(pairs), n, n))
-    for k in range(sites):
-        sigma[k, first + k] = 1.0
-    for k, (c, d) in enumerate(pairs):
-        beta[sites + k, c, d] = beta[sites + k, d, c] = 1.0
+    types = statistic_types(n_species, with_empty)
+    sigma = np.zeros((len(types), n))
+    beta = np.zeros((len(types), n, n))
+    for k, codes in enumerate(types):
+        if len(codes) == 1:
+            sigma[k, codes[0]] = 1.0
+        else:
+            beta[k, codes[0], codes[1]] = beta[k, codes[1], codes[0]] = 1.0
     return sigma, beta
 
 
@@ -122,6 +124,12 @@ class LatticeReference:
 
     geometry = "chain"
     closure = "chain"
+    point_kernel = None
+    moments_kernel = None
+    """No C kernels: the learning routines (``runtime/learning/backends.py``) run their
+    Python integrators on `basis`, `basis_jacobian`, `moments` and `log_eigenvalue`,
+    so ``integrate`` and ``learn_rates`` take a reference as they take a compiled
+    library, without a compiler."""
 
     def __init__(self, n_species: int,
                  rule_table: Sequence[Sequence[tuple[ArrayLike, ArrayLike, float]]],
@@ -132,7 +140,7 @@ class LatticeReference:
             raise invalid("n_species", "LatticeReference", "a positive integer", n_species)
         self.n_species = int(n_species)
         self.n_params = n_params(self.n_species)
-        self._g = _pair_statistics(self.n_species)
+        self._g = bond_statistics_table(self.n_species)
         self._inverse_map = inverse_ising_map(self.n_species)
         self._stats = {flag: _statistics(self.n_species, flag) for flag in (False, True)}
         self._rules = tuple(tuple((tuple(int(c) for c in lhs), tuple(int(c) for c in rhs),
@@ -140,6 +148,7 @@ class LatticeReference:
                             for rules in rule_table)
         self.process_names = tuple(process_names or
                                    (f"process{r}" for r in range(len(self._rules))))
+        self.n_processes = len(self._rules)
         self.param_names = tuple(param_names or (f"x{i}" for i in range(self.n_params)))
         self.species = tuple(species or ())
         self.motif_hash = motif_hash

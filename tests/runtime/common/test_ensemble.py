@@ -489,9 +489,10 @@ def test_a_result_that_cannot_fit_in_memory_is_refused_with_the_estimate():
         _barw(replicates=99_999_999_999)
 
 
-@pytest.mark.parametrize("x0", [[1e308, 0.0], [1e308, 1e308], [9e307, 9e307]])
+@pytest.mark.parametrize("x0", [[-1e308, -1e308], [1e308, 1e308], [9e307, 9e307]])
 def test_parameters_whose_transfer_matrix_overflows_are_refused(x0):
-    # they used to give silently wrong lattices
+    # they used to give silently wrong lattices ([1e308, 0] fits since ln T = x . g
+    # never forms h_a + h_b: tests/runtime/lattice/test_chain_sampling.py)
     with pytest.raises(ValueError, match=r"^`initial` of `simulate` must be `parameters "
                        r"whose ln T"):
         _barw(initial=np.array(x0))

@@ -59,3 +59,18 @@ def test_perron_vector_is_the_positive_unit_eigenvector():
     u, eigenvalues, _ = perron_vector(t)
     assert np.all(u > 0) and np.isclose(u @ u, 1.0)
     np.testing.assert_allclose(t @ u, eigenvalues[-1] * u, rtol=1e-13)
+
+
+def test_log_transfer_matrix_from_the_bond_statistics_is_eq_50_written_out():
+    # ln T(a, b) = (h_a + h_b)/2 + J_ab entry by entry, h_0 = J_0. = 0
+    from dynboltz.lattice_layout import bond_pairs
+    from dynboltz.runtime.lattice.chain.boltzmann_chain import log_transfer_matrix
+
+    n_species = 3
+    x = np.random.default_rng(2).normal(size=9)
+    h = [0.0] + list(x[:n_species])
+    J = np.zeros((n_species + 1, n_species + 1))
+    for k, (a, b) in enumerate(bond_pairs(n_species)):
+        J[a, b] = J[b, a] = x[n_species + k]
+    expected = [[(h[a] + h[b]) / 2 + J[a, b] for b in range(4)] for a in range(4)]
+    np.testing.assert_allclose(log_transfer_matrix(x, n_species), expected, rtol=1e-15)

@@ -141,19 +141,30 @@ def test_moment_matched_kl_closed_forms_against_brute_force():
     assert kl[2](nu2, np.array([m1, m2])) == pytest.approx(brute, rel=1e-6)
 
 
+def _closed_form_fisher(nu):
+    """I(ν) by hand: m̃(1 + m̃), m̃ = 1/(e^ν − 1) (K = 1); −∂(µ, (σ² + µ² − µ)/2)/∂ν
+    with µ = 1/2 − ν1/ν2, σ² = 1/ν2 (K = 2)."""
+    if nu.size == 1:
+        m = 1.0 / np.expm1(nu[0])
+        return np.array([[m * (1.0 + m)]])
+    nu1, nu2 = nu
+    return np.array([[1.0 / nu2, -nu1 / nu2 ** 2],
+                     [-nu1 / nu2 ** 2, 0.5 / nu2 ** 2 + nu1 ** 2 / nu2 ** 3]])
+
+
 @pytest.mark.parametrize("K, nu", [(1, [0.3]), (1, [2.4]), (2, [-2.5, 2.0]), (2, [0.7, 0.4])])
 def test_fisher_information_is_minus_the_jacobian_of_the_compiled_moments(net, K, nu):
-    compiled = bl._compile(net.maxent_moments(K), net.nu(K), net.rate_symbols)
+    moments, fisher_information = bl._maxent_functions(net, K, np.array([KB, KD]))
     nu = np.array(nu)
     h = 1e-6
     jacobian = np.empty((K, K))
     for l in range(K):
         step = np.zeros(K)
         step[l] = h
-        jacobian[:, l] = (compiled((nu + step)[None], np.array([KB, KD]))[0]
-                          - compiled((nu - step)[None], np.array([KB, KD]))[0]) / (2 * h)
-    fisher = moment_targets.FISHER[K](nu)
+        jacobian[:, l] = (moments((nu + step)[None])[0] - moments((nu - step)[None])[0]) / (2 * h)
+    fisher = fisher_information(nu[None])[0]
     np.testing.assert_allclose(fisher, -jacobian, rtol=1e-7)
+    np.testing.assert_allclose(fisher, _closed_form_fisher(nu), rtol=1e-12)
     assert np.all(np.linalg.eigvalsh(fisher) > 0)
 
 
