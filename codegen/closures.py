@@ -72,6 +72,11 @@ def _emit_chain2(motif: LatticeMotif, name: str) -> dict[str, str]:
     return emit_chain2(motif, name=name)
 
 
+def _emit_gibbs(motif: LatticeMotif, name: str) -> dict[str, str]:
+    from .gibbs_closure import emit_gibbs
+    return emit_gibbs(motif, name)
+
+
 EMITTERS = Registry("closure", {
     "chain": ClosureEmitter("chain", ("chain",), _emit_chain),
     "chain2": ClosureEmitter("chain2", ("chain",), _emit_chain2),
@@ -79,12 +84,14 @@ EMITTERS = Registry("closure", {
     "strip": ClosureEmitter("strip", ("square",), _emit_strip),
     "plaquette": ClosureEmitter("plaquette", ("square",), _emit_plaquette),
     "cube": ClosureEmitter("cube", ("cubic",), _emit_cube),
+    "gibbs": ClosureEmitter("gibbs", ("square", "cubic"), _emit_gibbs),
 })
 """Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50;
 ``"chain2"``: the ring with next-nearest-neighbour couplings J2; ``"bethe"``: the Bethe
 pair closure of square and cubic lattices; ``"strip"``: the transfer matrix of a
 square-lattice cylinder; ``"plaquette"``: Kikuchi's square cluster variation method;
-``"cube"``: Kikuchi's cube approximation)."""
+``"cube"``: Kikuchi's cube approximation; ``"gibbs"``: Monte Carlo moments of heat-bath
+samples, the general fallback)."""
 
 
 @public

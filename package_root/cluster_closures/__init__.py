@@ -15,5 +15,9 @@ both use it:
 * :mod:`dynboltz.cluster_closures.plaquette` — `PlaquetteEngine`, Kikuchi's square
   cluster variation method (the 2×2 plaquette as the largest cluster), and
   :mod:`dynboltz.cluster_closures.cube` — `CubeEngine`, its simple-cubic analogue, both
-  on the shared solver :mod:`dynboltz.cluster_closures.cvm`.
+  on the shared solver :mod:`dynboltz.cluster_closures.cvm`;
+* :mod:`dynboltz.cluster_closures.gibbs` — `GibbsEngine`, Monte Carlo averages over
+  Boltzmann samples of a periodic square or cubic torus (the general fallback), which
+  draws its samples through a registry of configuration sources (the runtime's compiled
+  heat-bath chain, named by string and imported on first use).
 """

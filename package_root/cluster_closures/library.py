@@ -22,6 +22,15 @@ The engine protocol (duck-typed):
     ∂m/∂x at x, symmetric.
 ``difference_step`` : float, optional
     Step of the basis Jacobian's difference scheme (default `DIFFERENCE_STEP`).
+``derivatives(x) -> (ndarray (C, L), ndarray (L, L, L))``, optional
+    ∂P/∂x (columns of `ClusterProbabilities.flat`) and ∂H/∂x, when the engine has them
+    without differencing (the sampled engine: covariances and third cumulants); the
+    basis Jacobian then uses them instead of the difference scheme below.
+``log_partition(x) -> float``, optional
+    ln Z per site where ``clusters(x).log_eigenvalue`` does not hold it.
+``jackknife(x, estimate) -> (value, standard error)``, optional
+    A noisy engine's error estimate; the library then has ``standard_errors(x)``
+    returning the standard errors of the moments (L,) and of the basis (P, L).
 
 The basis Jacobian is derived from F̃ = H⁻¹ṁ:
 
@@ -188,18 +197,44 @@ class _Callables:
     def _basis_jacobian(self, x):
         hessian = self.engine.hessian(x)
         basis = np.linalg.solve(hessian, self.rates(x).T).T                 # (P, L)
-        d_rates = _difference(self.rates, x, self.step)                     # (P, L, K)
-        d_hessian = _difference(self.engine.hessian, x, self.step)          # (L, L, K)
+        if hasattr(self.engine, "derivatives"):
+            d_clusters, d_hessian = self.engine.derivatives(x)              # (C, K), (L, L, K)
+            d_rates = self.table @ d_clusters                               # (P, L, K)
+        else:
+            d_rates = _difference(self.rates, x, self.step)                 # (P, L, K)
+            d_hessian = _difference(self.engine.hessian, x, self.step)      # (L, L, K)
         rhs = d_rates - np.einsum("ijk,rj->rik", d_hessian, basis)          # (P, L, K)
         n_proc, size, _ = rhs.shape
         solved = np.linalg.solve(hessian, rhs.transpose(1, 0, 2).reshape(size, -1))
         return solved.reshape(size, n_proc, size).transpose(1, 0, 2)
 
+    def _log_z(self, x):
+        if hasattr(self.engine, "log_partition"):
+            return float(self.engine.log_partition(x))
+        return float(self.engine.clusters(x).log_eigenvalue)
+
     def log_eigenvalue(self, x):
         x = self._point(x, "log_eigenvalue")
         if x.ndim == 1:
-            return float(self.engine.clusters(x).log_eigenvalue)
-        return np.array([self.engine.clusters(row).log_eigenvalue for row in x])
+            return self._log_z(x)
+        return np.array([self._log_z(row) for row in x])
+
+    def standard_errors(self, x):
+        """Standard errors of the moments (L,) and basis (P, L) at one x (jackknife)."""
+        x = self._point(x, "standard_errors")
+        if x.ndim != 1:
+            raise invalid("x", "standard_errors", f"one point of shape ({self.size},)", x)
+
+        def moments(stats, keep):
+            return stats.moments[keep].mean(axis=0)
+
+        def basis(stats, keep):
+            hessian = stats.hessian(keep)
+            rates = self.table @ stats.clusters[keep].mean(axis=0)
+            return np.linalg.solve(hessian, rates.T).T
+
+        return {"moments": self.engine.jackknife(x, moments)[1],
+                "basis": self.engine.jackknife(x, basis)[1]}
 
     def moments(self, x):
         return self._map(x, "moments", lambda p: self.engine.clusters(p).moments)
@@ -236,7 +271,8 @@ def build_library(engine: object, coefficients: CoefficientTable, *, name: str,
         ``log_eigenvalue``, ``moments``, ``hessian``, ``basis`` (F̃ = H⁻¹ṁ, eq. 49) and
         ``basis_jacobian`` (eq. 54) accept x of shape (L,) or (n, L);
         ``point_kernel`` and ``moments_kernel`` are None (the learning code takes its
-        Python path).
+        Python path).  With an engine that reports its noise (``jackknife``) the
+        library also has ``standard_errors(x)`` -> {"moments": (L,), "basis": (P, L)}.
 
     Raises
     ------
@@ -250,13 +286,16 @@ def build_library(engine: object, coefficients: CoefficientTable, *, name: str,
         raise invalid("coefficients", "build_library",
                       f"{len(process_names)} processes", len(coefficients))
     functions = _Callables(engine, coefficient_arrays(coefficients, len(species)))
-    return MotifLibrary(
+    library = MotifLibrary(
         name=name, species=species, param_names=param_names, moment_names=moment_names,
         process_names=process_names, rules=rules, motif_hash=motif_hash,
         log_eigenvalue=functions.log_eigenvalue, moments=functions.moments,
         hessian=functions.hessian, basis=functions.basis,
         basis_jacobian=functions.basis_jacobian, point_kernel=None, moments_kernel=None,
         geometry=geometry, closure=closure)
+    if hasattr(engine, "jackknife"):
+        library.standard_errors = functions.standard_errors
+    return library
 
 
 def moment_vector(site: np.ndarray, bond: np.ndarray, coordination: int) -> np.ndarray:

@@ -23,10 +23,11 @@ CLOSURES = Registry("closure", {
     "strip": "dynboltz.runtime.lattice.bonds.strip_closure:CLOSURE",
     "plaquette": "dynboltz.runtime.lattice.bonds.plaquette_closure:CLOSURE",
     "cube": "dynboltz.runtime.lattice.bonds.cube_closure:CLOSURE",
+    "gibbs": "dynboltz.runtime.lattice.bonds.gibbs_closure:CLOSURE",
 })
 """Runtime closures by name (``"chain"``: the 1D transfer-matrix closure; ``"chain2"``:
 the ring with next-nearest-neighbour couplings; ``"bethe"``, ``"strip"``,
-``"plaquette"``, ``"cube"``: closures of square and cubic lattices, docs/closures.md)."""
+``"plaquette"``, ``"cube"``, ``"gibbs"``: closures of square and cubic lattices, docs/closures.md)."""
 
 
 def closure_of(model: object, function: str, param: str = "lib"):
