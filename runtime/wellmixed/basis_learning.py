@@ -55,7 +55,7 @@ from numpy.typing import ArrayLike
 
 from dynboltz.errors import InvalidArgumentError
 from dynboltz.messages import public
-from dynboltz.errors import DynboltzWarning, IntegrationError, OutOfDomain
+from dynboltz.errors import GridCoverageWarning, IntegrationError, OutOfDomain
 from dynboltz.runtime.common.results import LearningResult, Trajectory, convergence_info
 from dynboltz.runtime.common.settings_keywords import settings_with_keywords
 from dynboltz.runtime.common.validation import (check_choice, check_integer, check_real, invalid,
@@ -72,7 +72,7 @@ if TYPE_CHECKING:  # annotations only
     from dynboltz.runtime.common.validation import SeedLike
     from dynboltz.symbolic.wellmixed import WellMixed
 
-__all__ = ["learn_basis", "BasisLearningSettings", "BasisLearningResult", "GridCoverageWarning",
+__all__ = ["learn_basis", "BasisLearningSettings", "BasisLearningResult",
            "integrate_reduced", "basis_on_grid", "VISITED_SHARE"]
 
 _DELTAS = ("hat", "gaussian")
@@ -529,10 +529,6 @@ class _Batch:
             matrix = sp.csr_matrix((data / n, (rows, cols)), shape=(P, P))
         return Evaluation(float(np.nanmean(actions)), actions,
                           (gradient / n).reshape(F.shape), occupation, matrix)
-
-
-class GridCoverageWarning(DynboltzWarning):
-    """An explicit grid of :func:`learn_basis` misses the ν the data visit."""
 
 
 def _grid_for_data(setup, truth):

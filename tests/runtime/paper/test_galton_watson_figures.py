@@ -6,7 +6,7 @@ from dynboltz.runtime.paper.galton_watson import K1_GRID, galton_watson, plot_co
 from dynboltz.runtime.wellmixed.basis_learning import learn_basis
 
 
-@pytest.mark.filterwarnings("ignore::dynboltz.runtime.wellmixed.basis_learning.GridCoverageWarning")
+@pytest.mark.filterwarnings("ignore::dynboltz.errors.GridCoverageWarning")
 def test_fig2_lines_are_labelled_and_the_log_panel_gets_no_zero():
     net, rates = galton_watson()
     # a wide grid: nodes beyond ν = 3 are never reached, so their gradient is exactly 0

@@ -12,7 +12,8 @@ import pytest
 
 from dynboltz.runtime.wellmixed.basis_grid import (grid_coverage, grid_from_moments,
                                                    moment_matched_nu)
-from dynboltz.runtime.wellmixed.basis_learning import GridCoverageWarning, learn_basis
+from dynboltz.errors import GridCoverageWarning
+from dynboltz.runtime.wellmixed.basis_learning import learn_basis
 from dynboltz.symbolic import WellMixed
 
 IMMIGRATION = WellMixed({"immigration": "0 -> A", "death": "A -> 0"})
