@@ -20,7 +20,7 @@ from dynboltz.symbolic import LatticeMotif
 
 from .build import load_module
 
-__all__ = ["ClosureEmitter", "EMITTERS", "compile_motif"]
+__all__ = ["ClosureEmitter", "EMITTERS", "compile_motif", "closure_emitter", "closures_of"]
 
 
 @dataclass(frozen=True)
@@ -35,21 +35,27 @@ class ClosureEmitter:
     emit : callable
         ``emit(motif, name) -> {file name: source}``, the module's ``library()``
         returning a `MotifLibrary` whose ``closure`` is ``name``.
+    records_command : bool
+        ``emit`` also takes ``regenerate=`` (a one-line command written in the
+        source header); the others' headers name `compile_motif`.
     """
 
     name: str
     geometries: tuple[str, ...]
-    emit: Callable[[LatticeMotif, str], dict[str, str]]
+    emit: Callable[..., dict[str, str]]
+    records_command: bool = False
 
 
-def _emit_chain(motif: LatticeMotif, name: str) -> dict[str, str]:
+def _emit_chain(motif: LatticeMotif, name: str, regenerate: str | None = None
+                ) -> dict[str, str]:
     from .motif import emit_motif
-    return emit_motif(motif, name=name)
+    return emit_motif(motif, name=name, regenerate=regenerate)
 
 
-def _emit_bethe(motif: LatticeMotif, name: str) -> dict[str, str]:
+def _emit_bethe(motif: LatticeMotif, name: str, regenerate: str | None = None
+                ) -> dict[str, str]:
     from .bethe_closure import emit_bethe
-    return emit_bethe(motif, name=name)
+    return emit_bethe(motif, name=name, regenerate=regenerate)
 
 
 def _emit_strip(motif: LatticeMotif, name: str) -> dict[str, str]:
@@ -78,9 +84,9 @@ def _emit_gibbs(motif: LatticeMotif, name: str) -> dict[str, str]:
 
 
 EMITTERS = Registry("closure", {
-    "chain": ClosureEmitter("chain", ("chain",), _emit_chain),
+    "chain": ClosureEmitter("chain", ("chain",), _emit_chain, True),
     "chain2": ClosureEmitter("chain2", ("chain",), _emit_chain2),
-    "bethe": ClosureEmitter("bethe", ("square", "cubic"), _emit_bethe),
+    "bethe": ClosureEmitter("bethe", ("square", "cubic"), _emit_bethe, True),
     "strip": ClosureEmitter("strip", ("square",), _emit_strip),
     "plaquette": ClosureEmitter("plaquette", ("square",), _emit_plaquette),
     "cube": ClosureEmitter("cube", ("cubic",), _emit_cube),
@@ -123,15 +129,46 @@ def compile_motif(motif: LatticeMotif, closure: str | None = None) -> MotifLibra
     """
     if not isinstance(motif, LatticeMotif):
         raise invalid("motif", "compile_motif", "a LatticeMotif", type(motif), TypeError)
-    kind = lattice_kind(motif.geometry, "compile_motif", "motif.geometry")
+    emitter = closure_emitter(motif.geometry, closure, "compile_motif")
+    return load_module(emitter.emit(motif, "motif"), "motif").library()
+
+
+def closures_of(geometry: str) -> list[str]:
+    """The names of `EMITTERS` that apply to the lattice kind ``geometry``, sorted."""
+    return sorted(n for n in EMITTERS if geometry in EMITTERS[n].geometries)
+
+
+def closure_emitter(geometry: str, closure: str | None, function: str,
+                    param: str = "closure") -> ClosureEmitter:
+    """The emitter of ``closure`` (None: the lattice's default) on lattice ``geometry``.
+
+    Parameters
+    ----------
+    geometry : str
+        A lattice kind of `dynboltz.lattices`.
+    closure : str or None
+        A closure name of `EMITTERS`; None for the default closure of the lattice.
+    function, param : str
+        Named in the error message (``param`` for a bad ``closure``).
+
+    Returns
+    -------
+    ClosureEmitter
+
+    Raises
+    ------
+    InvalidArgumentError
+        A lattice without a closure, or a name that is not a closure of that lattice
+        (the message lists the closures of that lattice).
+    """
+    kind = lattice_kind(geometry, function, "motif.geometry")
     name = kind.default_closure if closure is None else closure
     if name is None:
-        raise invalid("motif", "compile_motif", "a motif on a lattice that has a closure "
+        raise invalid("motif", function, "a motif on a lattice that has a closure "
                       f"(none is registered for the {kind.name!r} lattice yet: simulate and "
-                      "sample the LatticeMotif itself)", motif.geometry)
-    emitter = EMITTERS.lookup(name, "closure", "compile_motif")
-    if kind.name not in emitter.geometries:
-        applicable = sorted(n for n in EMITTERS if kind.name in EMITTERS[n].geometries)
-        raise invalid("closure", "compile_motif", f"a closure of the {kind.name!r} lattice "
-                      f"({applicable})", name)
-    return load_module(emitter.emit(motif, "motif"), "motif").library()
+                      "sample the LatticeMotif itself)", geometry)
+    applicable = closures_of(kind.name)
+    if not isinstance(name, str) or name not in applicable:
+        raise invalid(param, function, f"a closure of the {kind.name!r} lattice, one of "
+                      f"{applicable} (default {kind.default_closure!r})", name)
+    return EMITTERS.lookup(name, param, function)

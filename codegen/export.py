@@ -27,7 +27,7 @@ from dynboltz.messages import invalid, public
 from dynboltz.symbolic.lattice.motif import LatticeMotif
 
 from .build import _run_build, write_sources
-from .motif import emit_motif
+from .closures import closure_emitter
 from .names import check_importable_name
 
 __all__ = ["export_motif"]
@@ -35,13 +35,14 @@ __all__ = ["export_motif"]
 
 @public
 def export_motif(motif: LatticeMotif, out_dir: os.PathLike | str, name: str = "motif",
-                 emit_only: bool = False, regenerate: str | None = None) -> Path:
+                 emit_only: bool = False, regenerate: str | None = None,
+                 closure: str | None = None) -> Path:
     """Write (and build) the compiled closure of ``motif`` as module ``name`` in ``out_dir``.
 
-    The module computes ln λ₊, the moments, the Hessian (eq. B2), the basis
-    functions F̃ (eq. 47–49) and their Jacobian (eq. 54) of the motif; its
+    The module computes the moments, the Hessian (eq. B2), the basis functions F̃
+    (eq. 47–49) and their Jacobian (eq. 54) of the motif under ``closure``; its
     ``library()`` returns the same ``MotifLibrary`` as
-    :func:`~dynboltz.codegen.compile_motif`.
+    :func:`~dynboltz.codegen.compile_motif` with the same ``closure``.
 
     Parameters
     ----------
@@ -53,10 +54,16 @@ def export_motif(motif: LatticeMotif, out_dir: os.PathLike | str, name: str = "m
         Module name: a letter followed by up to 63 letters, digits or ``_``; not a
         Python keyword nor the name of a standard or installed module.
     emit_only : bool
-        Write ``<name>.pyx`` and ``motif_kernel.pxi`` only; do not compile.
+        Write the sources only (``<name>.pyx`` and any file it includes, e.g.
+        ``motif_kernel.pxi``); do not compile.
     regenerate : str, optional
         One-line command recorded in the source header as the way to
-        regenerate it (default: the Python call).
+        regenerate it (default: the Python call); the ``chain`` and ``bethe``
+        emitters record it, the others name ``compile_motif``.
+    closure : str, optional
+        A closure of ``dynboltz.codegen.EMITTERS`` that applies to the motif's
+        lattice; default the lattice's own (``chain`` on the ring, ``bethe`` on
+        square and cubic lattices).
 
     Returns
     -------
@@ -69,18 +76,22 @@ def export_motif(motif: LatticeMotif, out_dir: os.PathLike | str, name: str = "m
     TypeError
         If ``motif`` is not a ``LatticeMotif``.
     ValueError
-        For a bad ``name``, ``regenerate`` or an unwritable ``out_dir``, before
-        any work.
+        For a bad ``name``, ``regenerate``, ``closure`` (the closures of the
+        motif's lattice listed) or an unwritable ``out_dir``, before any work.
     dynboltz.codegen.CompileError
         If the build fails (with the command and the compiler's output).
     """
     if not isinstance(motif, LatticeMotif):
         raise invalid("motif", "export_motif", "a LatticeMotif", type(motif), TypeError)
+    emitter = closure_emitter(motif.geometry, closure, "export_motif")
     check_importable_name(name, "name", "export_motif", out_dir=out_dir)
     out_dir = check_writable_folder(out_dir, "out_dir", "export_motif")
-    sources = emit_motif(motif, name=name,
-                         regenerate=regenerate or f"dynboltz.codegen.export_motif(motif, "
-                                                  f"{str(out_dir)!r}, name={name!r})")
+    if emitter.records_command:
+        sources = emitter.emit(motif, name, regenerate=regenerate or (
+            f"dynboltz.codegen.export_motif(motif, {str(out_dir)!r}, name={name!r}, "
+            f"closure={emitter.name!r})"))
+    else:
+        sources = emitter.emit(motif, name)
     out_dir.mkdir(parents=True, exist_ok=True)
     if emit_only:
         return write_sources(sources, out_dir)[sorted(sources).index(f"{name}.pyx")]

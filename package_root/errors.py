@@ -32,7 +32,7 @@ from pathlib import Path
 __all__ = ["DynboltzError", "InvalidArgumentError", "InvalidTypeError",
            "UnsupportedExpressionError", "DamagedFileError", "CacheDirectoryError",
            "CompileError", "ModelStateError", "ConvergenceError", "IntegrationError", "OutOfDomain", "DynboltzWarning",
-           "IdentifiabilityWarning", "EffectiveRatesWarning"]
+           "IdentifiabilityWarning", "EffectiveRatesWarning", "GridCoverageWarning"]
 
 
 class DynboltzError(Exception):
@@ -142,3 +142,7 @@ class EffectiveRatesWarning(DynboltzWarning):
 
 class IdentifiabilityWarning(DynboltzWarning):
     """The data do not determine some rates (a flat direction of the action)."""
+
+
+class GridCoverageWarning(DynboltzWarning):
+    """An explicit grid of `learn_basis` misses the nu the data visit."""

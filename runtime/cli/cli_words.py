@@ -21,12 +21,12 @@ _SHARED = {"seed": "--seed", "iterations": "--iterations", "replicates": "--repl
 OPTIONS: dict[str, dict[str, str]] = {
     "simulate": {**_SHARED, "save": "--out", "overwrite": "--overwrite", "rates": "--rates",
                  "N": "--N", "times": "--times", "initial": "--initial", "x0": "--initial",
-                 "workers": "--workers", "snapshots": "--snapshots"},
+                 "workers": "--workers", "snapshots": "--snapshots", "closure": "--closure"},
     "learn": {"seed": "--seed", "iterations": "--iterations", "data": "--data",
               "theta0": "--theta0", "x0": "--initial", "learning_rate": "--learning-rate",
               "l2": "--l2", "substeps": "--substeps", "optimizer": "--optimizer",
-              "checkpoint": "--checkpoint"},
-    "compile": {"name": "--name", "out_dir": "--out"},
+              "checkpoint": "--checkpoint", "closure": "--closure"},
+    "compile": {"name": "--name", "out_dir": "--out", "closure": "--closure"},
     "demo": dict(_SHARED),
     "reproduce": dict(_SHARED),
 }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 import threading
 from pathlib import Path
 
@@ -37,6 +38,9 @@ _OPTIMIZER_NAMES = ("lbfgs", "trust-constr", "paper", "nesterov", "adam")
 def add_motif_commands(commands: argparse._SubParsersAction) -> None:
     """Add the ``compile``, ``simulate`` and ``learn`` subcommands to a parser."""
     motif_help = "motif TOML file (see README, 'Motifs in TOML') or a built-in motif name"
+    closure_help = ("closure of the reduced model: chain or chain2 on the ring; bethe, strip "
+                    "or plaquette on square lattices; bethe or cube on cubic ones (default: "
+                    "the lattice's own, chain on the ring and bethe otherwise)")
     compile_ = commands.add_parser(
         "compile", help="generate and build a motif's compiled basis-function library")
     compile_.add_argument("motif", help=motif_help)
@@ -44,6 +48,7 @@ def add_motif_commands(commands: argparse._SubParsersAction) -> None:
     compile_.add_argument("--name", help="module name (default: from the file name)")
     compile_.add_argument("--emit-only", action="store_true",
                           help="write the Cython source only, do not compile")
+    compile_.add_argument("--closure", help=closure_help)
 
     simulate = commands.add_parser("simulate", help="simulate a lattice motif (ensemble)")
     simulate.add_argument("motif", help=motif_help)
@@ -61,6 +66,8 @@ def add_motif_commands(commands: argparse._SubParsersAction) -> None:
     simulate.add_argument("--scheme", choices=("exact", "paper"), default="exact",
                           help="exact kinetic Monte Carlo or the paper's discrete-time "
                                "scheme (default exact)")
+    simulate.add_argument("--closure", help=closure_help + "; it draws the initial "
+                          "lattices from --initial")
     simulate.add_argument("--snapshots", action="store_true",
                           help="also keep the lattices at the record times (.npz only)")
     simulate.add_argument("--workers", type=int, help="local processes (default: all cores)")
@@ -79,6 +86,7 @@ def add_motif_commands(commands: argparse._SubParsersAction) -> None:
     learn.add_argument("--theta0", help="initial rates, e.g. fill=1,decay=0.5 (default 1)")
     learn.add_argument("--initial", help="Boltzmann parameters at the first time "
                                          "(default: those the data were simulated from)")
+    learn.add_argument("--closure", help=closure_help)
     learn.add_argument("--checkpoint", type=Path,
                        help="learning checkpoint .npz, written every few iterations; "
                             "running the same command again resumes from it")
@@ -101,24 +109,38 @@ def add_motif_commands(commands: argparse._SubParsersAction) -> None:
     learn.add_argument("--out", type=Path, required=True, help="fit file: .json or .csv")
 
 
-def _motif(spec, command):
-    """(LatticeMotif, library getter) of a TOML path or a built-in library name."""
+def _motif(spec, command, closure=None):
+    """(LatticeMotif, library getter) of a TOML path or a built-in library name.
+
+    ``closure`` (``--closure``; None: the lattice's default) is checked here, before
+    any work; the getter compiles (or loads from the cache) the motif under it.
+    """
+    from dynboltz.codegen.closures import closure_emitter
     from dynboltz.codegen.motif import BUILTIN_LIBRARY
+    from dynboltz.lattices import lattice_kind
     from dynboltz.symbolic import LatticeMotif
 
-    if spec in BUILTIN_LIBRARY and not Path(spec).exists():
-        from dynboltz.generated import library
-
-        return LatticeMotif.builtin(BUILTIN_LIBRARY[spec]), lambda: getattr(library, spec)
-    if not Path(spec).is_file():
+    builtin = spec in BUILTIN_LIBRARY and not Path(spec).exists()
+    if builtin:
+        motif = LatticeMotif.builtin(BUILTIN_LIBRARY[spec])
+    elif not Path(spec).is_file():
         raise invalid("MOTIF", f"dynboltz {command}", "a motif TOML file or one of "
                       f"{sorted(BUILTIN_LIBRARY)}", spec, SystemExit)
-    motif = LatticeMotif.from_toml(spec)
+    else:
+        motif = LatticeMotif.from_toml(spec)
+    if closure is not None or lattice_kind(motif.geometry, f"dynboltz {command}",
+                                           "MOTIF").default_closure is not None:
+        emitter = closure_emitter(motif.geometry, closure, f"dynboltz {command}")
+        closure = emitter.name
+    if builtin and closure == "chain":
+        from dynboltz.generated import library
+
+        return motif, lambda: getattr(library, spec)
 
     def compiled():
         from dynboltz.codegen import compile_motif
 
-        return compile_motif(motif)
+        return compile_motif(motif, closure=closure)
 
     return motif, compiled
 
@@ -146,15 +168,19 @@ def _compile(args):
     from dynboltz.codegen.export import export_motif
 
     name = _checked_module_name(args)
-    motif, _ = _motif(args.motif, "compile")
+    motif, _ = _motif(args.motif, "compile", args.closure)
     out = check_out_folder(args.out, "compile")
-    path = export_motif(motif, out, name=name, emit_only=args.emit_only,
-                        regenerate=f"dynboltz compile {args.motif} --out {out}"
+    closure = f" --closure {args.closure}" if args.closure else ""
+    path = export_motif(motif, out, name=name, emit_only=args.emit_only, closure=args.closure,
+                        regenerate=f"dynboltz compile {args.motif} --out {out}{closure}"
                                    f"{' --emit-only' if args.emit_only else ''}")
     print(f"wrote {path}")
     if not args.emit_only:
-        print(f"use it with: sys.path.insert(0, {str(out)!r}); import {name}; "
+        print(f"use it from Python with: sys.path.insert(0, {str(out)!r}); import {name}; "
               f"lib = {name}.library()")
+    print(f"dynboltz simulate and learn do not need this file: given {args.motif}"
+          f"{closure} they build the same library once into the cache "
+          f"(DYNBOLTZ_CACHE) and reuse it")
 
 
 def _x0(text, motif, option, command):
@@ -163,7 +189,7 @@ def _x0(text, motif, option, command):
 
 
 def _checked_simulation(args):
-    motif, compiled = _motif(args.motif, "simulate")
+    motif, compiled = _motif(args.motif, "simulate", args.closure)
     out = check_out_file(args.out, ENSEMBLE_SUFFIXES, "simulate")
     if args.snapshots and out.suffix != ".npz":
         raise invalid("--out", "dynboltz simulate", "an .npz file with --snapshots",
@@ -182,12 +208,17 @@ def _checked_simulation(args):
     return motif, compiled, out, rates, times, x0
 
 
+def _show_progress():
+    """Progress bars of every command: on a terminal, none in a log (stderr redirected)."""
+    return sys.stderr.isatty()
+
+
 def _with_progress(save, total, run):
     """Run ``run()`` while a tqdm bar counts the replicates checkpointed under ``save``."""
     from tqdm import tqdm
 
     parts = Path(str(save) + ".parts")
-    bar = tqdm(total=total, desc="replicates", unit="replicate", disable=None)
+    bar = tqdm(total=total, desc="replicates", unit="replicate", disable=not _show_progress())
     stop = threading.Event()
 
     def poll():
@@ -256,7 +287,7 @@ def _learning_x0(args, motif, ensemble, lib):
 def _learn(args):
     from dynboltz.runtime.learning import learn_rates
 
-    motif, compiled = _motif(args.motif, "learn")
+    motif, compiled = _motif(args.motif, "learn", args.closure)
     out = check_out_file(args.out, FIT_SUFFIXES, "learn")
     check_not_replaced(out, args.overwrite, "learn")
     if args.checkpoint is not None:
@@ -286,7 +317,8 @@ def _learn(args):
     result = learn_rates(lib, ensemble, x0, theta0, iterations=args.iterations,
                          optimizer=args.optimizer, learning_rate=args.learning_rate,
                          l2=args.l2, substeps=args.substeps, seed=args.seed,
-                         checkpoint=args.checkpoint, resume=args.checkpoint is not None)
+                         checkpoint=args.checkpoint, resume=args.checkpoint is not None,
+                         progress=_show_progress())
     summary = _fit_summary(args, lib, ensemble, x0, theta0, result)
     _print_fit(summary)
     print(f"wrote {write_fit(summary, out)}")

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # annotations only
     from dynboltz.symbolic.wellmixed import WellMixed
 
 __all__ = ["galton_watson", "K1_GRID", "K2_AXES", "K2_ETA_RANGE", "learn_galton_watson",
-           "visited_error", "plot_learned_basis", "fig1", "fig2", "fig3", "fig4", "fig5"]
+           "visited_error", "plot_learned_basis", "plot_convergence", "fig1", "fig2", "fig3", "fig4", "fig5"]
 
 RATES = {"birth": 1.0, "death": 1.5}
 K1_GRID = np.round(np.arange(1, 31) * 0.1, 10)
@@ -104,6 +104,18 @@ def fig2(out_dir: os.PathLike | str, seed: int = 0, iterations: int = 30) -> Pat
     settings = BasisLearningSettings(n_initial=16, resample_initial=False)
     result = learn_basis(net, rates, 1, K1_GRID, 1.0, iterations, seed=seed,
                          settings=settings)
+    fig = plot_convergence(result)
+    fig.suptitle(_settings_text(K=1, T=1, **{"η": "16 fixed", "seed": seed}), fontsize=9)
+    fig.tight_layout()
+    return save_png(fig, Path(out_dir) / "fig2.png")
+
+
+def plot_convergence(result):
+    """Fig. 2's two panels for a `BasisLearningResult`: action per η, |gradient| per node.
+
+    Grid points whose gradient is exactly zero (never reached by a trajectory) are
+    left out of the logarithmic panel rather than drawn at log 0.
+    """
     iterations = len(result.action_history)
     per_eta = result.action_per_initial
     scaled = (per_eta - per_eta[-1]) / (per_eta[0] - per_eta[-1])
@@ -111,17 +123,21 @@ def fig2(out_dir: os.PathLike | str, seed: int = 0, iterations: int = 30) -> Pat
     left, right = fig.subplots(1, 2)
     step = np.arange(1, iterations + 1)
     left.plot(step, scaled, color="0.7", lw=0.8)
-    left.plot(step, scaled.mean(axis=1), "k-", lw=2)
+    left.plot([], [], color="0.7", lw=0.8, label=r"each $\eta$")
+    left.plot(step, scaled.mean(axis=1), "k-", lw=2, label=r"mean over $\eta$")
     left.set_xlabel("iteration")
     left.set_ylabel(r"action $S$ (normalised per $\eta$)")
+    left.legend(frameon=False, fontsize=8)
     magnitude = np.abs(result.gradient[..., 0])
-    right.semilogy(step, magnitude, color="0.7", lw=0.8)
-    right.semilogy(step, magnitude.mean(axis=1), "k-", lw=2)
+    reached = np.where(magnitude > 0, magnitude, np.nan)
+    right.semilogy(step, reached, color="0.7", lw=0.8)
+    right.semilogy([], [], color="0.7", lw=0.8, label=r"each grid point $\nu_g$ reached")
+    right.semilogy(step, np.nanmean(reached, axis=1), "k-", lw=2,
+                   label="mean over those points")
     right.set_xlabel("iteration")
     right.set_ylabel(r"$|\delta S / \delta F(\nu)|$ per grid point")
-    fig.suptitle(_settings_text(K=1, T=1, **{"η": "16 fixed", "seed": seed}), fontsize=9)
-    fig.tight_layout()
-    return save_png(fig, Path(out_dir) / "fig2.png")
+    right.legend(frameon=False, fontsize=8)
+    return fig
 
 
 def fig3(out_dir: os.PathLike | str, seed: int = 0, T: float = 2.0) -> Path:

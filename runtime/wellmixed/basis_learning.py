@@ -46,6 +46,8 @@ imports sympy (it calls ``diff`` on the expressions the network hands it).
 """
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -56,13 +58,15 @@ from numpy.typing import ArrayLike
 
 from dynboltz.errors import InvalidArgumentError
 from dynboltz.messages import public
-from dynboltz.errors import IntegrationError, OutOfDomain
+from dynboltz.errors import GridCoverageWarning, IntegrationError, OutOfDomain
 from dynboltz.runtime.common.results import LearningResult, Trajectory, convergence_info
 from dynboltz.runtime.common.settings_keywords import settings_with_keywords
 from dynboltz.runtime.common.validation import (check_choice, check_integer, check_real, invalid,
                                          rate_vector)
 from dynboltz.runtime.learning.action import trapezoid_weights
 from dynboltz.runtime.wellmixed import _hat_ode
+from dynboltz.runtime.wellmixed.basis_grid import (UNVISITED_LIMIT, grid_coverage,
+                                                   grid_from_moments)
 from dynboltz.runtime.wellmixed.basis_steps import METHODS, STEP_RULES, Evaluation
 from dynboltz.runtime.wellmixed.moment_targets import (MOMENT_MATCHED_KL, TRUTHS,
                                                        AnalyticTruth, SsaTruth)
@@ -426,15 +430,24 @@ def _check_problem(net, rates, K, grid, T, truth, n_trajectories, eta_range, set
         raise invalid("net", function, "a dynboltz.symbolic.WellMixed", net, TypeError)
     if isinstance(K, bool) or K not in MOMENT_MATCHED_KL:
         raise invalid("K", function, f"one of {sorted(MOMENT_MATCHED_KL)}", K)
-    axes = _grid_axes(grid, K, function)
-    if axes[-1][0] <= 0:
-        raise invalid("grid", function, f"positive on axis nu{K} (p̃ normalisable)", grid)
+    if grid is None:
+        axes = None  # from the data, once the true moments of the first batch are known
+        if eta_range is None:
+            raise invalid("eta_range", function, "given when grid is None (the default "
+                          "grid follows the data started from it)", eta_range)
+    else:
+        axes = _grid_axes(grid, K, function)
+        if axes[-1][0] <= 0:
+            raise invalid("grid", function, f"positive on axis nu{K} (p̃ normalisable)",
+                          grid)
     rate_values = rate_vector(rates, net.process_names, function)
+    if T is None:
+        raise invalid("T", function, "a real number > 0 (required)", T)
     T = check_real(T, "T", function, 0.0, low_open=True)
     check_choice(truth, "truth", TRUTHS, function)
     settings = settings_with_keywords(settings, BasisLearningSettings, keywords or {},
                                       function)
-    eta_low, eta_high = _eta_box(eta_range, axes, function)
+    eta_low, eta_high = _eta_box(eta_range, axes or ((None,),) * K, function)
     if truth == "ssa":
         n_trajectories = check_integer(n_trajectories, "n_trajectories", function, 1)
     return _Problem(net, K, axes, rate_values, T, truth, n_trajectories, settings,
@@ -474,10 +487,10 @@ class _Batch:
     :class:`OutOfDomain` if one of them leaves.
     """
 
-    def __init__(self, setup, eta, seed):
+    def __init__(self, setup, eta, seed, truth=None):
         self._setup = setup
         self.eta = eta
-        self._truth = setup.truth(eta, seed)
+        self._truth = setup.truth(eta, seed) if truth is None else truth
         self.kept = np.ones(len(eta), dtype=bool)
 
     def start(self, F, curvature):
@@ -537,6 +550,27 @@ class _Batch:
                           (gradient / n).reshape(F.shape), occupation, matrix)
 
 
+def _grid_for_data(setup, truth):
+    """``setup`` with the default grid from ``truth``, or its explicit grid checked.
+
+    ``truth`` (n_initial, n_times, K) are the first batch's true moments; see
+    :mod:`dynboltz.runtime.wellmixed.basis_grid`.
+    """
+    problem = setup.problem
+    if problem.axes is None:
+        problem = dataclasses.replace(problem, axes=grid_from_moments(truth, problem.K))
+        return dataclasses.replace(setup, problem=problem)
+    inside, nodes = grid_coverage(problem.axes, truth, problem.K)
+    if min(inside, nodes) < UNVISITED_LIMIT:
+        warnings.warn(
+            f"the grid misses the data: {100 * inside:.0f}% of the moment-matched nu of "
+            f"the first batch lie inside the grid box and {100 * nodes:.0f}% of the grid "
+            "nodes lie inside the data's central range; F is learned where the data are "
+            "not (pass grid=None for a grid from the data)", GridCoverageWarning,
+            stacklevel=3)
+    return setup
+
+
 def _add_curvature(blocks, s, fisher, weights):
     """Append ∫ sᵀ I(ν) s dt on the grid values the trajectory reached (COO triplets)."""
     reached = np.flatnonzero(np.any(s != 0.0, axis=(0, 1)))
@@ -562,7 +596,8 @@ def _initial_values(initial_F, shape, function):
 
 @public
 def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
-                grid: ArrayLike | Sequence[ArrayLike], T: float, iterations: int = 30,
+                grid: ArrayLike | Sequence[ArrayLike] | None = None, T: float | None = None,
+                iterations: int = 30,
                 seed: SeedLike = None, *, truth: str = "analytic", n_trajectories: int = 200,
                 initial_F: ArrayLike = 0.0, eta_range: ArrayLike | None = None,
                 settings: BasisLearningSettings | None = None,
@@ -583,10 +618,18 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
         Rate of every process (1/time), keyed by ``net.process_names``.
     K : {1, 2}
         Number of basis functions (moments ⟨C(n,k)⟩, k ≤ K, of eq. 19).
-    grid : 1-D array (K = 1) or sequence of K 1-D arrays
-        Evenly spaced grid axes; the ν_K axis must be positive.
+    grid : None, 1-D array (K = 1) or sequence of K 1-D arrays
+        Evenly spaced grid axes; the ν_K axis must be positive.  None (then
+        ``eta_range`` is required): per axis the central 1 %–99 % of the moment-matched
+        ν*(t) of the first batch's true moments, all times and initial conditions,
+        with 30 nodes (K = 1) or 15 per axis (K = 2)
+        (:mod:`dynboltz.runtime.wellmixed.basis_grid`).  An explicit grid holding less
+        than half of those ν*, or with less than half of its nodes in their range,
+        warns (`GridCoverageWarning`).  ν is the parameter of eq. 19,
+        p̃(n) ∝ exp(−Σ_k ν_k C(n, k)): with K = 1 the mean count is 1 / (e^ν1 − 1),
+        so small ν means large populations.
     T : float
-        Integration time of every reduced trajectory (> 0).
+        Integration time of every reduced trajectory (> 0; required).
     iterations : int
         Most update steps (>= 1); "gauss_newton" stops earlier once converged.
     seed : None, int or numpy.random.SeedSequence
@@ -597,7 +640,8 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
     initial_F : float or array of shape grid_shape + (K,)
         Starting values of F (the paper starts from a uniform value).
     eta_range : (K, 2) array or None
-        [low, high] of the uniform initial conditions per axis; default the grid box.
+        [low, high] of the uniform initial conditions per axis; default the grid box
+        (required when ``grid`` is None).
     settings : BasisLearningSettings or None
         Optimiser, batch size and integration settings; None for the defaults.
     **keywords
@@ -622,23 +666,30 @@ def learn_basis(net: WellMixed, rates: Mapping[str, float], K: int,
                              settings, keywords)
     settings = problem.settings
     iterations = check_integer(iterations, "iterations", function, 1)
-    shape = tuple(axis.size for axis in problem.axes)
-    F = _initial_values(initial_F, shape + (K,), function)
+    if problem.axes is not None:
+        _initial_values(initial_F, tuple(a.size for a in problem.axes) + (K,), function)
     eta_seed, truth_seed = np.random.SeedSequence(seed).spawn(2)
     setup = _build_setup(problem)
-    method = METHODS[settings.optimizer](settings, F.shape)
     eta_rng = np.random.default_rng(eta_seed)
     eta = eta_rng.uniform(problem.eta_low, problem.eta_high, size=(settings.n_initial, K))
+    iteration_seeds = truth_seed.spawn(iterations)
+    first_truth = setup.truth(eta, iteration_seeds[0])
+    setup = _grid_for_data(setup, first_truth)
+    problem = setup.problem
+    shape = tuple(axis.size for axis in problem.axes)
+    F = _initial_values(initial_F, shape + (K,), function)
+    method = METHODS[settings.optimizer](settings, F.shape)
     history = [F.copy()]
     records = {"actions": [], "eta": [], "gradient": [], "step_sizes": []}
     visits = np.zeros(shape)
     evaluations, converged = 0, False
-    for i, iteration_seed in enumerate(truth_seed.spawn(iterations)):
+    for i, iteration_seed in enumerate(iteration_seeds):
         if settings.resample_initial and i > 0:
             eta = eta_rng.uniform(problem.eta_low, problem.eta_high,
                                   size=(settings.n_initial, K))
+        batch = _Batch(setup, eta, iteration_seed, first_truth if i == 0 else None)
         try:
-            step = method.step(F, _Batch(setup, eta, iteration_seed), i)
+            step = method.step(F, batch, i)
         except OutOfDomain as error:
             raise IntegrationError(str(error)) from None
         F = step.F
