@@ -75,10 +75,10 @@ CASES = (
 
 
 def closures(motif, strip_width):
-    """{closure name: library} of every closure that applies to the motif's lattice."""
+    """{closure name: library} of every deterministic closure of the motif's lattice."""
     libs = {}
     for name in sorted(EMITTERS, key=lambda n: (n != "bethe", n)):
-        if motif.geometry not in EMITTERS[name].geometries:
+        if motif.geometry not in EMITTERS[name].geometries or EMITTERS[name].monte_carlo:
             continue
         libs[name] = (strip_library(motif, width=strip_width) if name == "strip"
                       else compile_motif(motif, closure=name))

@@ -38,12 +38,17 @@ class ClosureEmitter:
     records_command : bool
         ``emit`` also takes ``regenerate=`` (a one-line command written in the
         source header); the others' headers name `compile_motif`.
+    monte_carlo : bool
+        Its moments are Monte Carlo averages: noisy and 10⁵–10⁶× slower per call
+        than the deterministic closures, so runs that integrate every closure of a
+        lattice side by side (the learning experiments' tables) leave it out.
     """
 
     name: str
     geometries: tuple[str, ...]
     emit: Callable[..., dict[str, str]]
     records_command: bool = False
+    monte_carlo: bool = False
 
 
 def _emit_chain(motif: LatticeMotif, name: str, regenerate: str | None = None
@@ -90,7 +95,7 @@ EMITTERS = Registry("closure", {
     "strip": ClosureEmitter("strip", ("square",), _emit_strip),
     "plaquette": ClosureEmitter("plaquette", ("square",), _emit_plaquette),
     "cube": ClosureEmitter("cube", ("cubic",), _emit_cube),
-    "gibbs": ClosureEmitter("gibbs", ("square", "cubic"), _emit_gibbs),
+    "gibbs": ClosureEmitter("gibbs", ("square", "cubic"), _emit_gibbs, monte_carlo=True),
 })
 """Closure emitters by name (``"chain"``: the 1D transfer-matrix closure, eq. 46–50;
 ``"chain2"``: the ring with next-nearest-neighbour couplings J2; ``"bethe"``: the Bethe

@@ -207,9 +207,10 @@ def visited_error(result: BasisLearningResult, true_F: np.ndarray) -> tuple[floa
     return float(np.abs(result.F[visited] - true_F[visited]).max()), int(visited.sum())
 
 
-def _map(ax, axes, values, title, visited=None):
+def _map(ax, axes, values, title, quantity, visited=None):
+    """One 2-D map: ``title`` says which run, the colour bar only the ``quantity``."""
     mesh = ax.pcolormesh(axes[0], axes[1], values.T, shading="auto", cmap="viridis")
-    ax.figure.colorbar(mesh, ax=ax).set_label(title)
+    ax.figure.colorbar(mesh, ax=ax).set_label(quantity)
     if visited is not None:
         ax.contour(axes[0], axes[1], visited.T.astype(float), levels=[0.5], colors="w",
                    linewidths=1.0)
@@ -230,13 +231,14 @@ def fig4(out_dir: os.PathLike | str, seed: int = 0, iterations: int = 30) -> Pat
     fig = new_figure(figsize=(10, 7.2))
     axs = fig.subplots(2, 2)
     for k in range(2):
-        _map(axs[0, k], K2_AXES, true_F[..., k], rf"$F_{k + 1}$, eq. 29", visited)
+        _map(axs[0, k], K2_AXES, true_F[..., k], rf"$F_{k + 1}$, eq. 29", rf"$F_{k + 1}$",
+             visited)
         error = (np.abs(result.F[..., k] - true_F[..., k])[visited].max()
                  / np.abs(true_F[..., k][visited]).max())
         learned = np.clip(result.F[..., k], true_F[..., k].min(), true_F[..., k].max())
         _map(axs[1, k], K2_AXES, learned,
              rf"$F_{k + 1}$ learned, {len(result.action_history)} iterations "
-             f"(visited: {100 * error:.1f}%)", visited)
+             f"(visited: {100 * error:.1f}%)", rf"$F_{k + 1}$", visited)
     fig.suptitle(_settings_text(K=2, T=1, seed=seed), fontsize=10)
     fig.tight_layout()
     return save_png(fig, Path(out_dir) / "fig4.png")
@@ -262,7 +264,7 @@ def fig5(out_dir: os.PathLike | str, seed: int = 0, T: float = 1.0,
             ax = axs[row, k_prime]
             _map(ax, K2_AXES, sensitivity[..., k_prime],
                  rf"$\delta\nu_{k_prime + 1}(T)/\delta F_1(\nu_1,\nu_2)$, T = {T:g}, "
-                 f"F {name}")
+                 f"F {name}", rf"$\delta\nu_{k_prime + 1}/\delta F_1$")
             ax.plot(trajectory.x[:, 0], trajectory.x[:, 1], "k--", lw=1.5)
     fig.suptitle(_settings_text(K=2, **{"(η1, η2)": "(−2.5, 2.0)", "seed": seed}),
                  fontsize=10)

@@ -36,6 +36,7 @@ _BLUE_TO_MANILA = ("#1d3f8f", "#f3e5b5")
 _LINEAR_QUANTILE = 0.05
 # ... but never below this fraction of the panel's largest magnitude (float noise).
 _SMALLEST_LINEAR = 1e-8
+_FIG7_COLUMNS = 3  # processes per pair of rows in Fig. 7
 
 
 def _axis(limit, n_points, function):
@@ -165,8 +166,9 @@ def _panel(ax, axis, values, title, cmap, labels, bar_label, norm=None, ticks=No
 def fig7(out_dir: os.PathLike | str, seed: int = 0) -> Path:
     """Fig. 7: basis functions (49) of the single-species processes, each on its own log scale.
 
-    Columns: creation, death, diffusion, branching, annihilation, coagulation
-    (rate 1); rows F̃_h, F̃_J over h (horizontal), J (vertical) ∈ [−4, 4],
+    Processes creation, death, diffusion (top two rows) and branching,
+    annihilation, coagulation (bottom two rows), at rate 1; per process F̃_h above
+    F̃_J, over h (horizontal), J (vertical) ∈ [−4, 4],
     blue (the panel's minimum) to manila (its maximum) on a per-panel symmetric
     log scale (`symmetric_log_scale`: the maps span many decades, so one division
     by the largest magnitude would show one corner and a flat rest); each colour
@@ -188,12 +190,16 @@ def fig7(out_dir: os.PathLike | str, seed: int = 0) -> Path:
 
     axis, maps = single_species_basis_maps()
     cmap = LinearSegmentedColormap.from_list("blue_manila", _BLUE_TO_MANILA)
-    fig = new_figure(figsize=(3.3 * len(maps), 6.1))
-    axs = fig.subplots(2, len(maps))
-    for column, (name, values) in enumerate(maps.items()):
+    # three processes per pair of rows: a 4 × 3 grid reads on a slide, a 2 × 6 strip
+    # (what the paper's page width allows) does not
+    columns = _FIG7_COLUMNS
+    pairs = -(-len(maps) // columns)
+    fig = new_figure(figsize=(4.2 * columns, 3.6 * 2 * pairs))
+    axs = fig.subplots(2 * pairs, columns, squeeze=False)
+    for k, (name, values) in enumerate(maps.items()):
         process = name.removesuffix("_A")
         for row, symbol in enumerate(("h", "J")):
-            ax = axs[row, column]
+            ax = axs[2 * (k // columns) + row, k % columns]
             linear_width, _ = symmetric_log_scale(values[row])
             low, high = float(values[row].min()), float(values[row].max())
             norm = SymLogNorm(linear_width, vmin=low, vmax=high, base=10)
@@ -205,9 +211,9 @@ def fig7(out_dir: os.PathLike | str, seed: int = 0) -> Path:
                 ax.contour(axis, axis, values[row], levels=[0.0], colors="k",
                            linewidths=0.8)
     fig.suptitle(f"Basis functions (eq. 49) of single-species processes at rate 1, "
-                 f"h, J ∈ [{axis[0]:g}, {axis[-1]:g}], thermodynamic limit; each panel on "
+                 f"h, J ∈ [{axis[0]:g}, {axis[-1]:g}], thermodynamic limit\neach panel on "
                  f"its own symmetric log colour scale from its minimum (blue) to its "
-                 f"maximum (manila), zero contours in black", fontsize=10)
+                 f"maximum (manila), zero contours in black", fontsize=11)
     fig.tight_layout()
     return save_png(fig, Path(out_dir) / "fig7.png", dpi=110)
 

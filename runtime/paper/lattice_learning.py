@@ -156,12 +156,14 @@ EXPERIMENTS = {
 
 
 def _closures(motif):
-    """{closure name: compiled library} of every closure emitter of the motif's lattice."""
+    """{closure name: compiled library} of every deterministic closure of the motif's
+    lattice (the Monte Carlo ``gibbs`` closure is measured on its own, in its benchmark)."""
     from dynboltz.codegen import compile_motif
     from dynboltz.codegen.closures import EMITTERS
 
     return {name: compile_motif(motif, closure=name) for name in EMITTERS
-            if motif.geometry in EMITTERS[name].geometries}
+            if motif.geometry in EMITTERS[name].geometries
+            and not EMITTERS[name].monte_carlo}
 
 
 def _simulate(motif, experiment, initial, shape, replicates, times, seed):

@@ -76,7 +76,7 @@ def test_unknown_closure_lists_the_lattice_closures_before_work(tmp_path, square
         main([command, str(square_toml), "--closure", closure, *extra])
     message = str(stop.value)
     assert f"`--closure` of `dynboltz {command}`" in message
-    assert str(valid) in message and valid == ["bethe", "plaquette", "strip"]
+    assert str(valid) in message and {"bethe", "plaquette", "strip"} <= set(valid)
     assert not (tmp_path / "out").exists() and not (tmp_path / "e.npz").exists()
     assert not (tmp_path / "fit.json").exists()
 

@@ -23,3 +23,15 @@ def test_fig2_lines_are_labelled_and_the_log_panel_gets_no_zero():
     for line in right.get_lines():
         y = np.asarray(line.get_ydata(), dtype=float)
         assert np.all(np.isnan(y) | (y > 0)) and np.all(np.isfinite(y[~np.isnan(y)]))
+
+
+def test_fig4_fig5_colour_bars_name_the_quantity_not_the_title():
+    from matplotlib.figure import Figure
+
+    from dynboltz.runtime.paper.galton_watson import K2_AXES, _map
+    ax = Figure().subplots()
+    values = np.ones((K2_AXES[0].size, K2_AXES[1].size))
+    _map(ax, K2_AXES, values, r"$F_1$ learned, 30 iterations (visited: 1.0%)", r"$F_1$",
+         visited=values > 0)
+    bar = next(a for a in ax.figure.axes if a.get_label() == "<colorbar>")
+    assert bar.get_ylabel() == r"$F_1$" and ax.get_title() != bar.get_ylabel()

@@ -90,6 +90,9 @@ def test_figures_write_only_their_png_with_every_colour_bar_labelled(tmp_path, m
     data = path.read_bytes()
     assert data[:8] == PNG_MAGIC and len(data) > 10_000
     assert [p.name for p in path.parent.iterdir()] == [f"{figure}.png"]
+    # a figure for a slide, not a strip: width and height within a factor 1.5
+    width, height = (int.from_bytes(data[k:k + 4], "big") for k in (16, 20))
+    assert 1 / 1.5 < width / height < 1.5
 
 
 def test_grid_arguments_are_validated():
