@@ -35,3 +35,37 @@ def test_fig4_fig5_colour_bars_name_the_quantity_not_the_title():
          visited=values > 0)
     bar = next(a for a in ax.figure.axes if a.get_label() == "<colorbar>")
     assert bar.get_ylabel() == r"$F_1$" and ax.get_title() != bar.get_ylabel()
+
+
+def test_fig6_panels_are_lettered_each_with_one_experiment_and_every_curve_on_scale(tmp_path,
+                                                                                   monkeypatch):
+    import matplotlib.image
+
+    from dynboltz.runtime.paper import continuous
+
+    captured = {}
+    original = continuous.save_png
+
+    def keep(fig, path):
+        captured["fig"] = fig
+        return original(fig, path)
+
+    sensitivities = continuous.branching_sensitivities()
+    t = np.linspace(0.0, 2.0, 11)
+    numbers = {"times": t, "eq29": np.c_[20 * np.exp(-t), np.ones(11)],
+               "simulated": np.c_[20 * np.exp(-t), np.ones(11)],
+               "standard_error": 0.1 * np.ones((11, 2))}
+    learned = {"grid": np.arange(5.0), "visited": np.array([0, 1, 1, 1, 0], bool),
+               "F1": -np.ones(5), "F2": np.ones(5)}
+    monkeypatch.setattr(continuous, "save_png", keep)
+    saved = continuous._plot(sensitivities, numbers, learned, tmp_path / "fig6.png")
+    axes = captured["fig"].axes
+    titles = [ax.get_title() for ax in axes]
+    assert [title[:3] for title in titles] == ["(a)", "(b)", "(c)", "(d)"]
+    assert len(set(titles)) == 4 and "learned" not in titles[3]
+    for line in axes[2].get_lines():
+        low, high = axes[2].get_ylim()
+        assert low <= line.get_ydata().min() and line.get_ydata().max() <= high
+    # the top panels resolve the early wiggle: output step well below its duration (~0.05)
+    assert np.diff(sensitivities["times"]).max() < 0.005
+    assert matplotlib.image.imread(saved).shape[0] > 0
