@@ -105,7 +105,9 @@ setup(
     extras_require={
         "dask": ["dask[distributed]>=2023.1"],
         "sbml": ["python-libsbml>=5.19"],
-        "test": ["pytest>=7", "dask[distributed]>=2023.1", "python-libsbml>=5.19"],
+        # pytest-timeout: a test that hangs fails by name instead of running CI out of time
+        "test": ["pytest>=7", "pytest-timeout>=2.1", "dask[distributed]>=2023.1",
+                 "python-libsbml>=5.19"],
     },
     entry_points={"console_scripts": ["dynboltz = dynboltz.runtime.cli.main:main"]},
     zip_safe=False,
