@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dynboltz.errors import OutOfDomain
 from dynboltz.lattice_layout import n_params
 from dynboltz.messages import invalid
 from dynboltz.motif_library import MotifLibrary
@@ -152,6 +153,23 @@ def coefficient_arrays(coefficients: CoefficientTable, n_species: int) -> np.nda
     return out
 
 
+def _solve_hessian(hessian, rhs, x):
+    """H⁻¹ rhs (eq. 52's basis and its Jacobian); a singular H means the state has left
+    the closure's domain (a species extinct or saturating on every site), which the
+    integrators report as `OutOfDomain` rather than a bare linear-algebra error."""
+    try:
+        solved = np.linalg.solve(hessian, rhs)
+    except np.linalg.LinAlgError:
+        solved = None
+    if solved is None or not np.all(np.isfinite(solved)):
+        raise OutOfDomain(
+            f"the closure's Hessian H = ∂m/∂x (eq. 52) is singular at x = "
+            f"{np.array2string(np.asarray(x), precision=4)}: the state left the region where "
+            "the closure distribution is non-degenerate (a species extinct or filling every "
+            "site); stop the run earlier or start further from that boundary")
+    return solved
+
+
 def _difference(function, x, step):
     """Fourth-order central difference of ``function`` (array-valued) along every x_k;
     the derivative axis last."""
@@ -191,12 +209,11 @@ class _Callables:
         return self.table @ self.engine.clusters(x).flat()
 
     def _basis(self, x):
-        hessian = self.engine.hessian(x)
-        return np.linalg.solve(hessian, self.rates(x).T).T
+        return _solve_hessian(self.engine.hessian(x), self.rates(x).T, x).T
 
     def _basis_jacobian(self, x):
         hessian = self.engine.hessian(x)
-        basis = np.linalg.solve(hessian, self.rates(x).T).T                 # (P, L)
+        basis = _solve_hessian(hessian, self.rates(x).T, x).T               # (P, L)
         if hasattr(self.engine, "derivatives"):
             d_clusters, d_hessian = self.engine.derivatives(x)              # (C, K), (L, L, K)
             d_rates = self.table @ d_clusters                               # (P, L, K)
@@ -205,7 +222,7 @@ class _Callables:
             d_hessian = _difference(self.engine.hessian, x, self.step)      # (L, L, K)
         rhs = d_rates - np.einsum("ijk,rj->rik", d_hessian, basis)          # (P, L, K)
         n_proc, size, _ = rhs.shape
-        solved = np.linalg.solve(hessian, rhs.transpose(1, 0, 2).reshape(size, -1))
+        solved = _solve_hessian(hessian, rhs.transpose(1, 0, 2).reshape(size, -1), x)
         return solved.reshape(size, n_proc, size).transpose(1, 0, 2)
 
     def _log_z(self, x):
@@ -231,7 +248,7 @@ class _Callables:
         def basis(stats, keep):
             hessian = stats.hessian(keep)
             rates = self.table @ stats.clusters[keep].mean(axis=0)
-            return np.linalg.solve(hessian, rates.T).T
+            return _solve_hessian(hessian, rates.T, x).T
 
         return {"moments": self.engine.jackknife(x, moments)[1],
                 "basis": self.engine.jackknife(x, basis)[1]}

@@ -28,8 +28,9 @@ infinite square lattice: exponentially in W away from the critical point, slowly
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator, eigsh
+from scipy.sparse.linalg import ArpackError, LinearOperator, eigsh
 
+from dynboltz.errors import OutOfDomain
 from dynboltz.lattice_layout import MAX_SPECIES, bond_pairs, n_params
 from dynboltz.messages import invalid
 
@@ -178,7 +179,17 @@ class StripEngine:
             raise invalid("x", "StripEngine.clusters", f"a finite array of shape "
                           f"({n_params(self.n_species)},)", x)
         weight, kernel, shift = self._transfer(x)
-        value, psi = self._leading(np.sqrt(weight), kernel)
+        try:
+            value, psi = self._leading(np.sqrt(weight), kernel)
+        except ArpackError as error:
+            # the row weights underflow to (nearly) one configuration: the transfer
+            # matrix has no usable leading eigenvector, the closure no normalisable p̃
+            raise OutOfDomain(
+                f"the strip closure's transfer matrix is degenerate at x = "
+                f"{np.array2string(x, precision=4)} ({error}): the state left the region "
+                "where the closure distribution is non-degenerate (a species extinct or "
+                "filling every site); stop the run earlier or start further from that "
+                "boundary") from error
         log_z = (np.log(value) + shift) / self.width
         row = (psi * psi).reshape(self._shape)
         u = (np.sqrt(weight) * psi).reshape(self._shape)

@@ -80,3 +80,14 @@ def test_coefficient_table_is_checked():
     table = coefficient_arrays(CREATION, 1)
     assert table.shape == (1, 2, 2 + 4 + 8 + 8)
     assert table[0, 1, 2 + 1] == 4.0  # bond (0, 1) is column 1 of the bond block
+
+
+def test_a_singular_hessian_is_out_of_domain_naming_the_state():
+    from dynboltz.errors import OutOfDomain
+
+    lib = _library()
+    # 0.1/cosh²(J) underflows to 0 at J = 800: H's second column vanishes (H singular)
+    for call in (lib.basis, lib.basis_jacobian):
+        with pytest.raises(OutOfDomain, match=r"Hessian .* singular at x = \[ *0\. +800\.\]"):
+            call(np.array([0.0, 800.0]))
+    assert np.all(np.isfinite(lib.basis(np.array([0.0, 1.0]))))

@@ -140,3 +140,20 @@ def test_phenomenological_renormalisation_locates_the_critical_point():
     estimate = brentq(scaled_difference, 0.35, 0.5, xtol=1e-10)
     assert estimate == pytest.approx(np.log(1 + np.sqrt(2)) / 2, rel=2e-3)
     assert abs(estimate - np.log(1 + np.sqrt(2)) / 2) > 1e-5  # a finite-size estimate
+
+
+def test_a_degenerate_transfer_matrix_is_out_of_domain(monkeypatch):
+    # ARPACK refuses (error -9, "starting vector is zero") when the row weights collapse
+    # onto one configuration, as a Lotka–Volterra run reaching extinction did; that is
+    # the state leaving the closure's domain, said as such rather than as an ArpackError
+    from scipy.sparse.linalg import ArpackError
+
+    from dynboltz.cluster_closures import strip
+    from dynboltz.errors import OutOfDomain
+
+    def refuse(*args, **kwargs):
+        raise ArpackError(-9)
+
+    monkeypatch.setattr(strip, "eigsh", refuse)
+    with pytest.raises(OutOfDomain, match=r"transfer matrix is degenerate at x = .*extinct"):
+        strip.StripEngine(2, 4).clusters(np.zeros(5))
