@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dynboltz.errors import IntegrationError
+from dynboltz.errors import IntegrationError, OutOfDomain
 from dynboltz.runtime.lattice import fit_parameters, simulate
 from dynboltz.runtime.lattice.bonds.pair_dynamics import CLASSICAL_CLOSURES
 from dynboltz.runtime.learning import IntegrationSettings, integrate, learn_rates
@@ -182,11 +182,15 @@ def _x0(lib, initial, ensemble):
 
 def _moments(lib, theta, x0, times, settings):
     """Moments (T, L) of eq. 52 at ``theta``, or None where it cannot be integrated
-    (the state leaves the closure's domain) with the given settings nor adaptively."""
+    with the given settings nor adaptively, or whose state leaves the closure's domain."""
     for options in (settings, {"integrator": "adaptive"}):
         try:
             return lib.moments(integrate(lib, theta, x0, times, sensitivities=False,
                                          **options).x)
+        except OutOfDomain:
+            # the trajectory itself leaves the closure's domain (an extinction): smaller
+            # steps reach the same boundary, only more slowly
+            return None
         except IntegrationError:
             continue
     return None
