@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dynboltz.codegen import compile_motif
-from dynboltz.codegen.closures import EMITTERS
+from dynboltz.codegen.closures import closures_of
 from dynboltz.codegen.strip_closure import strip_library
 from dynboltz.errors import IntegrationError
 from dynboltz.runtime.lattice import fit_parameters, simulate
@@ -77,9 +77,8 @@ CASES = (
 def closures(motif, strip_width):
     """{closure name: library} of every deterministic closure of the motif's lattice."""
     libs = {}
-    for name in sorted(EMITTERS, key=lambda n: (n != "bethe", n)):
-        if motif.geometry not in EMITTERS[name].geometries or EMITTERS[name].monte_carlo:
-            continue
+    for name in sorted(closures_of(motif.geometry, deterministic=True),
+                       key=lambda n: (n != "bethe", n)):
         libs[name] = (strip_library(motif, width=strip_width) if name == "strip"
                       else compile_motif(motif, closure=name))
     return libs

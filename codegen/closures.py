@@ -138,9 +138,11 @@ def compile_motif(motif: LatticeMotif, closure: str | None = None) -> MotifLibra
     return load_module(emitter.emit(motif, "motif"), "motif").library()
 
 
-def closures_of(geometry: str) -> list[str]:
-    """The names of `EMITTERS` that apply to the lattice kind ``geometry``, sorted."""
-    return sorted(n for n in EMITTERS if geometry in EMITTERS[n].geometries)
+def closures_of(geometry: str, deterministic: bool = False) -> list[str]:
+    """The names of `EMITTERS` that apply to the lattice kind ``geometry``, sorted; with
+    ``deterministic`` only those that are not Monte Carlo (``monte_carlo``)."""
+    return sorted(n for n in EMITTERS if geometry in EMITTERS[n].geometries
+                  and not (deterministic and EMITTERS[n].monte_carlo))
 
 
 def closure_emitter(geometry: str, closure: str | None, function: str,

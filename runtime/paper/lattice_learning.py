@@ -159,11 +159,10 @@ def _closures(motif):
     """{closure name: compiled library} of every deterministic closure of the motif's
     lattice (the Monte Carlo ``gibbs`` closure is measured on its own, in its benchmark)."""
     from dynboltz.codegen import compile_motif
-    from dynboltz.codegen.closures import EMITTERS
+    from dynboltz.codegen.closures import closures_of
 
-    return {name: compile_motif(motif, closure=name) for name in EMITTERS
-            if motif.geometry in EMITTERS[name].geometries
-            and not EMITTERS[name].monte_carlo}
+    return {name: compile_motif(motif, closure=name)
+            for name in closures_of(motif.geometry, deterministic=True)}
 
 
 def _simulate(motif, experiment, initial, shape, replicates, times, seed):

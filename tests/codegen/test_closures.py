@@ -18,3 +18,12 @@ def test_an_unknown_closure_lists_the_registered_ones_before_any_build():
     with pytest.raises(InvalidTypeError, match="`motif` of `compile_motif`"):
         compile_motif("barw")
     assert "chain" in EMITTERS
+
+
+def test_deterministic_closures_leave_out_the_monte_carlo_ones():
+    from dynboltz.codegen.closures import closures_of
+
+    for geometry in ("square", "cubic"):
+        every, deterministic = closures_of(geometry), closures_of(geometry, deterministic=True)
+        assert "gibbs" in every and "gibbs" not in deterministic and "bethe" in deterministic
+        assert deterministic == [n for n in every if not EMITTERS[n].monte_carlo]
