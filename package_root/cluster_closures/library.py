@@ -153,6 +153,12 @@ def coefficient_arrays(coefficients: CoefficientTable, n_species: int) -> np.nda
     return out
 
 
+LEFT_DOMAIN = ("the state left the region where the closure distribution is "
+               "non-degenerate (a species extinct or filling every site); stop the run "
+               "earlier or start further from that boundary")
+"""What an `OutOfDomain` of a cluster closure says after naming the failing quantity."""
+
+
 def _solve_hessian(hessian, rhs, x):
     """H⁻¹ rhs (eq. 52's basis and its Jacobian); a singular H means the state has left
     the closure's domain (a species extinct or saturating on every site), which the
@@ -164,9 +170,7 @@ def _solve_hessian(hessian, rhs, x):
     if solved is None or not np.all(np.isfinite(solved)):
         raise OutOfDomain(
             f"the closure's Hessian H = ∂m/∂x (eq. 52) is singular at x = "
-            f"{np.array2string(np.asarray(x), precision=4)}: the state left the region where "
-            "the closure distribution is non-degenerate (a species extinct or filling every "
-            "site); stop the run earlier or start further from that boundary")
+            f"{np.array2string(np.asarray(x), precision=4)}: {LEFT_DOMAIN}")
     return solved
 
 

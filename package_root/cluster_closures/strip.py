@@ -34,7 +34,7 @@ from dynboltz.errors import OutOfDomain
 from dynboltz.lattice_layout import MAX_SPECIES, bond_pairs, n_params
 from dynboltz.messages import invalid
 
-from .library import ClusterProbabilities, moment_vector
+from .library import LEFT_DOMAIN, ClusterProbabilities, moment_vector
 
 __all__ = ["DEFAULT_WIDTH", "MAX_STATES", "HESSIAN_STEP", "default_width", "StripEngine"]
 
@@ -186,10 +186,7 @@ class StripEngine:
             # matrix has no usable leading eigenvector, the closure no normalisable p̃
             raise OutOfDomain(
                 f"the strip closure's transfer matrix is degenerate at x = "
-                f"{np.array2string(x, precision=4)} ({error}): the state left the region "
-                "where the closure distribution is non-degenerate (a species extinct or "
-                "filling every site); stop the run earlier or start further from that "
-                "boundary") from error
+                f"{np.array2string(x, precision=4)} ({error}): {LEFT_DOMAIN}") from error
         log_z = (np.log(value) + shift) / self.width
         row = (psi * psi).reshape(self._shape)
         u = (np.sqrt(weight) * psi).reshape(self._shape)
